@@ -1,0 +1,91 @@
+// test_cli.cpp: the tiersplit executable end to end — output, exit codes, one-line errors.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/command.hpp"
+
+using tiersplit::testing::line_count;
+using tiersplit::testing::tiersplit_cli;
+
+TEST_CASE("tiersplit models lists every zoo model with parameters") {
+  auto r = tiersplit_cli("models --input 64 --json");
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.output);
+  REQUIRE(j.size() == 9);
+  CHECK(j[0]["model"] == "alexnet");
+  for (const auto& m : j) {
+    CHECK(m["parameters"].get<int64_t>() > 1000000);
+    CHECK(m["flops_per_sample"].get<int64_t>() > 0);
+    CHECK(m["freeze_index"].get<int64_t>() < m["blocks"].get<int64_t>());
+  }
+}
+
+TEST_CASE("tiersplit models --model shows every split with the tensor that crosses") {
+  auto r = tiersplit_cli("models --model resnet18 --input 64 --classes 10");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("layer4_1") != std::string::npos);
+  CHECK(r.output.find("<- freeze index") != std::string::npos);
+  CHECK(r.output.find("512x2x2") != std::string::npos);
+}
+
+TEST_CASE("bad input gives one line on stderr and exit code 2") {
+  struct Case {
+    const char* args;
+    const char* expected;
+  };
+  Case cases[] = {
+      {"models --model resnet5", "unknown model 'resnet5', did you mean 'resnet50'?"},
+      {"models --model vit_b_16 --input 100", "must be a multiple of 16"},
+      {"models --model resnet18 --classes 0", "number of classes 0 must be at least 1"},
+      {"profile --model resnet18 --batch 0", "--batch: 0 must be at least 1"},
+      {"profile --model resnet18 --batch 4,2", "strictly increasing"},
+      {"profile --model alexnet --input 32", "below the smallest it accepts"},
+      {"profile --model resnet18 --threads 0", "--threads 0"},
+      {"derive-profile -p /nonexistent.json -d nvidia-t4 -o x.json", "/nonexistent.json: cannot open file"},
+      {"derive-profile -p x.json -d nvidia-t5 -o y.json", "did you mean 'nvidia-t4'"},
+      {"frobnicate", "unknown command 'frobnicate'"},
+      {"model", "unknown command 'model', did you mean 'models'?"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    auto r = tiersplit_cli(c.args);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(c.expected) != std::string::npos);
+    CHECK(r.output.rfind("tiersplit: error: ", 0) == 0);
+    CHECK(line_count(r.output) == 1);
+  }
+}
+
+TEST_CASE("profile and derive-profile write loadable files; a wrong version is refused") {
+  std::string prof = "test_cli_profile.json", derived = "test_cli_derived.json";
+  auto r = tiersplit_cli("profile --model mobilenet_v2 --input 32 --classes 10 --batch 1,2 "
+                         "--warmup 0 --min-repeats 1 --max-repeats 1 -q -o " + prof);
+  REQUIRE(r.exit_code == 0);
+  r = tiersplit_cli("derive-profile -p " + prof + " -d nvidia-t4 -o " + derived);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("nvidia-t4") != std::string::npos);
+  nlohmann::json d;
+  std::ifstream(derived) >> d;
+  CHECK(d["device"]["kind"] == "derived");
+  CHECK(d["blocks"].size() == 21);
+  d["version"] = 99;
+  std::ofstream(derived) << d.dump();
+  r = tiersplit_cli("derive-profile -p " + derived + " -d nvidia-t4 -o y.json");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find(derived + ": /version: unsupported profile version 99") != std::string::npos);
+  std::remove(prof.c_str());
+  std::remove(derived.c_str());
+}
+
+TEST_CASE("every subcommand has --help") {
+  for (const char* cmd : {"models", "profile", "devices", "derive-profile"}) {
+    INFO(cmd);
+    auto r = tiersplit_cli(std::string(cmd) + " --help");
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("Usage") != std::string::npos);
+  }
+}
