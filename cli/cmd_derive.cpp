@@ -1,4 +1,5 @@
-// cmd_derive.cpp: `tiersplit devices` and `tiersplit derive-profile` — profiles for hardware not here.
+// cmd_derive.cpp: `tiersplit devices` and `tiersplit derive-profile` — profiles for hardware not
+// here.
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -25,7 +26,8 @@ void add_derive_command(CLI::App& app) {
   };
   auto o = std::make_shared<DeriveOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "derive-profile", "Scale a measured profile to an analytic device (roofline ratio per block)");
+      "derive-profile",
+      "Scale a measured profile to an analytic device (roofline ratio per block)");
   cmd->add_option("--profile,-p", o->profile, "Measured profile JSON")->required();
   cmd->add_option("--device,-d", o->device, "Shipped device name or device JSON file")->required();
   cmd->add_option("--output,-o", o->output, "Output JSON")->required();
@@ -36,10 +38,9 @@ void add_derive_command(CLI::App& app) {
     profiles::save_profile(o->output, derived);
     double before = measured.forward_time(0, measured.num_blocks(), measured.batch_sizes.back());
     double after = derived.forward_time(0, derived.num_blocks(), derived.batch_sizes.back());
-    std::cout << measured.model << ": whole forward at batch " << measured.batch_sizes.back()
-              << " " << format_duration(before) << " measured -> " << format_duration(after)
-              << " on " << device.name << " (approximate: roofline ratio)\nwrote " << o->output
-              << "\n";
+    std::cout << measured.model << ": whole forward at batch " << measured.batch_sizes.back() << " "
+              << format_duration(before) << " measured -> " << format_duration(after) << " on "
+              << device.name << " (approximate: roofline ratio)\nwrote " << o->output << "\n";
   });
 }
 

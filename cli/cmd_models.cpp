@@ -1,8 +1,7 @@
 // cmd_models.cpp: `tiersplit models` — list the zoo, or one model's blocks with static metadata.
 #include <iostream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "common/table.hpp"
@@ -57,7 +56,8 @@ void list_zoo(const ModelsOptions& o) {
   for (const auto& e : models::zoo()) {
     models::ModelOptions opts{o.classes, o.resolution};
     if (o.resolution < e.min_resolution || o.resolution % e.resolution_multiple) {
-      t.add({e.name, "-", "-", "-", "-", "(resolution " + std::to_string(o.resolution) + " not valid)"});
+      t.add({e.name, "-", "-", "-", "-",
+             "(resolution " + std::to_string(o.resolution) + " not valid)"});
       continue;
     }
     models::BlockModel m = models::build_model(e.name, opts);
@@ -116,8 +116,10 @@ void add_models_command(CLI::App& app) {
   cmd->add_option("--classes", opts->classes, "Number of classes")->capture_default_str();
   cmd->add_flag("--json", opts->json, "Print JSON instead of a table");
   cmd->callback([opts] {
-    if (opts->model.empty()) list_zoo(*opts);
-    else show_model(*opts);
+    if (opts->model.empty())
+      list_zoo(*opts);
+    else
+      show_model(*opts);
   });
 }
 

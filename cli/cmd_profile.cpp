@@ -1,4 +1,5 @@
-// cmd_profile.cpp: `tiersplit profile` — measure a per-block profile of a zoo model on this machine.
+// cmd_profile.cpp: `tiersplit profile` — measure a per-block profile of a zoo model on this
+// machine.
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -26,7 +27,8 @@ void print_summary(const profiles::Profile& p) {
   header.insert(header.end(), {"alpha [ms]", "beta [ms/sample]", "fit err", "train b=max [ms]"});
   TextTable t(header);
   for (const auto& b : p.blocks) {
-    std::vector<std::string> row{b.name, format_bytes(static_cast<double>(b.output_bytes_per_sample)),
+    std::vector<std::string> row{b.name,
+                                 format_bytes(static_cast<double>(b.output_bytes_per_sample)),
                                  fmt("%.3f", b.flops_per_sample / 1e9)};
     for (const auto& pt : b.forward) row.push_back(fmt("%.3f", pt.median_s * 1e3));
     row.push_back(fmt("%.3f", b.forward_fit.alpha_s * 1e3));
@@ -35,10 +37,10 @@ void print_summary(const profiles::Profile& p) {
     row.push_back(b.train.empty() ? "" : fmt("%.3f", b.train.back().median_s * 1e3));
     t.add(row);
   }
-  std::cout << p.model << " at " << p.resolution << "x" << p.resolution << " on " << p.device.cpu_model
-            << ", " << p.device.threads << " thread(s), LibTorch " << p.device.libtorch_version
-            << "; GEMM " << format_flop_rate(p.device.peak_flops) << ", copy "
-            << format_bytes(p.device.memory_bandwidth) << "/s; load average "
+  std::cout << p.model << " at " << p.resolution << "x" << p.resolution << " on "
+            << p.device.cpu_model << ", " << p.device.threads << " thread(s), LibTorch "
+            << p.device.libtorch_version << "; GEMM " << format_flop_rate(p.device.peak_flops)
+            << ", copy " << format_bytes(p.device.memory_bandwidth) << "/s; load average "
             << fmt("%.2f", p.device.load_average_start) << " -> "
             << fmt("%.2f", p.device.load_average_end) << "\n";
   t.print(std::cout);
@@ -57,17 +59,22 @@ void add_profile_command(CLI::App& app) {
   cmd->add_option("--batch", o->batches, "Batch sizes, comma separated, increasing")
       ->capture_default_str();
   cmd->add_option("--threads", r.threads, "LibTorch intra-op threads")->capture_default_str();
-  cmd->add_option("--freeze", r.freeze_index,
-                  "Freeze index: blocks from here on get forward+backward times (default: model's)");
+  cmd->add_option(
+      "--freeze", r.freeze_index,
+      "Freeze index: blocks from here on get forward+backward times (default: model's)");
   cmd->add_flag("--no-train", o->no_train, "Skip forward+backward measurements");
   cmd->add_option("--warmup", r.settings.warmup, "Untimed runs per block and batch size")
       ->capture_default_str();
-  cmd->add_option("--min-repeats", r.settings.min_repeats, "Timed runs at least")->capture_default_str();
-  cmd->add_option("--max-repeats", r.settings.max_repeats, "Timed runs at most")->capture_default_str();
+  cmd->add_option("--min-repeats", r.settings.min_repeats, "Timed runs at least")
+      ->capture_default_str();
+  cmd->add_option("--max-repeats", r.settings.max_repeats, "Timed runs at most")
+      ->capture_default_str();
   cmd->add_option("--target-spread", r.settings.target_spread,
-                  "Stop once (q3-q1)/median is below this")->capture_default_str();
+                  "Stop once (q3-q1)/median is below this")
+      ->capture_default_str();
   cmd->add_option("--max-seconds", r.settings.max_seconds_per_point,
-                  "Time budget per block and batch size [s]")->capture_default_str();
+                  "Time budget per block and batch size [s]")
+      ->capture_default_str();
   cmd->add_option("--output,-o", o->output, "Output JSON (default: MODEL-rINPUT.json)");
   cmd->add_flag("--quiet,-q", o->quiet, "No summary table");
   cmd->callback([o] {

@@ -17,8 +17,9 @@ struct Args {
 
 int run(void* p) {
   auto* a = static_cast<Args*>(p);
-  CLI::App app{"tiersplit: choose where to split transfer learning between an object store and "
-               "its trainers"};
+  CLI::App app{
+      "tiersplit: choose where to split transfer learning between an object store and "
+      "its trainers"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "tiersplit 0.1.0");
   tiersplit::cli::add_models_command(app);

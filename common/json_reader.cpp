@@ -16,15 +16,23 @@ using nlohmann::json;
 namespace {
 const char* type_name(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    default: return "a value";
+    case json::value_t::number_unsigned:
+      return "an integer";
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return "a value";
   }
 }
 }  // namespace
@@ -37,9 +45,12 @@ std::string JsonView::child_path(const std::string& key) const {
   // JSON pointer escaping: ~ -> ~0, / -> ~1
   std::string esc;
   for (char c : key) {
-    if (c == '~') esc += "~0";
-    else if (c == '/') esc += "~1";
-    else esc += c;
+    if (c == '~')
+      esc += "~0";
+    else if (c == '/')
+      esc += "~1";
+    else
+      esc += c;
   }
   return path_ + "/" + esc;
 }
@@ -71,8 +82,8 @@ JsonView JsonView::at(const std::string& key) const {
 JsonView JsonView::at(std::size_t index) const {
   if (!node_->is_array()) fail_here(std::string("expected an array, found ") + type_name(*node_));
   if (index >= node_->size()) {
-    fail_here("index " + std::to_string(index) + " out of range (" +
-              std::to_string(node_->size()) + " elements)");
+    fail_here("index " + std::to_string(index) + " out of range (" + std::to_string(node_->size()) +
+              " elements)");
   }
   return JsonView(doc_, &(*node_)[index], path_ + "/" + std::to_string(index), file_);
 }
@@ -131,21 +142,28 @@ double JsonView::as_quantity(Dimension d) const {
   }
 }
 
-std::string JsonView::string(const std::string& key) const { return at(key).as_string(); }
+std::string JsonView::string(const std::string& key) const {
+  return at(key).as_string();
+}
 std::string JsonView::string(const std::string& key, const std::string& fallback) const {
   return has(key) ? at(key).as_string() : fallback;
 }
-double JsonView::number(const std::string& key) const { return at(key).as_number(); }
+double JsonView::number(const std::string& key) const {
+  return at(key).as_number();
+}
 double JsonView::number(const std::string& key, double fallback) const {
   return has(key) ? at(key).as_number() : fallback;
 }
-int64_t JsonView::integer(const std::string& key) const { return at(key).as_integer(); }
+int64_t JsonView::integer(const std::string& key) const {
+  return at(key).as_integer();
+}
 int64_t JsonView::integer(const std::string& key, int64_t fallback) const {
   return has(key) ? at(key).as_integer() : fallback;
 }
 bool JsonView::boolean(const std::string& key) const {
   JsonView v = at(key);
-  if (!v.raw().is_boolean()) v.fail_here(std::string("expected true or false, found ") + type_name(v.raw()));
+  if (!v.raw().is_boolean())
+    v.fail_here(std::string("expected true or false, found ") + type_name(v.raw()));
   return v.raw().get<bool>();
 }
 bool JsonView::boolean(const std::string& key, bool fallback) const {
@@ -187,8 +205,8 @@ JsonView parse_json_text(const std::string& text, const std::string& name) {
     }
     std::string what = e.what();
     auto pos = what.find("syntax error");
-    fail(name, ":", line, ":", col, ": malformed JSON: ",
-         pos == std::string::npos ? what : what.substr(pos));
+    fail(name, ":", line, ":", col,
+         ": malformed JSON: ", pos == std::string::npos ? what : what.substr(pos));
   }
   const json* root = doc.get();
   return JsonView(std::move(doc), root, "", name);

@@ -18,7 +18,9 @@ ProgressBar::ProgressBar(std::string label, int64_t total)
   if (active_) draw(false);
 }
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
 void ProgressBar::advance(int64_t n, const std::string& detail) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -44,8 +46,7 @@ void ProgressBar::draw(bool final) {
   double frac = static_cast<double>(done_) / static_cast<double>(total_);
   if (frac > 1) frac = 1;
   int filled = static_cast<int>(frac * width);
-  double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
   std::string bar(filled, '#');
   bar += std::string(width - filled, '.');

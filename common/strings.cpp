@@ -48,7 +48,8 @@ std::vector<int64_t> parse_int_list(const std::string& text, const std::string& 
   std::size_t pos = 0;
   while (pos <= text.size()) {
     std::size_t comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     if (item.empty()) fail(what, ": empty entry in '", text, "'");
     std::size_t used = 0;
     long long v = 0;

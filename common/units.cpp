@@ -1,4 +1,5 @@
-// units.cpp: strict quantity parsing; SI prefixes are decimal, Ki/Mi/Gi/Ti binary; b = bit, B = byte.
+// units.cpp: strict quantity parsing; SI prefixes are decimal, Ki/Mi/Gi/Ti binary; b = bit, B =
+// byte.
 #include "common/units.hpp"
 
 #include <cmath>
@@ -22,8 +23,9 @@ const std::map<std::string, double>& unit_table(Dimension d) {
     for (int i = 0; i < 4; ++i) m[std::string(bin[i]) + "B"] = bv[i];
     return m;
   }();
-  static const std::map<std::string, double> duration{
-      {"ns", 1e-9}, {"us", 1e-6}, {"µs", 1e-6}, {"ms", 1e-3}, {"s", 1.0}, {"min", 60.0}, {"h", 3600.0}};
+  static const std::map<std::string, double> duration{{"ns", 1e-9}, {"us", 1e-6}, {"µs", 1e-6},
+                                                      {"ms", 1e-3}, {"s", 1.0},   {"min", 60.0},
+                                                      {"h", 3600.0}};
   static const std::map<std::string, double> bandwidth = [] {
     std::map<std::string, double> m;
     const char* pre[] = {"", "k", "K", "M", "G", "T"};
@@ -56,20 +58,28 @@ const std::map<std::string, double>& unit_table(Dimension d) {
     return m;
   }();
   switch (d) {
-    case Dimension::kBytes: return bytes;
-    case Dimension::kDuration: return duration;
-    case Dimension::kBandwidth: return bandwidth;
-    case Dimension::kFlopRate: return flops;
+    case Dimension::kBytes:
+      return bytes;
+    case Dimension::kDuration:
+      return duration;
+    case Dimension::kBandwidth:
+      return bandwidth;
+    case Dimension::kFlopRate:
+      return flops;
   }
   return bytes;
 }
 
 const char* examples(Dimension d) {
   switch (d) {
-    case Dimension::kBytes: return "16GiB, 100MB, 512KiB, 42B";
-    case Dimension::kDuration: return "50us, 1.5ms, 2s, 3min";
-    case Dimension::kBandwidth: return "1Gbps, 100Mbit, 125MBps, 1GiBps";
-    case Dimension::kFlopRate: return "8.1TFLOPS, 500GFLOP/s";
+    case Dimension::kBytes:
+      return "16GiB, 100MB, 512KiB, 42B";
+    case Dimension::kDuration:
+      return "50us, 1.5ms, 2s, 3min";
+    case Dimension::kBandwidth:
+      return "1Gbps, 100Mbit, 125MBps, 1GiBps";
+    case Dimension::kFlopRate:
+      return "8.1TFLOPS, 500GFLOP/s";
   }
   return "";
 }
@@ -87,10 +97,14 @@ std::string format_scaled(double v, const char* const* names, const double* scal
 
 const char* dimension_name(Dimension d) {
   switch (d) {
-    case Dimension::kBytes: return "size";
-    case Dimension::kDuration: return "duration";
-    case Dimension::kBandwidth: return "bandwidth";
-    case Dimension::kFlopRate: return "FLOP rate";
+    case Dimension::kBytes:
+      return "size";
+    case Dimension::kDuration:
+      return "duration";
+    case Dimension::kBandwidth:
+      return "bandwidth";
+    case Dimension::kFlopRate:
+      return "FLOP rate";
   }
   return "quantity";
 }

@@ -1,4 +1,5 @@
-// units.hpp: strict parsing and printing of quantities as people write them ("1Gbps", "50us", "16GiB").
+// units.hpp: strict parsing and printing of quantities as people write them ("1Gbps", "50us",
+// "16GiB").
 #pragma once
 
 #include <string>

@@ -7,17 +7,28 @@ namespace tiersplit::models {
 
 const char* block_kind_name(BlockKind k) {
   switch (k) {
-    case BlockKind::kStem: return "stem";
-    case BlockKind::kConv: return "conv";
-    case BlockKind::kPool: return "pool";
-    case BlockKind::kResidual: return "residual";
-    case BlockKind::kInvertedResidual: return "inverted_residual";
-    case BlockKind::kDense: return "dense";
-    case BlockKind::kTransition: return "transition";
-    case BlockKind::kNorm: return "norm";
-    case BlockKind::kEmbedding: return "embedding";
-    case BlockKind::kTransformer: return "transformer";
-    case BlockKind::kClassifier: return "classifier";
+    case BlockKind::kStem:
+      return "stem";
+    case BlockKind::kConv:
+      return "conv";
+    case BlockKind::kPool:
+      return "pool";
+    case BlockKind::kResidual:
+      return "residual";
+    case BlockKind::kInvertedResidual:
+      return "inverted_residual";
+    case BlockKind::kDense:
+      return "dense";
+    case BlockKind::kTransition:
+      return "transition";
+    case BlockKind::kNorm:
+      return "norm";
+    case BlockKind::kEmbedding:
+      return "embedding";
+    case BlockKind::kTransformer:
+      return "transformer";
+    case BlockKind::kClassifier:
+      return "classifier";
   }
   return "block";
 }

@@ -1,9 +1,10 @@
-// block.hpp: one block of a model — exactly one tensor in, one tensor out, so every boundary is a split.
+// block.hpp: one block of a model — exactly one tensor in, one tensor out, so every boundary is a
+// split.
 #pragma once
 
-#include <string>
-
 #include <torch/torch.h>
+
+#include <string>
 
 namespace tiersplit::models {
 

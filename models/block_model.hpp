@@ -1,12 +1,13 @@
-// block_model.hpp: a model as an ordered list of named blocks; split s runs blocks [0,s) then [s,L).
+// block_model.hpp: a model as an ordered list of named blocks; split s runs blocks [0,s) then
+// [s,L).
 #pragma once
+
+#include <torch/torch.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "models/block.hpp"
 

@@ -15,9 +15,15 @@ int64_t linear_flops(const torch::nn::LinearImpl& l, const torch::Tensor& out) {
 }
 }  // namespace
 
-FlopCounter::FlopCounter() : outer_(current) { current = this; }
-FlopCounter::~FlopCounter() { current = outer_; }
-bool FlopCounter::active() { return current != nullptr; }
+FlopCounter::FlopCounter() : outer_(current) {
+  current = this;
+}
+FlopCounter::~FlopCounter() {
+  current = outer_;
+}
+bool FlopCounter::active() {
+  return current != nullptr;
+}
 void FlopCounter::add(int64_t flops) {
   if (current) current->flops_ += flops;
 }

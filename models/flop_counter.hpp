@@ -1,9 +1,9 @@
 // flop_counter.hpp: analytic FLOP counting (2 x multiply-adds of conv, linear, attention matmuls).
 #pragma once
 
-#include <cstdint>
-
 #include <torch/torch.h>
+
+#include <cstdint>
 
 namespace tiersplit::models {
 

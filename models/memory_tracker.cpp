@@ -1,10 +1,10 @@
 // memory_tracker.cpp: a c10 CPU allocator that wraps the default one and counts live/peak bytes.
 #include "models/memory_tracker.hpp"
 
+#include <c10/core/CPUAllocator.h>
+
 #include <atomic>
 #include <mutex>
-
-#include <c10/core/CPUAllocator.h>
 
 namespace tiersplit::models {
 namespace {
@@ -58,8 +58,12 @@ MemoryTracker::MemoryTracker() {
   g_peak.store(start_);
 }
 
-int64_t MemoryTracker::peak_bytes() const { return g_peak.load() - start_; }
+int64_t MemoryTracker::peak_bytes() const {
+  return g_peak.load() - start_;
+}
 
-int64_t MemoryTracker::live_bytes() { return g_live.load(); }
+int64_t MemoryTracker::live_bytes() {
+  return g_live.load();
+}
 
 }  // namespace tiersplit::models

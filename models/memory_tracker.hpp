@@ -1,4 +1,5 @@
-// memory_tracker.hpp: measures bytes LibTorch allocates on the CPU (current and peak) via a wrapping allocator.
+// memory_tracker.hpp: measures bytes LibTorch allocates on the CPU (current and peak) via a
+// wrapping allocator.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// resnet.cpp: ResNet-18 and ResNet-50 as blocks (stem, maxpool, one block per residual unit, avgpool, fc).
+// resnet.cpp: ResNet-18 and ResNet-50 as blocks (stem, maxpool, one block per residual unit,
+// avgpool, fc).
 #include "models/flop_counter.hpp"
 #include "models/zoo.hpp"
 
@@ -97,9 +98,12 @@ BlockModel build_resnet(const std::string& name, const ModelOptions& o, bool bot
     for (int64_t j = 0; j < layers[stage]; ++j) {
       int64_t stride = (stage > 0 && j == 0) ? 2 : 1;
       std::shared_ptr<BlockImpl> b;
-      if (bottleneck) b = std::make_shared<BottleneckImpl>(in, planes, stride);
-      else b = std::make_shared<BasicBlockImpl>(in, planes, stride);
-      m->add("layer" + std::to_string(stage + 1) + "_" + std::to_string(j), BlockKind::kResidual, b);
+      if (bottleneck)
+        b = std::make_shared<BottleneckImpl>(in, planes, stride);
+      else
+        b = std::make_shared<BasicBlockImpl>(in, planes, stride);
+      m->add("layer" + std::to_string(stage + 1) + "_" + std::to_string(j), BlockKind::kResidual,
+             b);
       in = planes * expansion;
     }
   }

@@ -39,7 +39,8 @@ const ZooEntry& find_model(const std::string& name) {
 
 BlockModel build_model(const std::string& name, const ModelOptions& options) {
   const ZooEntry& e = find_model(name);
-  if (options.num_classes < 1) fail(name, ": number of classes ", options.num_classes, " must be at least 1");
+  if (options.num_classes < 1)
+    fail(name, ": number of classes ", options.num_classes, " must be at least 1");
   if (options.resolution < e.min_resolution) {
     fail(name, ": input resolution ", options.resolution, " is below the smallest it accepts (",
          e.min_resolution, ")");
@@ -48,7 +49,8 @@ BlockModel build_model(const std::string& name, const ModelOptions& options) {
     fail(name, ": input resolution ", options.resolution, " must be a multiple of ",
          e.resolution_multiple);
   }
-  if (options.resolution > 4096) fail(name, ": input resolution ", options.resolution, " is above 4096");
+  if (options.resolution > 4096)
+    fail(name, ": input resolution ", options.resolution, " is above 4096");
   return e.build(options);
 }
 

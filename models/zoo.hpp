@@ -11,10 +11,10 @@ namespace tiersplit::models {
 
 /// One zoo entry. Builders create randomly initialised models with torchvision's architecture.
 struct ZooEntry {
-  std::string name;                ///< "resnet50"
-  std::string description;         ///< "ResNet-50 (He et al. 2016), torchvision layout"
-  int64_t min_resolution;          ///< smallest input side the architecture accepts
-  int64_t resolution_multiple;     ///< input side must be a multiple of this (16 for ViT-B/16)
+  std::string name;             ///< "resnet50"
+  std::string description;      ///< "ResNet-50 (He et al. 2016), torchvision layout"
+  int64_t min_resolution;       ///< smallest input side the architecture accepts
+  int64_t resolution_multiple;  ///< input side must be a multiple of this (16 for ViT-B/16)
   std::function<BlockModel(const ModelOptions&)> build;
 };
 

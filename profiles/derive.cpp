@@ -39,10 +39,10 @@ Profile derive_profile(const Profile& measured, const Device& target) {
     double per_sample_bytes = static_cast<double>(in_bytes + b.output_bytes_per_sample);
     double flops = static_cast<double>(b.flops_per_sample) * work;
     for (auto& p : pts) {
-      double src = roofline(flops, static_cast<double>(b.parameter_bytes), per_sample_bytes, p.batch,
-                            src_flops, src_bw);
-      double dst = roofline(flops, static_cast<double>(b.parameter_bytes), per_sample_bytes, p.batch,
-                            dst_flops, dst_bw);
+      double src = roofline(flops, static_cast<double>(b.parameter_bytes), per_sample_bytes,
+                            p.batch, src_flops, src_bw);
+      double dst = roofline(flops, static_cast<double>(b.parameter_bytes), per_sample_bytes,
+                            p.batch, dst_flops, dst_bw);
       double ratio = src > 0 ? dst / src : 1.0;
       p.median_s = p.median_s * ratio + target.per_block_overhead_s * work;
     }
@@ -79,9 +79,10 @@ std::string shipped_profile_path(const std::string& model, int64_t resolution) {
     if (e.path().extension() == ".json") shipped.push_back(e.path().stem().string());
   }
   std::sort(shipped.begin(), shipped.end());
-  fail("no shipped profile for model '", model, "' at resolution ", resolution, " (",
-       file.string(), "); shipped: ", shipped.empty() ? "none" : join(shipped, ", "),
-       ". Measure one with: tiersplit profile --model ", model, " --input ", resolution, " -o FILE");
+  fail("no shipped profile for model '", model, "' at resolution ", resolution, " (", file.string(),
+       "); shipped: ", shipped.empty() ? "none" : join(shipped, ", "),
+       ". Measure one with: tiersplit profile --model ", model, " --input ", resolution,
+       " -o FILE");
 }
 
 }  // namespace tiersplit::profiles

@@ -10,7 +10,8 @@ namespace tiersplit::profiles {
 /// to its roofline time on the measured device (whose peak FLOP/s and memory bandwidth the
 /// profiler measured), then adds the target's per-block overhead and refits t(b).
 /// roofline(block, b) = max(flops * b / (peak_flops * efficiency),
-///                          (parameter_bytes + b * (input + output bytes)) / (memory_bandwidth * efficiency))
+///                          (parameter_bytes + b * (input + output bytes)) / (memory_bandwidth *
+///                          efficiency))
 /// Approximate by construction: see docs/profile-format.md, "Derived profiles".
 Profile derive_profile(const Profile& measured, const Device& target);
 

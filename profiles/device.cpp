@@ -22,10 +22,12 @@ Device device_from_json(const JsonView& root) {
                    "memory_bandwidth", "memory", "efficiency", "per_block_overhead",
                    "host_link_bandwidth"});
   if (root.string("format") != "tiersplit-device") {
-    root.fail_at("format", "expected \"tiersplit-device\", found \"" + root.string("format") + "\"");
+    root.fail_at("format",
+                 "expected \"tiersplit-device\", found \"" + root.string("format") + "\"");
   }
   if (root.integer("version") != kDeviceFormatVersion) {
-    root.fail_at("version", "unsupported device version " + std::to_string(root.integer("version")) +
+    root.fail_at("version", "unsupported device version " +
+                                std::to_string(root.integer("version")) +
                                 " (this tiersplit reads version 1)");
   }
   Device d;
@@ -45,7 +47,9 @@ Device device_from_json(const JsonView& root) {
   return d;
 }
 
-Device load_device(const std::string& file) { return device_from_json(load_json_file(file)); }
+Device load_device(const std::string& file) {
+  return device_from_json(load_json_file(file));
+}
 
 std::vector<std::string> shipped_devices() {
   std::vector<std::string> names;
@@ -59,8 +63,9 @@ std::vector<std::string> shipped_devices() {
 }
 
 Device find_device(const std::string& name_or_path) {
-  if (name_or_path.find('/') != std::string::npos || name_or_path.size() > 5 &&
-      name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0) {
+  bool ends_json =
+      name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0;
+  if (name_or_path.find('/') != std::string::npos || ends_json) {
     return load_device(name_or_path);
   }
   fs::path file = fs::path(data_dir()) / "devices" / (name_or_path + ".json");

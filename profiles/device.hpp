@@ -15,15 +15,15 @@ namespace tiersplit::profiles {
 ///    "efficiency": 0.6, "per_block_overhead": "40us", "host_link_bandwidth": "12GBps",
 ///    "description": "..."}
 struct Device {
-  std::string name;                ///< "nvidia-t4"
-  std::string kind = "cpu";        ///< "cpu" or "gpu"
+  std::string name;          ///< "nvidia-t4"
+  std::string kind = "cpu";  ///< "cpu" or "gpu"
   std::string description;
-  double peak_flops = 0;           ///< fp32 FLOP/s from the data sheet
-  double memory_bandwidth = 0;     ///< B/s
-  double memory_bytes = 0;         ///< B available to pushdowns / training
-  double efficiency = 0.6;         ///< fraction of peak a real block reaches (applied to both roofs)
-  double per_block_overhead_s = 0; ///< fixed cost per block call (kernel launches) [s]
-  double host_link_bandwidth = 0;  ///< B/s host<->device copy (0: none, a CPU)
+  double peak_flops = 0;        ///< fp32 FLOP/s from the data sheet
+  double memory_bandwidth = 0;  ///< B/s
+  double memory_bytes = 0;      ///< B available to pushdowns / training
+  double efficiency = 0.6;      ///< fraction of peak a real block reaches (applied to both roofs)
+  double per_block_overhead_s = 0;  ///< fixed cost per block call (kernel launches) [s]
+  double host_link_bandwidth = 0;   ///< B/s host<->device copy (0: none, a CPU)
 };
 
 inline constexpr int kDeviceFormatVersion = 1;

@@ -1,13 +1,13 @@
 // machine_info.cpp: /proc readers and two micro-benchmarks (GEMM rate, copy bandwidth).
 #include "profiles/machine_info.hpp"
 
+#include <torch/torch.h>
+#include <torch/version.h>
+
 #include <chrono>
 #include <ctime>
 #include <fstream>
 #include <sstream>
-
-#include <torch/torch.h>
-#include <torch/version.h>
 
 namespace tiersplit::profiles {
 

@@ -6,11 +6,11 @@
 
 namespace tiersplit::profiles {
 
-std::string cpu_model();           ///< "AMD EPYC" from /proc/cpuinfo, or "unknown"
-double total_memory_bytes();       ///< MemTotal from /proc/meminfo
-double load_average();             ///< 1-minute load average
-std::string utc_timestamp();       ///< "2026-11-22T21:30:00Z"
-std::string libtorch_version();    ///< "1.13.1"
+std::string cpu_model();         ///< "AMD EPYC" from /proc/cpuinfo, or "unknown"
+double total_memory_bytes();     ///< MemTotal from /proc/meminfo
+double load_average();           ///< 1-minute load average
+std::string utc_timestamp();     ///< "2026-11-22T21:30:00Z"
+std::string libtorch_version();  ///< "1.13.1"
 
 /// fp32 GEMM rate with the current LibTorch thread count [FLOP/s] (best of several 512^3 runs).
 double measure_gemm_flops();

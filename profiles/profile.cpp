@@ -1,10 +1,9 @@
 // profile.cpp: profile JSON (de)serialisation with validation, derived quantities, time-model fit.
 #include "profiles/profile.hpp"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
-
-#include <Eigen/Dense>
 
 #include "common/error.hpp"
 
@@ -37,8 +36,27 @@ int64_t Profile::parameter_bytes(int64_t begin, int64_t end) const {
 
 int64_t Profile::peak_activation_bytes(int64_t begin, int64_t end) const {
   int64_t m = 0;
-  for (int64_t i = begin; i < end; ++i) m = std::max(m, blocks.at(i).peak_activation_bytes_per_sample);
+  for (int64_t i = begin; i < end; ++i)
+    m = std::max(m, blocks.at(i).peak_activation_bytes_per_sample);
   return m;
+}
+
+double interpolate_time(const std::vector<TimingPoint>& pts, int64_t batch) {
+  if (pts.empty()) return 0.0;
+  const double b = static_cast<double>(batch);
+  const TimingPoint& first = pts.front();
+  const TimingPoint& last = pts.back();
+  if (batch <= first.batch) return first.median_s * b / static_cast<double>(first.batch);
+  if (batch >= last.batch) return last.median_s * b / static_cast<double>(last.batch);
+  for (std::size_t i = 1; i < pts.size(); ++i) {
+    if (batch <= pts[i].batch) {
+      const TimingPoint& lo = pts[i - 1];
+      const TimingPoint& hi = pts[i];
+      double frac = (b - static_cast<double>(lo.batch)) / static_cast<double>(hi.batch - lo.batch);
+      return lo.median_s + frac * (hi.median_s - lo.median_s);
+    }
+  }
+  return last.median_s;
 }
 
 TimeFit fit_time_model(const std::vector<TimingPoint>& points) {
@@ -86,15 +104,17 @@ namespace {
 json points_json(const std::vector<TimingPoint>& pts) {
   json a = json::array();
   for (const auto& p : pts) {
-    a.push_back({{"batch", p.batch}, {"median_s", p.median_s}, {"spread", p.spread},
+    a.push_back({{"batch", p.batch},
+                 {"median_s", p.median_s},
+                 {"spread", p.spread},
                  {"repeats", p.repeats}});
   }
   return a;
 }
 
 json fit_json(const TimeFit& f) {
-  return {{"alpha_s", f.alpha_s}, {"beta_s_per_sample", f.beta_s_per_sample},
-          {"rel_rmse", f.rel_rmse}};
+  return {
+      {"alpha_s", f.alpha_s}, {"beta_s_per_sample", f.beta_s_per_sample}, {"rel_rmse", f.rel_rmse}};
 }
 
 std::vector<TimingPoint> points_from(const JsonView& arr) {
@@ -124,7 +144,8 @@ TimeFit fit_from(const JsonView& f) {
   t.beta_s_per_sample = f.number("beta_s_per_sample");
   t.rel_rmse = f.number("rel_rmse", 0.0);
   if (t.alpha_s < 0) f.fail_at("alpha_s", "fixed time must not be negative");
-  if (t.beta_s_per_sample < 0) f.fail_at("beta_s_per_sample", "per-sample time must not be negative");
+  if (t.beta_s_per_sample < 0)
+    f.fail_at("beta_s_per_sample", "per-sample time must not be negative");
   return t;
 }
 
@@ -214,7 +235,8 @@ Profile profile_from_json(const JsonView& root) {
   if (p.batch_sizes.empty()) root.fail_at("batch_sizes", "needs at least one batch size");
   for (std::size_t i = 0; i < p.batch_sizes.size(); ++i) {
     if (p.batch_sizes[i] < 1 || (i > 0 && p.batch_sizes[i] <= p.batch_sizes[i - 1])) {
-      root.at("batch_sizes").fail_at(std::to_string(i), "batch sizes must be positive and increasing");
+      root.at("batch_sizes")
+          .fail_at(std::to_string(i), "batch sizes must be positive and increasing");
     }
   }
   JsonView d = root.at("device");
@@ -237,12 +259,14 @@ Profile profile_from_json(const JsonView& root) {
   p.device.load_average_start = d.number("load_average_start", 0.0);
   p.device.load_average_end = d.number("load_average_end", 0.0);
   if (auto s = root.find("settings")) {
-    s->allow_keys({"warmup", "min_repeats", "max_repeats", "target_spread", "max_seconds_per_point"});
+    s->allow_keys(
+        {"warmup", "min_repeats", "max_repeats", "target_spread", "max_seconds_per_point"});
     p.settings.warmup = static_cast<int>(s->integer("warmup", p.settings.warmup));
     p.settings.min_repeats = static_cast<int>(s->integer("min_repeats", p.settings.min_repeats));
     p.settings.max_repeats = static_cast<int>(s->integer("max_repeats", p.settings.max_repeats));
     p.settings.target_spread = s->number("target_spread", p.settings.target_spread);
-    p.settings.max_seconds_per_point = s->number("max_seconds_per_point", p.settings.max_seconds_per_point);
+    p.settings.max_seconds_per_point =
+        s->number("max_seconds_per_point", p.settings.max_seconds_per_point);
   }
   JsonView blocks = root.at("blocks");
   if (blocks.size() == 0) root.fail_at("blocks", "needs at least one block");
@@ -279,8 +303,12 @@ Profile profile_from_json(const JsonView& root) {
   return p;
 }
 
-Profile load_profile(const std::string& file) { return profile_from_json(load_json_file(file)); }
+Profile load_profile(const std::string& file) {
+  return profile_from_json(load_json_file(file));
+}
 
-void save_profile(const std::string& file, const Profile& p) { write_json_file(file, to_json(p)); }
+void save_profile(const std::string& file, const Profile& p) {
+  write_json_file(file, to_json(p));
+}
 
 }  // namespace tiersplit::profiles

@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/json_reader.hpp"
 
@@ -15,12 +14,15 @@ namespace tiersplit::profiles {
 inline constexpr int kProfileFormatVersion = 1;
 inline constexpr const char* kProfileFormatName = "tiersplit-profile";
 
-/// t(b) = alpha + beta * b, fitted by least squares on relative residuals over the measured batches.
+/// t(b) = alpha + beta * b, fitted by least squares on relative residuals over the measured
+/// batches.
 struct TimeFit {
-  double alpha_s = 0;           ///< fixed cost per call [s]
-  double beta_s_per_sample = 0; ///< cost per sample [s]
-  double rel_rmse = 0;          ///< RMS of relative residuals (fit - measured) / measured
-  double at(int64_t batch) const { return alpha_s + beta_s_per_sample * static_cast<double>(batch); }
+  double alpha_s = 0;            ///< fixed cost per call [s]
+  double beta_s_per_sample = 0;  ///< cost per sample [s]
+  double rel_rmse = 0;           ///< RMS of relative residuals (fit - measured) / measured
+  double at(int64_t batch) const {
+    return alpha_s + beta_s_per_sample * static_cast<double>(batch);
+  }
 };
 
 /// One measured batch size of one block.
@@ -31,26 +33,35 @@ struct TimingPoint {
   int repeats = 0;
 };
 
+/// The time model used for predictions. Per-sample cost is not constant on real CPUs: it jumps
+/// when batch x activation size leaves the last-level cache, which a single line alpha + beta b
+/// cannot follow (its error is reported as TimeFit::rel_rmse). So: exact at measured batch sizes,
+/// linear between neighbouring ones, and outside the measured range proportional to the batch at
+/// the nearest measured point's per-sample cost.
+double interpolate_time(const std::vector<TimingPoint>& points, int64_t batch);
+
 /// Everything known about one block: static metadata and measured (or derived) times.
 struct BlockProfile {
   int64_t index = 0;
-  std::string name;  ///< "layer3_2"
-  std::string kind;  ///< models::block_kind_name(), e.g. "residual"
-  std::vector<int64_t> output_shape;            ///< per sample, e.g. {1024, 14, 14}
-  int64_t output_bytes_per_sample = 0;          ///< fp32
+  std::string name;                     ///< "layer3_2"
+  std::string kind;                     ///< models::block_kind_name(), e.g. "residual"
+  std::vector<int64_t> output_shape;    ///< per sample, e.g. {1024, 14, 14}
+  int64_t output_bytes_per_sample = 0;  ///< fp32
   int64_t parameters = 0;
   int64_t parameter_bytes = 0;
-  int64_t flops_per_sample = 0;                 ///< forward, 2 x multiply-adds
-  int64_t peak_activation_bytes_per_sample = 0; ///< inference: input + transient peak
-  std::vector<TimingPoint> forward;             ///< eval mode, no grad
+  int64_t flops_per_sample = 0;                  ///< forward, 2 x multiply-adds
+  int64_t peak_activation_bytes_per_sample = 0;  ///< inference: input + transient peak
+  std::vector<TimingPoint> forward;              ///< eval mode, no grad
   TimeFit forward_fit;
-  std::vector<TimingPoint> train;               ///< forward + backward; trainable blocks only
+  std::vector<TimingPoint> train;  ///< forward + backward; trainable blocks only
   TimeFit train_fit;
 
-  /// Forward time at `batch` from the time model [s].
-  double forward_time(int64_t batch) const { return forward_fit.at(batch); }
+  /// Forward time at `batch` [s] from the time model: see interpolate_time().
+  double forward_time(int64_t batch) const { return interpolate_time(forward, batch); }
   /// Forward+backward time at `batch` [s]; 0 for blocks without training measurements.
-  double train_time(int64_t batch) const { return train.empty() ? 0.0 : train_fit.at(batch); }
+  double train_time(int64_t batch) const {
+    return train.empty() ? 0.0 : interpolate_time(train, batch);
+  }
 };
 
 /// Where the numbers come from.
@@ -71,10 +82,10 @@ struct DeviceInfo {
 
 /// How the measurements were taken.
 struct MeasureSettings {
-  int warmup = 1;                 ///< untimed runs per (block, batch)
+  int warmup = 1;  ///< untimed runs per (block, batch)
   int min_repeats = 5;
   int max_repeats = 30;
-  double target_spread = 0.05;    ///< stop repeating once relative IQR is below this
+  double target_spread = 0.05;  ///< stop repeating once relative IQR is below this
   double max_seconds_per_point = 10.0;
 };
 
@@ -84,10 +95,10 @@ struct Profile {
   std::string model;
   int64_t resolution = 224;
   int64_t num_classes = 1000;
-  int64_t freeze_index = 0;                ///< default freeze index the train times refer to
-  std::vector<int64_t> input_shape;        ///< per sample, {3, R, R}
-  int64_t input_bytes_per_sample = 0;      ///< fp32
-  std::vector<int64_t> batch_sizes;        ///< measured batch sizes, ascending
+  int64_t freeze_index = 0;            ///< default freeze index the train times refer to
+  std::vector<int64_t> input_shape;    ///< per sample, {3, R, R}
+  int64_t input_bytes_per_sample = 0;  ///< fp32
+  std::vector<int64_t> batch_sizes;    ///< measured batch sizes, ascending
   DeviceInfo device;
   MeasureSettings settings;
   std::vector<BlockProfile> blocks;

@@ -1,11 +1,11 @@
 // profiler.cpp: per-block timing with warm-up, adaptive repeats and robust statistics.
 #include "profiles/profiler.hpp"
 
+#include <torch/torch.h>
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
-
-#include <torch/torch.h>
 
 #include "common/error.hpp"
 #include "common/progress.hpp"

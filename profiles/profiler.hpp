@@ -11,15 +11,15 @@ namespace tiersplit::profiles {
 
 /// What to measure. Defaults give the profiles shipped in profiles/data/.
 struct ProfileRequest {
-  std::string model;                                ///< zoo name, e.g. "resnet50"
-  int64_t resolution = 224;                         ///< input side [px]
+  std::string model;         ///< zoo name, e.g. "resnet50"
+  int64_t resolution = 224;  ///< input side [px]
   int64_t num_classes = 1000;
   std::vector<int64_t> batch_sizes{1, 2, 4, 8, 16, 32};
-  int threads = 1;                                  ///< LibTorch intra-op threads
-  int64_t freeze_index = -1;                        ///< -1: the model's default
-  bool measure_train = true;                        ///< forward+backward of blocks >= freeze
+  int threads = 1;            ///< LibTorch intra-op threads
+  int64_t freeze_index = -1;  ///< -1: the model's default
+  bool measure_train = true;  ///< forward+backward of blocks >= freeze
   MeasureSettings settings;
-  bool progress = true;                             ///< progress bar on a terminal
+  bool progress = true;  ///< progress bar on a terminal
 };
 
 /// Checks the request (model, resolution, batch sizes, freeze index, threads) and throws

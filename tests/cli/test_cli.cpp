@@ -3,7 +3,6 @@
 
 #include <cstdio>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "support/command.hpp"
@@ -45,7 +44,8 @@ TEST_CASE("bad input gives one line on stderr and exit code 2") {
       {"profile --model resnet18 --batch 4,2", "strictly increasing"},
       {"profile --model alexnet --input 32", "below the smallest it accepts"},
       {"profile --model resnet18 --threads 0", "--threads 0"},
-      {"derive-profile -p /nonexistent.json -d nvidia-t4 -o x.json", "/nonexistent.json: cannot open file"},
+      {"derive-profile -p /nonexistent.json -d nvidia-t4 -o x.json",
+       "/nonexistent.json: cannot open file"},
       {"derive-profile -p x.json -d nvidia-t5 -o y.json", "did you mean 'nvidia-t4'"},
       {"frobnicate", "unknown command 'frobnicate'"},
       {"model", "unknown command 'model', did you mean 'models'?"},
@@ -62,8 +62,10 @@ TEST_CASE("bad input gives one line on stderr and exit code 2") {
 
 TEST_CASE("profile and derive-profile write loadable files; a wrong version is refused") {
   std::string prof = "test_cli_profile.json", derived = "test_cli_derived.json";
-  auto r = tiersplit_cli("profile --model mobilenet_v2 --input 32 --classes 10 --batch 1,2 "
-                         "--warmup 0 --min-repeats 1 --max-repeats 1 -q -o " + prof);
+  auto r = tiersplit_cli(
+      "profile --model mobilenet_v2 --input 32 --classes 10 --batch 1,2 "
+      "--warmup 0 --min-repeats 1 --max-repeats 1 -q -o " +
+      prof);
   REQUIRE(r.exit_code == 0);
   r = tiersplit_cli("derive-profile -p " + prof + " -d nvidia-t4 -o " + derived);
   REQUIRE(r.exit_code == 0);

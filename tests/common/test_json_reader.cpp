@@ -37,8 +37,9 @@ TEST_CASE("unknown keys get the closest valid name") {
   std::string e = error_of([&] { root.allow_keys({"bandwidth", "latency"}); });
   CHECK(e == "s.json: /bandwith: unknown field, did you mean 'bandwidth'?");
   JsonView other = parse_json_text(R"({"zzz": 1})", "s.json");
-  CHECK(error_of([&] { other.allow_keys({"bandwidth", "latency"}); }) ==
-        "s.json: /zzz: unknown field");
+  CHECK(error_of([&] {
+          other.allow_keys({"bandwidth", "latency"});
+        }) == "s.json: /zzz: unknown field");
 }
 
 TEST_CASE("type errors and array elements") {
@@ -46,7 +47,8 @@ TEST_CASE("type errors and array elements") {
   CHECK(error_of([&] { root.at("tenants").at(0).integer("batch"); }) ==
         "w.json: /tenants/0/batch: expected an integer, found a string");
   CHECK(error_of([&] { root.integer("n"); }) == "w.json: /n: expected an integer, found a number");
-  CHECK(error_of([&] { root.at("tenants").at(3); }).find("index 3 out of range") != std::string::npos);
+  CHECK(error_of([&] { root.at("tenants").at(3); }).find("index 3 out of range") !=
+        std::string::npos);
   CHECK(error_of([&] { root.quantity("n", Dimension::kBandwidth); }).find("has no unit") !=
         std::string::npos);
 }

@@ -37,7 +37,8 @@ TEST_CASE("bad quantities name the text and the expected form") {
   CHECK(message("100", Dimension::kBandwidth).find("has no unit") != std::string::npos);
   CHECK(message("1 Gbs", Dimension::kBandwidth).find("unknown bandwidth unit 'Gbs'") !=
         std::string::npos);
-  CHECK(message("fast", Dimension::kBandwidth).find("'fast' is not a bandwidth") != std::string::npos);
+  CHECK(message("fast", Dimension::kBandwidth).find("'fast' is not a bandwidth") !=
+        std::string::npos);
   CHECK(message("5s", Dimension::kBytes).find("unknown size unit 's'") != std::string::npos);
   CHECK(message("-1ms", Dimension::kDuration).find("'-1ms'") != std::string::npos);
   CHECK(message("1Gbps", Dimension::kDuration).find("duration") != std::string::npos);

@@ -29,9 +29,11 @@ TEST_CASE("compute-bound blocks scale with peak FLOP/s, memory-bound ones with b
   CHECK(fast_flops.blocks[0].forward[2].median_s ==
         doctest::Approx(p.blocks[0].forward[2].median_s / 10));
   // pool: no FLOPs, memory-bound on both -> unchanged at the same bandwidth.
-  CHECK(fast_flops.blocks[1].forward[2].median_s == doctest::Approx(p.blocks[1].forward[2].median_s));
+  CHECK(fast_flops.blocks[1].forward[2].median_s ==
+        doctest::Approx(p.blocks[1].forward[2].median_s));
   Profile fast_mem = derive_profile(p, device(100e9, 40e9));
-  CHECK(fast_mem.blocks[1].forward[0].median_s == doctest::Approx(p.blocks[1].forward[0].median_s / 4));
+  CHECK(fast_mem.blocks[1].forward[0].median_s ==
+        doctest::Approx(p.blocks[1].forward[0].median_s / 4));
   CHECK(fast_mem.blocks[0].forward[0].median_s == doctest::Approx(p.blocks[0].forward[0].median_s));
   CHECK(fast_mem.device.kind == "derived");
   CHECK(fast_mem.device.name == "test-gpu");
@@ -45,7 +47,8 @@ TEST_CASE("per-block overhead is added to every call") {
   Profile p = testing::toy_profile();
   Profile d = derive_profile(p, device(100e9, 10e9, 50e-6));
   for (std::size_t i = 0; i < p.blocks.size(); ++i) {
-    CHECK(d.blocks[i].forward[0].median_s == doctest::Approx(p.blocks[i].forward[0].median_s + 50e-6));
+    CHECK(d.blocks[i].forward[0].median_s ==
+          doctest::Approx(p.blocks[i].forward[0].median_s + 50e-6));
     CHECK(d.blocks[i].forward_fit.alpha_s >= 50e-6 * 0.99);
   }
 }

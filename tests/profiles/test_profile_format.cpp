@@ -38,6 +38,18 @@ TEST_CASE("time model fit recovers an exact line and reports its error") {
   CHECK(neg.rel_rmse > 0);
 }
 
+TEST_CASE("the time model interpolates measured points and extrapolates per sample") {
+  // A cache cliff: 1 ms/sample up to batch 8, then 3 ms/sample.
+  std::vector<TimingPoint> pts{{2, 0.002, 0, 5}, {8, 0.008, 0, 5}, {16, 0.048, 0, 5}};
+  CHECK(interpolate_time(pts, 8) == doctest::Approx(0.008));
+  CHECK(interpolate_time(pts, 12) == doctest::Approx(0.028));
+  CHECK(interpolate_time(pts, 1) == doctest::Approx(0.001));
+  CHECK(interpolate_time(pts, 64) == doctest::Approx(0.192));
+  CHECK(interpolate_time({}, 4) == 0.0);
+  // The single line cannot follow the cliff, and says so through its error.
+  CHECK(fit_time_model(pts).rel_rmse > 0.1);
+}
+
 TEST_CASE("profile JSON round trip keeps every field") {
   Profile p = testing::toy_profile();
   std::string file = "test_profile_roundtrip.json";

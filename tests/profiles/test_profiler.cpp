@@ -1,11 +1,11 @@
 // test_profiler.cpp: measured profiles are complete and consistent (no timing thresholds).
-#include <doctest/doctest.h>
 
 #include "common/error.hpp"
 #include "models/block_metadata.hpp"
 #include "models/memory_tracker.hpp"
 #include "models/zoo.hpp"
 #include "profiles/profiler.hpp"
+#include "support/doctest_torch.hpp"  // first: LibTorch, then doctest
 
 using namespace tiersplit;
 using namespace tiersplit::profiles;
@@ -59,8 +59,10 @@ TEST_CASE("a measured profile covers every block, batch and trainable block") {
     CHECK(b.forward_fit.beta_s_per_sample >= 0);
     CHECK(b.forward_time(3) > 0);
     // Trainable blocks are trained at every batch size except 1 when they hold batch norm.
-    if (b.index < p.freeze_index) CHECK(b.train.empty());
-    else CHECK(b.train.size() >= 1);
+    if (b.index < p.freeze_index)
+      CHECK(b.train.empty());
+    else
+      CHECK(b.train.size() >= 1);
     if (!b.train.empty()) CHECK(b.train.back().batch == 3);
     // Static metadata equals what the model zoo computes.
     const auto& mb = meta.blocks[b.index];
@@ -123,6 +125,6 @@ TEST_CASE("memory tracker sees tensor allocations and per-sample peaks grow with
   const auto& stem = meta.blocks[0];
   CHECK(stem.peak_activation_bytes_per_sample >=
         meta.input_bytes_per_sample + stem.output_bytes_per_sample);
-  CHECK(stem.peak_activation_bytes_per_sample < 8 * (meta.input_bytes_per_sample +
-                                                     stem.output_bytes_per_sample));
+  CHECK(stem.peak_activation_bytes_per_sample <
+        8 * (meta.input_bytes_per_sample + stem.output_bytes_per_sample));
 }
