@@ -8,6 +8,7 @@
 #include "common/units.hpp"
 #include "models/block_metadata.hpp"
 #include "models/zoo.hpp"
+#include "profiles/derive.hpp"
 
 namespace tiersplit::cli {
 
@@ -49,6 +50,38 @@ nlohmann::json metadata_json(const models::ModelMetadata& m) {
           {"block_list", blocks}};
 }
 
+/// Static metadata of a zoo model: read from the shipped profile when one matches (instant),
+/// else computed with a batch-1 forward pass (seconds for the VGGs at 224).
+models::ModelMetadata zoo_metadata(const std::string& name, const models::ModelOptions& opts) {
+  std::string shipped = profiles::find_shipped_profile(name, opts.resolution);
+  if (!shipped.empty()) {
+    profiles::Profile p = profiles::load_profile(shipped);
+    if (p.num_classes == opts.num_classes) {
+      models::ModelMetadata meta;
+      meta.model = p.model;
+      meta.options = opts;
+      meta.default_freeze = p.freeze_index;
+      meta.input_shape = p.input_shape;
+      meta.input_bytes_per_sample = p.input_bytes_per_sample;
+      for (const auto& b : p.blocks) {
+        models::BlockMetadata m;
+        m.index = b.index;
+        m.name = b.name;
+        m.output_shape = b.output_shape;
+        m.output_bytes_per_sample = b.output_bytes_per_sample;
+        m.parameters = b.parameters;
+        m.parameter_bytes = b.parameter_bytes;
+        m.flops_per_sample = b.flops_per_sample;
+        m.peak_activation_bytes_per_sample = b.peak_activation_bytes_per_sample;
+        meta.blocks.push_back(m);
+      }
+      return meta;
+    }
+  }
+  models::BlockModel m = models::build_model(name, opts);
+  return models::compute_metadata(m, /*with_memory=*/false);
+}
+
 void list_zoo(const ModelsOptions& o) {
   torch::set_num_threads(2);
   nlohmann::json all = nlohmann::json::array();
@@ -60,8 +93,7 @@ void list_zoo(const ModelsOptions& o) {
              "(resolution " + std::to_string(o.resolution) + " not valid)"});
       continue;
     }
-    models::BlockModel m = models::build_model(e.name, opts);
-    models::ModelMetadata meta = models::compute_metadata(m, /*with_memory=*/false);
+    models::ModelMetadata meta = zoo_metadata(e.name, opts);
     all.push_back(metadata_json(meta));
     all.back().erase("block_list");
     t.add({e.name, std::to_string(meta.blocks.size()), std::to_string(meta.default_freeze),

@@ -18,5 +18,7 @@ Profile derive_profile(const Profile& measured, const Device& target);
 /// The shipped measured profile of `model` at `resolution` (profiles/data/<model>-r<res>.json),
 /// or fails naming what is shipped.
 std::string shipped_profile_path(const std::string& model, int64_t resolution);
+/// Same, but "" when there is none.
+std::string find_shipped_profile(const std::string& model, int64_t resolution);
 
 }  // namespace tiersplit::profiles
