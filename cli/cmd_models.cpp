@@ -123,7 +123,7 @@ void show_model(const ModelsOptions& o) {
   t.add({"0", "(input)", "", shape_text(meta.input_shape),
          format_bytes(static_cast<double>(meta.input_bytes_per_sample)), "", "", "", ""});
   for (const auto& b : meta.blocks) {
-    std::string note = b.index + 1 == meta.default_freeze ? "<- freeze index" : "";
+    std::string note = b.index + 1 == meta.default_freeze ? "<- freeze index (largest split)" : "";
     t.add({std::to_string(b.index + 1), b.name, models::block_kind_name(b.kind),
            shape_text(b.output_shape), format_bytes(static_cast<double>(b.output_bytes_per_sample)),
            std::to_string(b.parameters), fmt("%.1f", b.flops_per_sample / 1e6),

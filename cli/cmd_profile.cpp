@@ -1,5 +1,8 @@
 // cmd_profile.cpp: `tiersplit profile` — measure a per-block profile of a zoo model on this
 // machine.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -46,6 +49,14 @@ void print_summary(const profiles::Profile& p) {
   t.print(std::cout);
 }
 
+void check_writable(const std::string& file) {
+  std::string probe = file + ".tmp";
+  std::FILE* f = std::fopen(probe.c_str(), "w");
+  if (!f) fail(file, ": cannot write here (", std::strerror(errno), ")");
+  std::fclose(f);
+  std::remove(probe.c_str());
+}
+
 }  // namespace
 
 void add_profile_command(CLI::App& app) {
@@ -83,6 +94,7 @@ void add_profile_command(CLI::App& app) {
     req.measure_train = !o->no_train;
     profiles::validate_request(req);
     if (o->output.empty()) o->output = req.model + "-r" + std::to_string(req.resolution) + ".json";
+    check_writable(o->output);  // before minutes of measuring, not after
     profiles::Profile p = profiles::measure_profile(req);
     profiles::save_profile(o->output, p);
     if (!o->quiet) print_summary(p);

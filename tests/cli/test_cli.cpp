@@ -44,6 +44,8 @@ TEST_CASE("bad input gives one line on stderr and exit code 2") {
       {"profile --model resnet18 --batch 4,2", "strictly increasing"},
       {"profile --model alexnet --input 32", "below the smallest it accepts"},
       {"profile --model resnet18 --threads 0", "--threads 0"},
+      {"profile --model resnet18 --input 32 --freeze 99 -o /tmp/x.json", "freeze index 99 is outside [0,12]"},
+      {"profile --model resnet18 --input 32 -o /nonexistent/dir/p.json", "/nonexistent/dir/p.json: cannot write here"},
       {"derive-profile -p /nonexistent.json -d nvidia-t4 -o x.json",
        "/nonexistent.json: cannot open file"},
       {"derive-profile -p x.json -d nvidia-t5 -o y.json", "did you mean 'nvidia-t4'"},
