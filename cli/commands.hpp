@@ -11,5 +11,7 @@ void add_models_command(CLI::App& app);   // cmd_models.cpp
 void add_profile_command(CLI::App& app);  // cmd_profile.cpp
 void add_derive_command(CLI::App& app);   // cmd_derive.cpp
 void add_sim_commands(CLI::App& app);     // cmd_sim.cpp: simulate, sweep
+void add_recommend_command(CLI::App& app);  // cmd_recommend.cpp
+void add_real_exec_commands(CLI::App& app);  // cmd_real.cpp: dataset, serve, train, pretrain, testbed
 
 }  // namespace tiersplit::cli

@@ -28,6 +28,12 @@ int run(void* p) {
 #ifdef TIERSPLIT_HAVE_SIM
   tiersplit::cli::add_sim_commands(app);
 #endif
+#ifdef TIERSPLIT_HAVE_OPTIMIZER
+  tiersplit::cli::add_recommend_command(app);
+#endif
+#ifdef TIERSPLIT_HAVE_REAL_EXEC
+  tiersplit::cli::add_real_exec_commands(app);
+#endif
   if (a->argc > 1 && a->argv[1][0] != '-') {
     std::vector<std::string> names;
     for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());

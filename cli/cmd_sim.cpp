@@ -1,0 +1,148 @@
+// cmd_sim.cpp: `tiersplit simulate` (one scenario's configurations, a table) and `tiersplit sweep` (the whole space, in parallel).
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "common/error.hpp"
+#include "common/json_reader.hpp"
+#include "common/units.hpp"
+#include "sim/scenario.hpp"
+#include "sim/study.hpp"
+#include "sim/trace.hpp"
+
+namespace tiersplit::cli {
+namespace {
+
+sim::Scenario load_or_quickstart(const std::string& file) {
+  if (file.empty()) return sim::embedded_quickstart();
+  return sim::load_scenario(file);
+}
+
+void print_best(std::ostream& os, const std::vector<sim::TenantResult>& rows) {
+  auto best = sim::best_per_point(rows);
+  if (best.empty()) {
+    os << "no feasible configuration\n";
+    return;
+  }
+  os << "\nbest configuration per sweep point and tenant (shortest job time):\n";
+  sim::print_table(os, best);
+}
+
+struct SimulateArgs {
+  std::string scenario;
+  std::optional<int64_t> split;
+  std::optional<int64_t> storage_batch;
+  std::string output = "simulation.json";
+  std::string csv;
+  std::string trace;
+  bool closed_form = false;
+};
+
+void run_simulate(const SimulateArgs& a) {
+  sim::Scenario sc = load_or_quickstart(a.scenario);
+  sim::ProfileCache cache;
+  sim::Study study = sim::prepare_study(sc, cache, {a.split, a.storage_batch});
+  std::vector<std::size_t> all;
+  for (std::size_t i = 0; i < study.configs.size(); ++i) all.push_back(i);
+  if (!a.closed_form) {
+    auto [s, c] = sim::max_nodes(study, all);
+    sim::prepare_engine(study.points.front().platform, s, c);
+  }
+  std::unique_ptr<sim::TraceRecorder> trace;
+  if (!a.trace.empty()) {
+    if (a.closed_form) fail("--trace needs the simulation (drop --closed-form)");
+    trace = std::make_unique<sim::TraceRecorder>();
+  }
+  std::vector<sim::TenantResult> rows;
+  for (std::size_t i = 0; i < study.configs.size(); ++i) {
+    // The trace shows the first configuration only: traces of many runs would overlap in time.
+    auto part = sim::run_config(study, study.configs[i], !a.closed_form, i == 0 ? trace.get() : nullptr);
+    rows.insert(rows.end(), part.begin(), part.end());
+  }
+  std::cout << "scenario " << sc.name << " (" << sc.file << "): " << study.configs.size()
+            << " configuration(s), " << (a.closed_form ? "closed form" : "simulated") << "\n";
+  sim::print_table(std::cout, rows);
+  if (study.configs.size() > 1) print_best(std::cout, rows);
+  write_json_file(a.output, sim::results_document(study, rows, sim::Shard{}));
+  std::cout << "wrote " << a.output << "\n";
+  if (!a.csv.empty()) {
+    sim::write_csv_file(a.csv, rows);
+    std::cout << "wrote " << a.csv << "\n";
+  }
+  if (trace) {
+    trace->write(a.trace);
+    std::cout << "wrote " << a.trace << " (configuration 0; open in https://ui.perfetto.dev)\n";
+  }
+}
+
+struct SweepArgs {
+  std::string scenario;
+  std::string output;
+  std::string csv;
+  std::string shard = "1/1";
+  int jobs = 0;
+  bool closed_form = false;
+  bool quiet = false;
+};
+
+void run_sweep_command(const SweepArgs& a) {
+  sim::Shard shard = sim::parse_shard(a.shard);
+  if (a.jobs < 0) fail("--jobs ", a.jobs, ": must be at least 1 (or 0 for all cores)");
+  sim::Scenario sc = load_or_quickstart(a.scenario);
+  sim::ProfileCache cache;
+  sim::Study study = sim::prepare_study(sc, cache);
+  sim::SweepOptions opt;
+  opt.jobs = a.jobs;
+  opt.shard = shard;
+  opt.simulate = !a.closed_form;
+  std::size_t in_shard = sim::shard_configs(study, shard).size();
+  std::cerr << "sweep " << sc.name << " (" << sc.file << "): " << study.points.size() << " sweep point(s), "
+            << study.configs.size() << " configuration(s)";
+  if (shard.count > 1) std::cerr << ", shard " << a.shard << ": " << in_shard;
+  std::cerr << "\n";
+  auto rows = sim::run_sweep(study, opt);
+  if (!a.output.empty()) {
+    write_json_file(a.output, sim::results_document(study, rows, shard));
+    std::cerr << "wrote " << a.output << "\n";
+  }
+  if (!a.csv.empty()) {
+    sim::write_csv_file(a.csv, rows);
+    std::cerr << "wrote " << a.csv << "\n";
+  }
+  if (!a.quiet) print_best(std::cout, rows);
+}
+
+}  // namespace
+
+void add_sim_commands(CLI::App& app) {
+  auto simulate_args = std::make_shared<SimulateArgs>();
+  CLI::App* simulate = app.add_subcommand(
+      "simulate", "Simulate a scenario's configurations and print a table (default: the built-in quickstart)");
+  simulate->add_option("scenario", simulate_args->scenario, "scenario file (docs/scenario-format.md)");
+  simulate->add_option("--split", simulate_args->split, "split point s for every tenant (0..freeze index)");
+  simulate->add_option("--storage-batch", simulate_args->storage_batch, "storage batch b for every tenant (<= B)");
+  simulate->add_option("-o,--output", simulate_args->output, "results JSON file")->capture_default_str();
+  simulate->add_option("--csv", simulate_args->csv, "also write the results as CSV");
+  simulate->add_option("--trace", simulate_args->trace,
+                       "write the first configuration's timeline as Chrome trace events (Perfetto)");
+  simulate->add_flag("--closed-form", simulate_args->closed_form, "use the closed form only, no simulation");
+  simulate->callback([simulate_args] { run_simulate(*simulate_args); });
+
+  auto sweep_args = std::make_shared<SweepArgs>();
+  CLI::App* sweep = app.add_subcommand(
+      "sweep", "Simulate every configuration of a scenario on all cores and print the best (default: the quickstart)");
+  sweep->add_option("scenario", sweep_args->scenario, "scenario file (docs/scenario-format.md)");
+  sweep->add_option("-o,--output", sweep_args->output, "results JSON file");
+  sweep->add_option("--csv", sweep_args->csv, "also write the results as CSV");
+  sweep->add_option("--shard", sweep_args->shard, "run shard i of n (every n-th configuration from the i-th)")
+      ->capture_default_str();
+  sweep->add_option("-j,--jobs", sweep_args->jobs, "worker processes (0: one per core)")->capture_default_str();
+  sweep->add_flag("--closed-form", sweep_args->closed_form, "use the closed form only (screening), no simulation");
+  sweep->add_flag("-q,--quiet", sweep_args->quiet, "do not print the best configurations");
+  sweep->callback([sweep_args] { run_sweep_command(*sweep_args); });
+}
+
+}  // namespace tiersplit::cli

@@ -1,0 +1,263 @@
+// closed_form.cpp: the pipeline's timing as formulas (see closed_form.hpp and docs/simulator.md).
+#include "sim/closed_form.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tiersplit::sim {
+
+PathModel path_model(const PlatformParams& pf) {
+  const NetworkParams& n = pf.network;
+  double bw = n.bandwidth;
+  if (n.storage_nic > 0) bw = std::min(bw, n.storage_nic);
+  if (n.compute_nic > 0) bw = std::min(bw, n.compute_nic);
+  if (n.core_bandwidth > 0) bw = std::min(bw, n.core_bandwidth);
+  bw *= n.model.bandwidth_factor;
+  double raw_latency = n.latency_s + n.core_latency_s;
+  if (n.model.tcp_window_bytes > 0 && raw_latency > 0) {
+    bw = std::min(bw, n.model.tcp_window_bytes / (2.0 * raw_latency));
+  }
+  return {bw, raw_latency * n.model.latency_factor};
+}
+
+namespace {
+
+/// Iterations whose node shares are averaged (shares repeat with the dataset layout).
+constexpr int64_t kSampledIterations = 16;
+
+/// Storage-side timing of one node for one iteration, relative to the iteration's start.
+struct NodeIteration {
+  double disk_s = 0;       ///< read bandwidth part (shared between tenants)
+  double overhead_s = 0;   ///< request overheads (not shared)
+  double compute_s = 0;    ///< mini-batches (shared between tenants)
+  double bytes = 0;
+  double stage_s = 0;      ///< read + overheads + compute
+  double network_end_s = 0;///< when its last byte arrives
+};
+
+NodeIteration node_iteration(const TenantPlan& p, const NodeShare& share, const PlatformParams& pf,
+                             const PathModel& path) {
+  NodeIteration r;
+  if (share.samples == 0) return r;
+  r.disk_s = static_cast<double>(share.samples) * p.read_bytes_per_sample / pf.storage.disk_bandwidth;
+  r.overhead_s = static_cast<double>(share.objects) * p.request_overhead_s;
+  double t = r.disk_s + r.overhead_s;
+  // Chunk j ends its compute at e_j; its flow starts after the latency and the link serves
+  // flows work-conservingly, so the last byte arrives at max_j (e_j + L + bytes of flows >= j / bw).
+  std::vector<double> ends, sizes;
+  for (const Chunk& c : p.chunks(share.samples)) {
+    r.compute_s += c.compute_s;
+    t += c.compute_s;
+    ends.push_back(t);
+    sizes.push_back(std::round(static_cast<double>(c.samples) * p.sent_bytes_per_sample));
+  }
+  r.stage_s = t;
+  double suffix = 0;
+  r.network_end_s = 0;
+  for (std::size_t j = ends.size(); j-- > 0;) {
+    suffix += sizes[j];
+    r.bytes += sizes[j];
+    r.network_end_s = std::max(r.network_end_s, ends[j] + path.latency_s + suffix / path.bandwidth);
+  }
+  return r;
+}
+
+/// Per-iteration averages of one tenant over the sampled iterations.
+struct TenantAverages {
+  std::vector<NodeIteration> nodes;  ///< per storage node, averaged
+  double stage_s = 0;                ///< max over nodes, averaged over iterations
+  double network_end_s = 0;          ///< max over nodes
+  double bytes = 0;                  ///< all nodes
+};
+
+TenantAverages averages(const TenantPlan& p, const PlatformParams& pf, const PathModel& path) {
+  const int64_t K = pf.storage.nodes;
+  TenantAverages a;
+  a.nodes.assign(static_cast<std::size_t>(K), NodeIteration{});
+  int64_t count = std::max<int64_t>(1, std::min(kSampledIterations, p.iterations_per_epoch));
+  for (int64_t it = 0; it < count; ++it) {
+    std::vector<NodeShare> shares = p.shares(it, K);
+    double stage = 0, end = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      NodeIteration ni = node_iteration(p, shares[static_cast<std::size_t>(k)], pf, path);
+      NodeIteration& acc = a.nodes[static_cast<std::size_t>(k)];
+      acc.disk_s += ni.disk_s;
+      acc.overhead_s += ni.overhead_s;
+      acc.compute_s += ni.compute_s;
+      acc.bytes += ni.bytes;
+      acc.stage_s += ni.stage_s;
+      acc.network_end_s += ni.network_end_s;
+      stage = std::max(stage, ni.stage_s);
+      end = std::max(end, ni.network_end_s);
+      a.bytes += ni.bytes;
+    }
+    a.stage_s += stage;
+    a.network_end_s += end;
+  }
+  double inv = 1.0 / static_cast<double>(count);
+  for (auto& n : a.nodes) {
+    n.disk_s *= inv;
+    n.overhead_s *= inv;
+    n.compute_s *= inv;
+    n.bytes *= inv;
+    n.stage_s *= inv;
+    n.network_end_s *= inv;
+  }
+  a.stage_s *= inv;
+  a.network_end_s *= inv;
+  a.bytes *= inv;
+  return a;
+}
+
+/// Concurrent pushdowns a storage node runs at full speed (see simgrid_model.cpp).
+double storage_slots(const PlatformParams& pf) {
+  const StorageParams& s = pf.storage;
+  if (s.pushdown_threads <= 0) return 1.0;
+  return std::max<double>(1.0, static_cast<double>(s.cores / s.pushdown_threads));
+}
+
+
+/// One tenant alone: its stages and the period they allow.
+struct OwnBounds {
+  double storage = 0, network = 0, compute = 0, cycle = 0;
+  double period() const { return std::max({storage, network, compute, cycle}); }
+};
+
+OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const PathModel& path, int64_t prefetch_depth) {
+  OwnBounds o;
+  o.storage = a.stage_s;
+  for (const auto& n : a.nodes) {
+    // A stream sends an iteration only after the previous one arrived: one latency each.
+    if (n.bytes > 0) o.network = std::max(o.network, path.latency_s + n.bytes / path.bandwidth);
+  }
+  o.compute = p.compute_time_s;
+  o.cycle = (a.network_end_s + p.compute_time_s) / static_cast<double>(prefetch_depth + 1);
+  return o;
+}
+
+/// A shared resource: capacity and each tenant's exclusive use per iteration [s].
+struct Resource {
+  std::string tier;  ///< "storage", "network", "compute"
+  double capacity = 1;
+  std::vector<double> demand;
+  bool utilization_only = false;  ///< counted for busy fractions, not a constraint
+};
+
+}  // namespace
+
+ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus, const PlatformParams& pf,
+                       int64_t prefetch_depth) {
+  const PathModel path = path_model(pf);
+  const std::size_t K = static_cast<std::size_t>(pf.storage.nodes);
+  const std::size_t T = plans.size();
+  std::vector<TenantAverages> avg;
+  std::vector<OwnBounds> own;
+  for (const auto& p : plans) {
+    avg.push_back(averages(p, pf, path));
+    own.push_back(own_bounds(p, avg.back(), path, prefetch_depth));
+  }
+
+  // Shared resources and every tenant's demand on them.
+  const double bwf = pf.network.model.bandwidth_factor;
+  double node_bw = pf.network.bandwidth;
+  if (pf.network.storage_nic > 0) node_bw = std::min(node_bw, pf.network.storage_nic);
+  node_bw *= bwf;
+  std::vector<Resource> res;
+  for (std::size_t k = 0; k < K; ++k) {
+    Resource disk{"storage", 1, std::vector<double>(T)}, cpu{"storage", storage_slots(pf), std::vector<double>(T)};
+    Resource busy{"storage", 1, std::vector<double>(T), true}, link{"network", 1, std::vector<double>(T)};
+    for (std::size_t u = 0; u < T; ++u) {
+      const NodeIteration& n = avg[u].nodes[k];
+      disk.demand[u] = n.disk_s;
+      cpu.demand[u] = n.compute_s;
+      busy.demand[u] = n.stage_s;
+      link.demand[u] = n.bytes / node_bw;
+    }
+    for (auto* r : {&disk, &cpu, &busy, &link}) res.push_back(std::move(*r));
+  }
+  if (pf.network.core_bandwidth > 0) {
+    Resource core{"network", 1, std::vector<double>(T)};
+    for (std::size_t u = 0; u < T; ++u) core.demand[u] = avg[u].bytes / (pf.network.core_bandwidth * bwf);
+    res.push_back(std::move(core));
+  }
+  for (int64_t j = 0; j < pf.compute.nodes; ++j) {
+    Resource nic{"network", 1, std::vector<double>(T)}, gpu{"compute", 1, std::vector<double>(T)};
+    for (std::size_t u = 0; u < T; ++u) {
+      if (plans[u].compute_node != j) continue;
+      if (pf.network.compute_nic > 0) nic.demand[u] = avg[u].bytes / (pf.network.compute_nic * bwf);
+      gpu.demand[u] = plans[u].compute_time_s;
+    }
+    if (pf.network.compute_nic > 0) res.push_back(std::move(nic));
+    res.push_back(std::move(gpu));
+  }
+
+  // Iteration rates: each tenant's own rate, cut by fair (water-filling) shares of every
+  // resource that is over-subscribed, a few rounds until stable.
+  std::vector<double> rate(T);
+  for (std::size_t u = 0; u < T; ++u) rate[u] = own[u].period() > 0 ? 1.0 / own[u].period() : 0.0;
+  for (int round = 0; round < 8; ++round) {
+    bool changed = false;
+    for (const Resource& r : res) {
+      if (r.utilization_only) continue;
+      double total = 0;
+      for (std::size_t u = 0; u < T; ++u) total += r.demand[u] * rate[u];
+      if (total <= r.capacity * (1 + 1e-12)) continue;
+      std::vector<std::size_t> users;
+      for (std::size_t u = 0; u < T; ++u) {
+        if (r.demand[u] > 0) users.push_back(u);
+      }
+      std::sort(users.begin(), users.end(), [&](std::size_t a, std::size_t b) {
+        return r.demand[a] * rate[a] < r.demand[b] * rate[b];
+      });
+      double left = r.capacity;
+      for (std::size_t i = 0; i < users.size(); ++i) {
+        std::size_t u = users[i];
+        double share = left / static_cast<double>(users.size() - i);
+        double use = r.demand[u] * rate[u];
+        if (use > share) {
+          rate[u] = share / r.demand[u];
+          use = share;
+          changed = true;
+        }
+        left -= use;
+      }
+    }
+    if (!changed) break;
+  }
+
+  const TenantPlan& me = plans[focus];
+  const TenantAverages& mine = avg[focus];
+  const OwnBounds& o = own[focus];
+  ClosedForm cf;
+  cf.bytes_per_iteration = mine.bytes;
+  cf.storage_stage_s = o.storage;
+  cf.network_stage_s = o.network;
+  cf.compute_stage_s = o.compute;
+  cf.network_tail_s = std::max(0.0, mine.network_end_s - mine.stage_s);
+  cf.cycle_bound_s = o.cycle;
+  cf.first_iteration_s = mine.network_end_s + me.compute_time_s;
+  cf.iteration_s = rate[focus] > 0 ? 1.0 / rate[focus] : o.period();
+  cf.epoch_s = static_cast<double>(me.iterations_per_epoch) * cf.iteration_s;
+  cf.job_s = cf.first_iteration_s + static_cast<double>(me.total_iterations - 1) * cf.iteration_s;
+
+  // Busy fractions: the utilization, at these rates, of the busiest resource of each tier that
+  // the tenant uses.
+  for (const Resource& r : res) {
+    if (r.demand[focus] <= 0) continue;
+    if (!r.utilization_only && r.tier == "storage") continue;  // "busy" covers disk + compute
+    double use = 0;
+    for (std::size_t u = 0; u < T; ++u) use += r.demand[u] * rate[u];
+    use = std::min(1.0, use / r.capacity);
+    double& slot = r.tier == "storage" ? cf.storage_busy : r.tier == "network" ? cf.network_busy : cf.compute_busy;
+    slot = std::max(slot, use);
+  }
+  double top = std::max({cf.storage_busy, cf.network_busy, cf.compute_busy});
+  if (T == 1 && o.cycle > std::max({o.storage, o.network, o.compute}) * (1 + 1e-9)) cf.bottleneck = "pipeline";
+  else if (top == cf.compute_busy) cf.bottleneck = "compute";
+  else if (top == cf.storage_busy) cf.bottleneck = "storage";
+  else cf.bottleneck = "network";
+  return cf;
+}
+
+}  // namespace tiersplit::sim

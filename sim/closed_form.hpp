@@ -1,0 +1,45 @@
+// closed_form.hpp: the pipeline's iteration time in closed form, to screen configurations and cross-check the simulation.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/scenario.hpp"
+#include "sim/stage_costs.hpp"
+
+namespace tiersplit::sim {
+
+/// The closed-form estimate for one tenant.
+///   first iteration = max over nodes (read + storage compute + network tail) + compute
+///   steady period   = max(storage stage, network stage, compute stage,
+///                         (storage + network tail + compute) / (prefetch + 1))
+///   job             = first + (iterations - 1) x period
+/// Shared resources (a storage node, a link, a compute node) add the demand of every tenant on
+/// them to the stage, as if all tenants iterated at the same pace.
+struct ClosedForm {
+  double storage_stage_s = 0;   ///< busiest storage node: disk read + request overheads + compute
+  double network_stage_s = 0;   ///< busiest link: bytes / bandwidth
+  double compute_stage_s = 0;
+  double network_tail_s = 0;    ///< last byte arrives this long after the storage stage ends
+  double cycle_bound_s = 0;     ///< (storage + tail + compute) / (prefetch + 1)
+  double first_iteration_s = 0;
+  double iteration_s = 0;       ///< steady state
+  double epoch_s = 0;
+  double job_s = 0;
+  double bytes_per_iteration = 0;
+  double storage_busy = 0, network_busy = 0, compute_busy = 0;
+  std::string bottleneck;       ///< "storage", "network", "compute" or "pipeline" (the cycle bound)
+};
+
+/// Closed form of tenant `focus` among `plans` (all tenants of the configuration).
+ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus, const PlatformParams& pf,
+                       int64_t prefetch_depth);
+
+/// Effective bandwidth and latency of the path from a storage node to a compute node.
+struct PathModel {
+  double bandwidth = 0;   ///< B/s, after the bandwidth factor and the TCP window bound
+  double latency_s = 0;   ///< after the latency factor
+};
+PathModel path_model(const PlatformParams& pf);
+
+}  // namespace tiersplit::sim

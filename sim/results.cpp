@@ -1,0 +1,246 @@
+// results.cpp: result rows as JSON, CSV and a table.
+#include "sim/results.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "common/error.hpp"
+#include "common/units.hpp"
+
+namespace tiersplit::sim {
+
+using nlohmann::json;
+
+json to_json(const TenantResult& r) {
+  json labels = json::object();
+  for (const auto& [k, v] : r.labels) labels[k] = v;
+  json j = {{"config", r.config},
+            {"point", r.point},
+            {"sweep", labels},
+            {"tenant", r.tenant},
+            {"tenant_name", r.tenant_name},
+            {"model", r.model},
+            {"split", r.split},
+            {"storage_batch", r.storage_batch},
+            {"training_batch", r.training_batch},
+            {"feasible", r.feasible},
+            {"source", r.source},
+            {"iteration_s", r.iteration_s},
+            {"first_iteration_s", r.first_iteration_s},
+            {"epoch_s", r.epoch_s},
+            {"job_s", r.job_s},
+            {"bytes_per_iteration", r.bytes_per_iteration},
+            {"job_bytes", r.job_bytes},
+            {"storage_busy", r.storage_busy},
+            {"network_busy", r.network_busy},
+            {"compute_busy", r.compute_busy},
+            {"pushdown_memory_bytes", r.pushdown_memory},
+            {"peak_storage_memory_bytes", r.peak_storage_memory},
+            {"memory_wait_s", r.memory_wait_s},
+            {"memory_wait_per_iteration_s", r.memory_wait_per_iteration_s},
+            {"bottleneck", r.bottleneck},
+            {"closed_form_iteration_s", r.closed_form_iteration_s},
+            {"closed_form_job_s", r.closed_form_job_s},
+            {"measured_iterations", r.measured_iterations},
+            {"simulated_iterations", r.simulated_iterations}};
+  if (!r.note.empty()) j["note"] = r.note;
+  return j;
+}
+
+TenantResult result_from_json(const json& j) {
+  TenantResult r;
+  r.config = j.at("config").get<std::size_t>();
+  r.point = j.at("point").get<std::size_t>();
+  for (auto it = j.at("sweep").begin(); it != j.at("sweep").end(); ++it) {
+    r.labels.emplace_back(it.key(), it.value().get<std::string>());
+  }
+  r.tenant = j.at("tenant").get<int>();
+  r.tenant_name = j.at("tenant_name").get<std::string>();
+  r.model = j.at("model").get<std::string>();
+  r.split = j.at("split").get<int64_t>();
+  r.storage_batch = j.at("storage_batch").get<int64_t>();
+  r.training_batch = j.at("training_batch").get<int64_t>();
+  r.feasible = j.at("feasible").get<bool>();
+  r.source = j.at("source").get<std::string>();
+  r.iteration_s = j.at("iteration_s").get<double>();
+  r.first_iteration_s = j.at("first_iteration_s").get<double>();
+  r.epoch_s = j.at("epoch_s").get<double>();
+  r.job_s = j.at("job_s").get<double>();
+  r.bytes_per_iteration = j.at("bytes_per_iteration").get<double>();
+  r.job_bytes = j.at("job_bytes").get<double>();
+  r.storage_busy = j.at("storage_busy").get<double>();
+  r.network_busy = j.at("network_busy").get<double>();
+  r.compute_busy = j.at("compute_busy").get<double>();
+  r.pushdown_memory = j.at("pushdown_memory_bytes").get<double>();
+  r.peak_storage_memory = j.at("peak_storage_memory_bytes").get<double>();
+  r.memory_wait_s = j.at("memory_wait_s").get<double>();
+  r.memory_wait_per_iteration_s = j.at("memory_wait_per_iteration_s").get<double>();
+  r.bottleneck = j.at("bottleneck").get<std::string>();
+  r.closed_form_iteration_s = j.at("closed_form_iteration_s").get<double>();
+  r.closed_form_job_s = j.at("closed_form_job_s").get<double>();
+  r.measured_iterations = j.at("measured_iterations").get<int64_t>();
+  r.simulated_iterations = j.at("simulated_iterations").get<int64_t>();
+  if (j.contains("note")) r.note = j.at("note").get<std::string>();
+  return r;
+}
+
+namespace {
+
+std::vector<std::string> label_columns(const std::vector<TenantResult>& rows) {
+  std::vector<std::string> cols;
+  for (const auto& r : rows) {
+    for (const auto& [k, v] : r.labels) {
+      bool seen = false;
+      for (const auto& c : cols) seen = seen || c == k;
+      if (!seen) cols.push_back(k);
+    }
+  }
+  return cols;
+}
+
+std::string label_of(const TenantResult& r, const std::string& key) {
+  for (const auto& [k, v] : r.labels) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+std::string csv_escape(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+/// Durations past a few minutes in minutes, hours or days.
+std::string human_duration(double s) {
+  char buf[64];
+  if (s < 120) return format_duration(s);
+  if (s < 7200) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+  else if (s < 172800) std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+  else std::snprintf(buf, sizeof buf, "%.1f d", s / 86400);
+  return buf;
+}
+
+}  // namespace
+
+void write_csv(std::ostream& os, const std::vector<TenantResult>& rows) {
+  std::vector<std::string> cols = label_columns(rows);
+  os << "config,point";
+  for (const auto& c : cols) os << "," << c;
+  os << ",tenant,model,split,storage_batch,training_batch,feasible,source,iteration_s,first_iteration_s,"
+        "epoch_s,job_s,bytes_per_iteration,job_bytes,storage_busy,network_busy,compute_busy,"
+        "pushdown_memory_bytes,peak_storage_memory_bytes,memory_wait_s,memory_wait_per_iteration_s,"
+        "bottleneck,closed_form_iteration_s,closed_form_job_s,note\n";
+  for (const auto& r : rows) {
+    os << r.config << "," << r.point;
+    for (const auto& c : cols) os << "," << csv_escape(label_of(r, c));
+    os << "," << csv_escape(r.tenant_name) << "," << csv_escape(r.model) << "," << r.split << ","
+       << r.storage_batch << "," << r.training_batch << "," << (r.feasible ? "true" : "false") << ","
+       << r.source << "," << num(r.iteration_s) << "," << num(r.first_iteration_s) << "," << num(r.epoch_s)
+       << "," << num(r.job_s) << "," << num(r.bytes_per_iteration) << "," << num(r.job_bytes) << ","
+       << num(r.storage_busy) << "," << num(r.network_busy) << "," << num(r.compute_busy) << ","
+       << num(r.pushdown_memory) << "," << num(r.peak_storage_memory) << "," << num(r.memory_wait_s) << ","
+       << num(r.memory_wait_per_iteration_s) << "," << r.bottleneck << "," << num(r.closed_form_iteration_s)
+       << "," << num(r.closed_form_job_s) << "," << csv_escape(r.note) << "\n";
+  }
+}
+
+void write_csv_file(const std::string& file, const std::vector<TenantResult>& rows) {
+  std::string tmp = file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) fail(file, ": cannot write file");
+    write_csv(out, rows);
+    if (!out) fail(file, ": write failed");
+  }
+  if (std::rename(tmp.c_str(), file.c_str()) != 0) fail(file, ": cannot replace file");
+}
+
+void print_table(std::ostream& os, const std::vector<TenantResult>& rows) {
+  std::vector<std::string> cols = label_columns(rows);
+  std::vector<std::string> header;
+  for (const auto& c : cols) header.push_back(c);
+  for (const char* h : {"tenant", "split", "b", "iteration", "first", "job", "net/iter", "busy S/N/C",
+                        "pushdown mem", "mem wait/it", "bottleneck", "closed form"}) {
+    header.push_back(h);
+  }
+  std::vector<std::vector<std::string>> table;
+  for (const auto& r : rows) {
+    std::vector<std::string> line;
+    for (const auto& c : cols) line.push_back(label_of(r, c));
+    line.push_back(r.tenant_name);
+    line.push_back(std::to_string(r.split));
+    line.push_back(std::to_string(r.storage_batch));
+    if (!r.feasible) {
+      line.push_back("infeasible: " + r.note);
+      table.push_back(line);
+      continue;
+    }
+    char busy[64];
+    std::snprintf(busy, sizeof busy, "%3.0f/%3.0f/%3.0f%%", 100 * r.storage_busy, 100 * r.network_busy,
+                  100 * r.compute_busy);
+    line.push_back(format_duration(r.iteration_s));
+    line.push_back(format_duration(r.first_iteration_s));
+    line.push_back(human_duration(r.job_s));
+    line.push_back(format_bytes(r.bytes_per_iteration));
+    line.push_back(busy);
+    line.push_back(format_bytes(r.pushdown_memory));
+    line.push_back(format_duration(r.memory_wait_per_iteration_s));
+    line.push_back(r.bottleneck);
+    line.push_back(format_duration(r.closed_form_iteration_s));
+    table.push_back(line);
+  }
+  std::vector<std::size_t> width(header.size(), 0);
+  auto measure = [&](const std::vector<std::string>& l) {
+    for (std::size_t i = 0; i < l.size() && i < width.size(); ++i) {
+      // The infeasible note spans the remaining columns: don't let it widen one.
+      if (i + 1 < l.size() || l.size() == header.size()) width[i] = std::max(width[i], l[i].size());
+    }
+  };
+  measure(header);
+  for (const auto& l : table) measure(l);
+  auto print = [&](const std::vector<std::string>& l) {
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      os << l[i];
+      if (i + 1 < l.size()) os << std::string(width[i] - std::min(width[i], l[i].size()) + 2, ' ');
+    }
+    os << "\n";
+  };
+  print(header);
+  for (const auto& l : table) print(l);
+}
+
+std::vector<TenantResult> best_per_point(const std::vector<TenantResult>& rows) {
+  std::map<std::pair<std::size_t, int>, std::size_t> best;
+  std::vector<std::pair<std::size_t, int>> order;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (!r.feasible) continue;
+    auto key = std::make_pair(r.point, r.tenant);
+    auto it = best.find(key);
+    if (it == best.end()) {
+      best[key] = i;
+      order.push_back(key);
+    } else if (r.job_s < rows[it->second].job_s) {
+      it->second = i;
+    }
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<TenantResult> out;
+  for (const auto& k : order) out.push_back(rows[best[k]]);
+  return out;
+}
+
+}  // namespace tiersplit::sim

@@ -1,0 +1,57 @@
+// results.hpp: one result row per (configuration, tenant) and its JSON, CSV and table forms.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tiersplit::sim {
+
+struct TenantResult {
+  std::size_t config = 0;
+  std::size_t point = 0;
+  std::vector<std::pair<std::string, std::string>> labels;  ///< swept values of the point
+  int tenant = 0;
+  std::string tenant_name;
+  std::string model;
+  int64_t split = 0;
+  int64_t storage_batch = 0;
+  int64_t training_batch = 0;
+  bool feasible = true;
+  std::string note;                    ///< why not feasible
+  std::string source = "simulation";   ///< or "closed-form"
+  double iteration_s = 0;              ///< steady state
+  double first_iteration_s = 0;
+  double epoch_s = 0;
+  double job_s = 0;
+  double bytes_per_iteration = 0;      ///< over the network
+  double job_bytes = 0;
+  double storage_busy = 0, network_busy = 0, compute_busy = 0;
+  double pushdown_memory = 0;          ///< one pushdown: weights + b x peak activation
+  double peak_storage_memory = 0;
+  double memory_wait_s = 0;            ///< total over the measured iterations
+  double memory_wait_per_iteration_s = 0;
+  std::string bottleneck;              ///< "storage", "network", "compute" (closed form: or "pipeline")
+  double closed_form_iteration_s = 0;
+  double closed_form_job_s = 0;
+  int64_t measured_iterations = 0;
+  int64_t simulated_iterations = 0;
+};
+
+nlohmann::json to_json(const TenantResult& r);
+TenantResult result_from_json(const nlohmann::json& j);
+
+/// CSV with a header; label columns are the union of the rows' labels.
+void write_csv(std::ostream& os, const std::vector<TenantResult>& rows);
+void write_csv_file(const std::string& file, const std::vector<TenantResult>& rows);
+/// A readable fixed-width table.
+void print_table(std::ostream& os, const std::vector<TenantResult>& rows);
+
+/// Per (sweep point, tenant): the feasible row with the shortest job time, in order.
+std::vector<TenantResult> best_per_point(const std::vector<TenantResult>& rows);
+
+}  // namespace tiersplit::sim

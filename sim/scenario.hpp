@@ -1,0 +1,133 @@
+// scenario.hpp: what a scenario file describes (platform, tenants, search space, sweep), parsed strictly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json_reader.hpp"
+
+namespace tiersplit::sim {
+
+inline constexpr const char* kScenarioFormatName = "tiersplit-scenario";
+inline constexpr int kScenarioFormatVersion = 1;
+
+/// How SimGrid turns a route into a flow rate (see docs/simulator.md, "Network model").
+/// Defaults give a clean flow model: a lone flow takes latency + size / bandwidth exactly.
+struct NetworkModelParams {
+  double latency_factor = 1.0;    ///< SimGrid's LV08 default would be 13.01
+  double bandwidth_factor = 1.0;  ///< LV08: 0.97
+  bool crosstraffic = false;      ///< LV08: true (adds 5% reverse-direction traffic per flow)
+  double tcp_window_bytes = 0;    ///< 0: no window bound; else each flow <= window / (2 x latency)
+};
+
+/// The storage tier: identical nodes, each holding a share of the objects.
+struct StorageParams {
+  int64_t nodes = 1;
+  int64_t cores = 16;                ///< CPU cores of one node (informational unless pushdown_threads)
+  std::string pushdown_device = "this-machine";  ///< "this-machine", a shipped device or a device file
+  int64_t pushdown_threads = 0;      ///< threads one pushdown uses on a CPU device; 0: all cores
+  double memory_bytes = 16.0 * 1073741824.0;     ///< memory available for pushdowns, per node
+  double disk_bandwidth = 2e9;       ///< disk read bandwidth per node [B/s]
+  double request_overhead_s = 0;     ///< fixed cost per object request [s]
+  double decode_time_per_sample_s = 0;  ///< decoding a stored sample when s > 0 [s]
+  std::string placement = "round-robin";  ///< objects to nodes
+};
+
+/// The network between the tiers.
+struct NetworkParams {
+  double bandwidth = 1.25e8;         ///< each storage node's path to the compute tier [B/s]
+  double latency_s = 50e-6;          ///< one-way latency between the tiers [s]
+  double storage_nic = 0;            ///< per storage node NIC limit [B/s]; 0: none
+  double compute_nic = 0;            ///< per compute node NIC limit [B/s]; 0: none
+  double core_bandwidth = 0;         ///< shared core link [B/s]; 0: no core link
+  double core_latency_s = 0;
+  NetworkModelParams model;
+};
+
+/// The compute tier: training machines.
+struct ComputeParams {
+  int64_t nodes = 1;
+  std::string device = "this-machine";
+  double memory_bytes = 16.0 * 1073741824.0;
+  double decode_time_per_sample_s = 0;  ///< decoding a stored sample when s = 0 [s]
+};
+
+struct PlatformParams {
+  StorageParams storage;
+  NetworkParams network;
+  ComputeParams compute;
+};
+
+struct DatasetParams {
+  int64_t samples = 0;
+  double bytes_per_sample = 0;       ///< stored (e.g. JPEG) bytes per sample
+  int64_t samples_per_object = 1;
+};
+
+/// One TL job. split / storage_batch < 0 mean "search".
+struct TenantParams {
+  std::string name;
+  std::string model;
+  int64_t resolution = 224;
+  std::string profile_file;          ///< resolved path (shipped or given)
+  int64_t freeze_index = -1;         ///< -1: the profile's
+  int64_t batch_size = 0;            ///< training batch B
+  DatasetParams dataset;
+  int64_t epochs = 0;                ///< either epochs or iterations (the other is 0)
+  int64_t iterations = 0;
+  double arrival_s = 0;
+  int64_t split = -1;                ///< -1: search
+  int64_t storage_batch = -1;        ///< -1: search
+  int64_t compute_node = -1;         ///< -1: round-robin by tenant index
+  std::string json_path;             ///< "/workload/tenants/2" for messages
+};
+
+/// Which (split, storage batch) pairs a "search" tenant tries.
+struct SearchParams {
+  std::vector<int64_t> storage_batches;  ///< empty: powers of two up to B, and B
+  std::vector<int64_t> splits;           ///< empty: every split 0..f
+};
+
+/// Axes of the sweep, each empty when not swept; the cross product of the non-empty ones.
+struct SweepParams {
+  std::vector<double> bandwidth;
+  std::vector<double> latency_s;
+  std::vector<int64_t> storage_nodes;
+  std::vector<int64_t> compute_nodes;
+  std::vector<int64_t> tenant_count;
+  std::vector<int64_t> training_batch;
+  std::vector<int64_t> prefetch_depth;
+};
+
+struct SimulationParams {
+  int64_t iterations = 50;          ///< iterations simulated per tenant (the measuring window)
+  int64_t prefetch_depth = 1;       ///< iterations the storage side may run ahead
+  /// Messages per iteration and storage node: consecutive mini-batches are grouped into at most
+  /// this many chunks (the last mini-batch always alone), each computed then sent as one flow.
+  int64_t chunks = 4;
+  bool allow_extrapolation = false; ///< allow batch sizes beyond the profile's measured range
+};
+
+struct Scenario {
+  std::string file;                 ///< where it came from ("<embedded quickstart>")
+  std::string dir;                  ///< for relative paths
+  std::string name;
+  std::string description;
+  PlatformParams platform;
+  std::vector<TenantParams> tenants;
+  SearchParams search;
+  SweepParams sweep;
+  SimulationParams simulation;
+};
+
+/// Parses a scenario document; `base_dir` resolves relative paths. Throws tiersplit::Error naming
+/// the file and JSON path of the first problem.
+Scenario scenario_from_json(const JsonView& root, const std::string& base_dir);
+Scenario load_scenario(const std::string& file);
+/// The quickstart scenario compiled into the binary (scenarios/quickstart.json).
+Scenario embedded_quickstart();
+const std::string& embedded_quickstart_text();
+
+}  // namespace tiersplit::sim

@@ -1,0 +1,141 @@
+// test_cli.cpp: `tiersplit simulate` and `tiersplit sweep` end to end through the built binary.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "sim_fixtures.hpp"
+
+using simtest::json;
+
+namespace {
+
+struct Outcome {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& file) {
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Outcome run(const simtest::TempDir& dir, const std::string& args) {
+  std::string cmd = "cd '" + dir.path.string() + "' && TIERSPLIT_NO_PROGRESS=1 '" + TIERSPLIT_BINARY + "' " + args +
+                    " > out.txt 2> err.txt";
+  int status = std::system(cmd.c_str());
+  Outcome o;
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  o.out = slurp(dir.file("out.txt"));
+  o.err = slurp(dir.file("err.txt"));
+  return o;
+}
+
+int lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+json searching_scenario() {
+  json j = simtest::toy_scenario();
+  j["workload"]["tenants"][0]["split"] = "search";
+  j["workload"]["tenants"][0]["storage_batch"] = "search";
+  j["workload"]["tenants"][0]["iterations"] = 20;
+  j["search"] = {{"storage_batches", {4, 16, 64}}};
+  j["sweep"] = {{"bandwidth", {"1Gbps", "10Gbps"}}};
+  j["simulation"]["iterations"] = 20;
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("cli: sweep covers the space, writes JSON and CSV, prints the best") {
+  simtest::TempDir dir;
+  simtest::write_toy(dir, searching_scenario());
+  Outcome o = run(dir, "sweep scenario.json -o results.json --csv results.csv -j 2");
+  CAPTURE(o.err);
+  REQUIRE(o.code == 0);
+  json doc = json::parse(slurp(dir.file("results.json")));
+  CHECK(doc["format"] == "tiersplit-results");
+  CHECK(doc["configurations"] == 4 * 3 * 2);  // splits 0..3 x 3 batches x 2 bandwidths
+  REQUIRE(doc["results"].size() == 24);
+  for (std::size_t i = 0; i < 24; ++i) CHECK(doc["results"][i]["config"] == i);
+  CHECK(doc["best"].size() == 2);
+  CHECK(lines(slurp(dir.file("results.csv"))) == 25);
+  CHECK(o.out.find("best configuration") != std::string::npos);
+
+  // Two shards cover the same configurations.
+  Outcome s1 = run(dir, "sweep scenario.json -o s1.json --shard 1/2 -q");
+  Outcome s2 = run(dir, "sweep scenario.json -o s2.json --shard 2/2 -q");
+  REQUIRE(s1.code == 0);
+  REQUIRE(s2.code == 0);
+  CHECK(json::parse(slurp(dir.file("s1.json")))["results"].size() +
+            json::parse(slurp(dir.file("s2.json")))["results"].size() ==
+        24);
+}
+
+TEST_CASE("cli: simulate prints a table, writes JSON and a Chrome trace") {
+  simtest::TempDir dir;
+  simtest::write_toy(dir, searching_scenario());
+  Outcome o = run(dir, "simulate scenario.json --split 2 --storage-batch 16 -o sim.json --trace trace.json");
+  CAPTURE(o.err);
+  REQUIRE(o.code == 0);
+  CHECK(o.out.find("iteration") != std::string::npos);
+  json doc = json::parse(slurp(dir.file("sim.json")));
+  REQUIRE(doc["results"].size() == 2);  // one per bandwidth
+  CHECK(doc["results"][0]["split"] == 2);
+  CHECK(doc["results"][0]["storage_batch"] == 16);
+  json trace = json::parse(slurp(dir.file("trace.json")));
+  CHECK(trace["traceEvents"].size() > 10);
+}
+
+TEST_CASE("cli: a bad scenario gives exit 2 and one line naming path and file") {
+  simtest::TempDir dir;
+  json j = searching_scenario();
+  j["platform"]["network"]["bandwith"] = j["platform"]["network"]["bandwidth"];
+  j["platform"]["network"].erase("bandwidth");
+  simtest::write_toy(dir, j);
+  for (const char* cmd : {"sweep scenario.json -o r.json", "simulate scenario.json"}) {
+    CAPTURE(cmd);
+    Outcome o = run(dir, cmd);
+    CHECK(o.code == 2);
+    CHECK(lines(o.err) == 1);
+    CHECK(o.err.find("scenario.json: /platform/network/bandwith: unknown field, did you mean 'bandwidth'") !=
+          std::string::npos);
+  }
+  simtest::write_toy(dir, searching_scenario());
+  Outcome o = run(dir, "simulate scenario.json --split 9");
+  CHECK(o.code == 2);
+  CHECK(lines(o.err) == 1);
+  CHECK(o.err.find("--split 9 is beyond the freeze index 3") != std::string::npos);
+  o = run(dir, "sweep scenario.json --shard 3/2");
+  CHECK(o.code == 2);
+  CHECK(lines(o.err) == 1);
+  o = run(dir, "simulate missing.json");
+  CHECK(o.code == 2);
+  CHECK(o.err.find("missing.json: cannot open file") != std::string::npos);
+}
+
+TEST_CASE("cli: the main command sweeps the built-in quickstart and prints the best configuration") {
+  std::string shipped = std::string(TIERSPLIT_SOURCE_DIR) + "/profiles/data/resnet18-r64.json";
+  if (!std::ifstream(shipped)) {
+    MESSAGE("shipped profiles not measured yet; skipped");
+    return;
+  }
+  simtest::TempDir dir;
+  Outcome o = run(dir, "sweep -o quickstart.json");
+  CAPTURE(o.err);
+  REQUIRE(o.code == 0);
+  CHECK(o.out.find("best configuration") != std::string::npos);
+  json doc = json::parse(slurp(dir.file("quickstart.json")));
+  CHECK(doc["scenario"] == "quickstart");
+  CHECK(doc["best"].size() == 6);  // 3 bandwidths x 2 tenants
+  for (const auto& r : doc["results"]) CHECK(r["source"] == "simulation");
+}

@@ -1,0 +1,186 @@
+// test_model.cpp: the SimGrid model against the closed form and known answers (hand-built toy profile).
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "sim/closed_form.hpp"
+#include "sim/study.hpp"
+#include "sim/trace.hpp"
+#include "sim_fixtures.hpp"
+
+using namespace tiersplit;
+using simtest::json;
+
+namespace {
+
+sim::Study study_of(const json& scenario) {
+  simtest::TempDir dir;
+  sim::Scenario sc = sim::load_scenario(simtest::write_toy(dir, scenario));
+  sim::ProfileCache cache;
+  return sim::prepare_study(sc, cache);  // profiles are loaded now; the directory may go
+}
+
+/// Simulated and closed-form results of the first configuration's first focus tenant.
+sim::TenantResult run_first(const json& scenario, sim::TraceRecorder* trace = nullptr) {
+  simtest::ensure_engine();
+  sim::Study st = study_of(scenario);
+  auto rows = sim::run_config(st, st.configs.at(0), true, trace);
+  REQUIRE(!rows.empty());
+  return rows.front();
+}
+
+json with_tenant(json j, const json& changes) {
+  for (auto it = changes.begin(); it != changes.end(); ++it) j["workload"]["tenants"][0][it.key()] = it.value();
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("model: one tenant without contention matches the closed form within 1%") {
+  struct Case {
+    std::string what;
+    json tenant;
+    const char* bandwidth;
+    int prefetch;
+    const char* bottleneck;
+  };
+  std::vector<Case> cases = {
+      {"compute-bound", {{"split", 2}, {"storage_batch", 16}}, "1Gbps", 1, "compute"},
+      {"storage-bound", {{"split", 3}, {"storage_batch", 16}}, "1Gbps", 1, "storage"},
+      {"network-bound", {{"split", 0}, {"storage_batch", 64}}, "100Mbps", 1, "network"},
+      {"network-bound, small mini-batches", {{"split", 1}, {"storage_batch", 4}}, "100Mbps", 1, "network"},
+      {"no prefetch", {{"split", 2}, {"storage_batch", 8}}, "1Gbps", 0, "compute"},
+      {"deep prefetch", {{"split", 3}, {"storage_batch", 64}}, "10Gbps", 3, "storage"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    json j = with_tenant(simtest::toy_scenario(), c.tenant);
+    j["platform"]["network"]["bandwidth"] = c.bandwidth;
+    j["simulation"]["prefetch_depth"] = c.prefetch;
+    sim::TenantResult r = run_first(j);
+    CHECK(r.source == "simulation");
+    CHECK(r.measured_iterations == 40);
+    CHECK(r.iteration_s == doctest::Approx(r.closed_form_iteration_s).epsilon(0.01));
+    CHECK(r.job_s == doctest::Approx(r.closed_form_job_s).epsilon(0.01));
+    if (c.prefetch > 0) CHECK(r.bottleneck == c.bottleneck);
+  }
+}
+
+TEST_CASE("model: known answer for a compute-bound tenant") {
+  // split 2, B = 64: compute = forward block 2 (1 ms/sample) + train block 3 (3 ms/sample) = 256 ms.
+  sim::TenantResult r = run_first(simtest::toy_scenario());
+  CHECK(r.iteration_s == doctest::Approx(0.256).epsilon(1e-6));
+  // first = read 6.4 ms + 4 mini-batches x 48 ms + last flow (50 us + 800 kB at 1 Gbps) + 256 ms
+  CHECK(r.first_iteration_s == doctest::Approx(0.0064 + 0.192 + 50e-6 + 0.0064 + 0.256).epsilon(1e-6));
+  CHECK(r.compute_busy == doctest::Approx(1.0).epsilon(1e-6));
+  CHECK(r.storage_busy == doctest::Approx(0.1984 / 0.256).epsilon(1e-3));
+}
+
+TEST_CASE("model: K identical storage-bound tenants take K times one tenant's iteration") {
+  json one = with_tenant(simtest::toy_scenario(), {{"split", 3}, {"storage_batch", 16}});
+  double alone = run_first(one).iteration_s;
+  for (int k : {2, 3}) {
+    CAPTURE(k);
+    json j = one;
+    for (int i = 1; i < k; ++i) {
+      json t = j["workload"]["tenants"][0];
+      t["name"] = "t" + std::to_string(i);
+      j["workload"]["tenants"].push_back(t);
+    }
+    sim::TenantResult r = run_first(j);
+    CHECK(r.iteration_s == doctest::Approx(k * alone).epsilon(0.02));
+    CHECK(r.bottleneck == "storage");
+    // The closed form adds the shared demand too.
+    CHECK(r.closed_form_iteration_s == doctest::Approx(k * alone).epsilon(0.02));
+  }
+}
+
+TEST_CASE("model: bytes on the network are exact") {
+  // split 2: 64 samples x 50 000 B of activations per iteration.
+  sim::TenantResult r = run_first(simtest::toy_scenario());
+  CHECK(r.bytes_per_iteration == 64.0 * 50000.0);
+  CHECK(r.job_bytes == 40 * 64.0 * 50000.0);
+  // split 0: the stored bytes; spread over 3 storage nodes in objects of 5 samples.
+  json j = with_tenant(simtest::toy_scenario(), {{"split", 0}, {"storage_batch", 8}});
+  j["platform"]["storage"]["nodes"] = 3;
+  j["workload"]["tenants"][0]["dataset"]["samples_per_object"] = 5;
+  r = run_first(j);
+  CHECK(r.bytes_per_iteration == 64.0 * 100000.0);
+  CHECK(r.closed_form_iteration_s > 0);
+}
+
+TEST_CASE("model: prefetch 0 vs 1 shows the overlap of storage and compute") {
+  json j = simtest::toy_scenario();  // S = 198.4 ms, tail 6.45 ms, C = 256 ms
+  j["simulation"]["prefetch_depth"] = 0;
+  sim::TenantResult serial = run_first(j);
+  j["simulation"]["prefetch_depth"] = 1;
+  sim::TenantResult overlapped = run_first(j);
+  CHECK(serial.iteration_s == doctest::Approx(0.0064 + 0.192 + 50e-6 + 0.0064 + 0.256).epsilon(1e-6));
+  CHECK(overlapped.iteration_s == doctest::Approx(0.256).epsilon(1e-6));
+  CHECK(overlapped.iteration_s < 0.6 * serial.iteration_s);
+}
+
+TEST_CASE("model: a memory-bound storage node makes pushdowns wait, never overrun memory") {
+  // One pushdown at split 2, b = 16: weights 3 MB + 16 x 400 kB = 9.4 MB.
+  json j = simtest::toy_scenario();
+  json t = j["workload"]["tenants"][0];
+  t["name"] = "b";
+  j["workload"]["tenants"].push_back(t);
+  j["platform"]["storage"]["memory"] = "20MB";  // both fit
+  sim::TenantResult roomy = run_first(j);
+  CHECK(roomy.memory_wait_s == 0);
+  CHECK(roomy.peak_storage_memory == doctest::Approx(2 * 9.4e6));
+
+  j["platform"]["storage"]["memory"] = "12MB";  // one at a time
+  sim::TenantResult tight = run_first(j);
+  CHECK(tight.memory_wait_s > 0);
+  CHECK(tight.peak_storage_memory <= 12e6);
+  CHECK(tight.peak_storage_memory == doctest::Approx(9.4e6));
+  CHECK(tight.iteration_s >= roomy.iteration_s * (1 - 1e-9));
+
+  j["platform"]["storage"]["memory"] = "5MB";  // never fits: infeasible, not a crash or a hang
+  sim::TenantResult none = run_first(j);
+  CHECK_FALSE(none.feasible);
+  CHECK(none.note.find("one pushdown needs") != std::string::npos);
+}
+
+TEST_CASE("model: storage nodes share the objects round-robin") {
+  json one = with_tenant(simtest::toy_scenario(), {{"split", 3}, {"storage_batch", 16}});
+  double alone = run_first(one).iteration_s;
+  json two = one;
+  two["platform"]["storage"]["nodes"] = 2;
+  sim::TenantResult r = run_first(two);
+  // Each node computes half the batch (two mini-batches of 16): storage time halves; compute
+  // (192 ms) is now the bottleneck.
+  CHECK(r.iteration_s < 0.8 * alone);
+  CHECK(r.iteration_s == doctest::Approx(r.closed_form_iteration_s).epsilon(0.01));
+}
+
+TEST_CASE("model: configurations simulated one after another in one engine are independent") {
+  json a = simtest::toy_scenario();
+  json b = with_tenant(simtest::toy_scenario(), {{"split", 0}, {"storage_batch", 64}});
+  b["platform"]["network"]["bandwidth"] = "100Mbps";
+  sim::TenantResult a1 = run_first(a);
+  sim::TenantResult b1 = run_first(b);
+  sim::TenantResult a2 = run_first(a);
+  CHECK(a1.iteration_s == doctest::Approx(a2.iteration_s).epsilon(1e-9));
+  CHECK(a1.first_iteration_s == doctest::Approx(a2.first_iteration_s).epsilon(1e-9));
+  CHECK(a1.job_s == doctest::Approx(a2.job_s).epsilon(1e-9));
+  CHECK(b1.iteration_s > a1.iteration_s);
+}
+
+TEST_CASE("model: the trace has tracks for storage nodes, links and compute nodes") {
+  sim::TraceRecorder trace;
+  run_first(simtest::toy_scenario(), &trace);
+  json doc = trace.to_json();
+  std::set<std::string> names;
+  int complete = 0;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "process_name") names.insert(e["args"]["name"].get<std::string>());
+    if (e["ph"] == "X") ++complete;
+  }
+  CHECK(names.count("storage-0") == 1);
+  CHECK(names.count("link path-0") == 1);
+  CHECK(names.count("compute-0") == 1);
+  CHECK(complete > 40 * 3);
+}
