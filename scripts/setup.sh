@@ -24,9 +24,10 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libopenblas0-openmp
   libsimgrid-dev
-  nlohmann-json3-dev libeigen3-dev libcli11-dev doctest-dev libcpp-httplib-dev
+  nlohmann-json3-dev libeigen3-dev libcli11-dev doctest-dev libcpp-httplib-dev zlib1g-dev
   gnuplot-nox
   dataset-fashion-mnist
+  swift swift-proxy swift-account swift-container swift-object memcached curl
   iproute2 util-linux
 )
 

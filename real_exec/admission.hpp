@@ -1,0 +1,53 @@
+// admission.hpp: admission control of pushdown requests against a server memory budget.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+namespace tiersplit::real_exec {
+
+/// Grants memory reservations while their sum stays within a budget. A request that can never
+/// fit (more than the whole budget) is refused at once; one that does not fit now waits up to a
+/// deadline and is then told to retry. Reservations are released by Ticket's destructor.
+class MemoryAdmission {
+ public:
+  enum class Outcome { kAdmitted, kBusy, kNeverFits };
+
+  class Ticket {
+   public:
+    Ticket() = default;
+    Ticket(MemoryAdmission* owner, int64_t bytes) : owner_(owner), bytes_(bytes) {}
+    Ticket(Ticket&& o) noexcept : owner_(o.owner_), bytes_(o.bytes_) { o.owner_ = nullptr; }
+    Ticket& operator=(Ticket&& o) noexcept;
+    Ticket(const Ticket&) = delete;
+    Ticket& operator=(const Ticket&) = delete;
+    ~Ticket() { release(); }
+    void release();
+
+   private:
+    MemoryAdmission* owner_ = nullptr;
+    int64_t bytes_ = 0;
+  };
+
+  explicit MemoryAdmission(int64_t budget_bytes) : budget_(budget_bytes) {}
+
+  /// Reserves `bytes`, waiting at most `max_wait` for others to release; `ticket` holds the
+  /// reservation when the outcome is kAdmitted.
+  Outcome acquire(int64_t bytes, std::chrono::milliseconds max_wait, Ticket& ticket);
+
+  int64_t budget() const { return budget_; }
+  int64_t in_use() const;
+  int64_t peak_in_use() const;
+  int64_t active() const;
+
+ private:
+  void release(int64_t bytes);
+  const int64_t budget_;
+  mutable std::mutex mutex_;
+  std::condition_variable released_;
+  int64_t in_use_ = 0, peak_ = 0, active_ = 0;
+};
+
+}  // namespace tiersplit::real_exec

@@ -1,0 +1,521 @@
+// pushdown_server.cpp: HTTP pushdown server — auth, caps, admission, store reads, blocks [0,s).
+#include "real_exec/pushdown_server.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/error.hpp"
+#include "common/units.hpp"
+#include "models/block_metadata.hpp"
+#include "models/zoo.hpp"
+#include "real_exec/admission.hpp"
+#include "real_exec/dataset.hpp"
+#include "real_exec/object_store.hpp"
+#include "real_exec/pacer.hpp"
+#include "real_exec/protocol.hpp"
+#include "real_exec/tensor_codec.hpp"
+
+namespace tiersplit::real_exec {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Bytes per chunk handed to the socket when a pacer shapes the response.
+constexpr int64_t kPacedChunkBytes = 16 * 1024;
+
+/// A failure with the HTTP status it maps to.
+struct HttpError {
+  int status;
+  std::string message;
+  double retry_after_s = 0;
+};
+
+/// A model ready to serve: eval mode, and what admission control needs to know about it.
+struct LoadedModel {
+  models::BlockModel model{nullptr};
+  std::vector<int64_t> weight_bytes_prefix;  // parameter+buffer bytes of blocks [0, s)
+  std::vector<int64_t> peak_prefix;          // max per-sample inference peak over blocks [0, s)
+  std::vector<int64_t> output_bytes;         // per-sample output of block s-1 (index s)
+  std::mutex mutex;                          // serialises nothing but lazy initialisation
+};
+
+std::string json_error(const std::string& message) {
+  return nlohmann::json{{"error", message}}.dump();
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::string fmt_ms(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s * 1e3);
+  return buf;
+}
+
+}  // namespace
+
+std::pair<std::string, int> parse_listen_address(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) fail("--listen '", text, "' must be HOST:PORT");
+  std::string host = text.substr(0, colon);
+  int port = -1;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || port < 0 || port > 65535) throw std::out_of_range("");
+  } catch (const std::exception&) {
+    fail("--listen '", text, "': port must be a number in 0..65535");
+  }
+  return {host, port};
+}
+
+struct PushdownServer::Impl {
+  ServerOptions opt;
+  std::unique_ptr<ObjectStore> store;
+  MemoryAdmission admission;
+  std::unique_ptr<Pacer> pacer;
+  httplib::Server http;
+  std::thread thread;
+  std::mutex models_mutex;
+  std::map<std::string, std::shared_ptr<LoadedModel>> loaded;
+  std::atomic<int64_t> served{0}, refused{0};
+  std::mutex tenants_mutex;
+  std::map<std::string, int64_t> tenant_requests;
+
+  explicit Impl(ServerOptions o) : opt(std::move(o)), admission(opt.memory_budget_bytes) {
+    if (opt.pace_bytes_per_second > 0 || opt.pace_delay_s > 0) {
+      pacer = std::make_unique<Pacer>(
+          opt.pace_bytes_per_second,
+          std::chrono::microseconds(static_cast<int64_t>(opt.pace_delay_s * 1e6)));
+    }
+  }
+
+  std::string link() const {
+    if (!pacer) return opt.link_note.empty() ? "none" : opt.link_note;
+    if (!opt.link_note.empty()) return opt.link_note;  // the testbed describes its pacer use
+    return "pacer " +
+           (opt.pace_bytes_per_second > 0 ? format_bandwidth(opt.pace_bytes_per_second)
+                                          : std::string("unlimited rate")) +
+           ", delay " + format_duration(opt.pace_delay_s);
+  }
+
+  std::shared_ptr<LoadedModel> get_model(const PushdownRequest& r) {
+    if (!opt.models.empty() &&
+        std::find(opt.models.begin(), opt.models.end(), r.model) == opt.models.end()) {
+      throw HttpError{404, "model '" + r.model + "' is not registered on this server"};
+    }
+    const auto& names = models::zoo_names();
+    if (std::find(names.begin(), names.end(), r.model) == names.end()) {
+      throw HttpError{404, "unknown model '" + r.model + "'"};
+    }
+    ModelSpec spec{r.model, r.num_classes, r.resolution, r.weights, ""};
+    if (random_weights_seed(r.weights) < 0) {
+      auto it = opt.weights.find(r.weights);
+      if (it == opt.weights.end()) {
+        throw HttpError{404, "weights '" + r.weights +
+                                 "' are not registered on this server (use random:SEED or a "
+                                 "name given to serve --weights)"};
+      }
+      spec.weights_file = it->second;
+    }
+    std::string key = r.model + "|" + r.weights + "|" + std::to_string(r.num_classes) + "|" +
+                      std::to_string(r.resolution);
+    std::shared_ptr<LoadedModel> lm;
+    {
+      std::lock_guard<std::mutex> lock(models_mutex);
+      auto& slot = loaded[key];
+      if (!slot) slot = std::make_shared<LoadedModel>();
+      lm = slot;
+    }
+    std::lock_guard<std::mutex> lock(lm->mutex);
+    if (!lm->model) {
+      models::BlockModel m{nullptr};
+      try {
+        m = make_model(spec);
+      } catch (const Error& e) {
+        throw HttpError{400, e.what()};
+      }
+      m->eval();
+      models::ModelMetadata meta = models::compute_metadata(m, true);
+      int64_t L = m->size();
+      lm->weight_bytes_prefix.assign(L + 1, 0);
+      lm->peak_prefix.assign(L + 1, 0);
+      lm->output_bytes.assign(L + 1, 0);
+      lm->output_bytes[0] = meta.input_bytes_per_sample;
+      lm->peak_prefix[0] = meta.input_bytes_per_sample;
+      for (int64_t i = 0; i < L; ++i) {
+        int64_t wb = 0;
+        for (const auto& p : m->block(i).parameters()) wb += p.nbytes();
+        for (const auto& b : m->block(i).buffers()) wb += b.nbytes();
+        lm->weight_bytes_prefix[i + 1] = lm->weight_bytes_prefix[i] + wb;
+        int64_t peak =
+            std::max(meta.blocks[i].peak_activation_bytes_per_sample,
+                     meta.input_bytes_per_sample + meta.blocks[i].output_bytes_per_sample);
+        lm->peak_prefix[i + 1] = std::max(lm->peak_prefix[i], peak);
+        lm->output_bytes[i + 1] = meta.blocks[i].output_bytes_per_sample;
+      }
+      lm->model = m;
+    }
+    return lm;
+  }
+
+  void handle_pushdown(const httplib::Request& req, httplib::Response& res) {
+    const auto t_start = Clock::now();
+    PushdownRequest r;
+    try {
+      r = parse_pushdown_request(req.body);
+    } catch (const Error& e) {
+      throw HttpError{400, e.what()};
+    }
+    {
+      std::lock_guard<std::mutex> lock(tenants_mutex);
+      ++tenant_requests[r.tenant];
+    }
+    auto lm = get_model(r);
+    models::BlockModel& m = lm->model;
+    const int64_t L = m->size();
+    const int64_t freeze = r.freeze < 0 ? m->default_freeze() : r.freeze;
+    if (freeze > L) {
+      throw HttpError{400, "freeze index " + std::to_string(freeze) + " is past the " +
+                               std::to_string(L) + " blocks of " + r.model};
+    }
+    if (r.split > freeze) {
+      throw HttpError{400, "split " + std::to_string(r.split) + " is past the freeze index " +
+                               std::to_string(freeze) + " (the server runs only frozen blocks)"};
+    }
+    // Read the objects (each once) and check the segments against them.
+    const auto t_read = Clock::now();
+    std::map<std::string, std::string> raw_objects;
+    for (const auto& s : r.segments) {
+      if (raw_objects.count(s.object)) continue;
+      try {
+        check_object_name(s.object);
+        raw_objects[s.object] = store->get(s.object);
+      } catch (const StoreError& e) {
+        if (e.kind() == StoreError::Kind::kNotFound) throw HttpError{404, e.what()};
+        if (e.kind() == StoreError::Kind::kUnavailable) throw HttpError{502, e.what(), 1.0};
+        throw HttpError{502, e.what()};
+      } catch (const Error& e) {
+        throw HttpError{400, e.what()};
+      }
+    }
+    double read_s = since(t_read);
+    const auto t_decode = Clock::now();
+    std::map<std::string, SampleObject> objects;
+    int64_t n = 0;
+    for (const auto& s : r.segments) {
+      auto it = objects.find(s.object);
+      if (it == objects.end()) {
+        try {
+          it = objects.emplace(s.object, decode_sample_object(raw_objects[s.object], s.object))
+                   .first;
+        } catch (const Error& e) {
+          throw HttpError{422, e.what()};
+        }
+        raw_objects.erase(s.object);
+        const SampleObject& o = it->second;
+        if (o.height != r.resolution || o.width != r.resolution || o.channels != 3) {
+          throw HttpError{400, "object '" + s.object + "' holds " + std::to_string(o.height) + "x" +
+                                   std::to_string(o.width) +
+                                   " samples, the request asks for resolution " +
+                                   std::to_string(r.resolution)};
+        }
+      }
+      int64_t count = s.count < 0 ? it->second.count - s.first : s.count;
+      if (s.first + count > it->second.count || count < 0) {
+        throw HttpError{400, "segment [" + std::to_string(s.first) + ", +" + std::to_string(count) +
+                                 ") is outside object '" + s.object + "' of " +
+                                 std::to_string(it->second.count) + " samples"};
+      }
+      n += count;
+    }
+    if (n < 1 || n > opt.max_samples) {
+      throw HttpError{413, "request names " + std::to_string(n) +
+                               " samples; the server accepts 1.." +
+                               std::to_string(opt.max_samples)};
+    }
+    // Admission: weights + b x per-sample peak + the response (tensor and its serialised copy)
+    // + the decoded input samples.
+    const int64_t b = std::min<int64_t>(r.storage_batch, n);
+    const int64_t pixel_bytes = 3 * r.resolution * r.resolution;
+    const int64_t out_bytes = r.split == 0 ? pixel_bytes : lm->output_bytes[r.split];
+    const int64_t response_bytes = n * out_bytes + n * 16 + 4096;
+    if (response_bytes > opt.max_response_bytes) {
+      throw HttpError{413, "response would be " +
+                               format_bytes(static_cast<double>(response_bytes)) +
+                               ", over the server's cap of " +
+                               format_bytes(static_cast<double>(opt.max_response_bytes)) +
+                               "; ask for fewer samples per request"};
+    }
+    const int64_t cost = lm->weight_bytes_prefix[r.split] + b * lm->peak_prefix[r.split] +
+                         2 * response_bytes + n * pixel_bytes;
+    MemoryAdmission::Ticket ticket;
+    const auto t_queue = Clock::now();
+    auto outcome = admission.acquire(
+        cost, std::chrono::milliseconds(static_cast<int64_t>(opt.admission_wait_s * 1e3)), ticket);
+    double queue_s = since(t_queue);
+    if (outcome == MemoryAdmission::Outcome::kNeverFits) {
+      throw HttpError{413, "request needs " + format_bytes(static_cast<double>(cost)) +
+                               " of server memory (weights + storage batch x per-sample peak + "
+                               "response), more than the whole budget of " +
+                               format_bytes(static_cast<double>(admission.budget())) +
+                               "; use a smaller storage batch or fewer samples per request"};
+    }
+    if (outcome == MemoryAdmission::Outcome::kBusy) {
+      throw HttpError{503, "server memory budget is in use by other requests; retry later", 1.0};
+    }
+    // Gather the samples in request order.
+    auto images = torch::empty({n, 3, r.resolution, r.resolution}, torch::kUInt8);
+    auto labels = torch::empty({n}, torch::kInt64);
+    auto ids = torch::empty({n}, torch::kInt64);
+    {
+      int64_t k = 0;
+      auto* dst = images.data_ptr<uint8_t>();
+      auto* lab = labels.data_ptr<int64_t>();
+      auto* idp = ids.data_ptr<int64_t>();
+      for (const auto& s : r.segments) {
+        const SampleObject& o = objects.at(s.object);
+        int64_t count = s.count < 0 ? o.count - s.first : s.count;
+        std::memcpy(dst + k * pixel_bytes, o.pixels.data() + s.first * pixel_bytes,
+                    count * pixel_bytes);
+        for (int64_t j = 0; j < count; ++j) {
+          lab[k + j] = o.labels[s.first + j];
+          idp[k + j] = o.ids[s.first + j];
+        }
+        k += count;
+      }
+      objects.clear();
+    }
+    double decode_s = since(t_decode) - queue_s;
+    // Blocks [0, s) in eval mode without gradients, in mini-batches of b.
+    std::vector<double> block_s(r.split, 0.0);
+    double compute_s = 0;
+    torch::Tensor features;
+    if (r.split == 0) {
+      features = images;
+    } else {
+      torch::NoGradGuard no_grad;
+      std::vector<torch::Tensor> outs;
+      for (int64_t first = 0; first < n; first += b) {
+        auto t0 = Clock::now();
+        torch::Tensor x = normalise_images(images.narrow(0, first, std::min(b, n - first)));
+        decode_s += since(t0);
+        for (int64_t i = 0; i < r.split; ++i) {
+          auto tb = Clock::now();
+          x = m->forward_range(x, i, i + 1);
+          double dt = since(tb);
+          block_s[i] += dt;
+          compute_s += dt;
+        }
+        outs.push_back(x.contiguous());
+      }
+      auto t0 = Clock::now();
+      features = outs.size() == 1 ? outs[0] : torch::cat(outs, 0);
+      compute_s += since(t0);
+    }
+    images = torch::Tensor();
+    const auto t_ser = Clock::now();
+    TensorFile f;
+    f.metadata = {{"model", r.model},
+                  {"split", std::to_string(r.split)},
+                  {"storage_batch", std::to_string(b)}};
+    f.add("features", from_torch(features));
+    f.add("labels", from_torch(labels));
+    f.add("ids", from_torch(ids));
+    features = torch::Tensor();
+    auto body = std::make_shared<std::string>(encode_safetensors(f));
+    f.tensors.clear();
+    double serialize_s = since(t_ser);
+    std::string blocks;
+    for (std::size_t i = 0; i < block_s.size(); ++i) blocks += (i ? "," : "") + fmt_ms(block_s[i]);
+    res.set_header(header::kQueueMs, fmt_ms(queue_s));
+    res.set_header(header::kReadMs, fmt_ms(read_s));
+    res.set_header(header::kDecodeMs, fmt_ms(decode_s));
+    res.set_header(header::kComputeMs, fmt_ms(compute_s));
+    res.set_header(header::kBlockMs, blocks);
+    res.set_header(header::kSerializeMs, fmt_ms(serialize_s));
+    res.set_header(header::kTotalMs, fmt_ms(since(t_start)));
+    res.set_header(header::kSamples, std::to_string(n));
+    res.set_header(header::kLink, link());
+    ++served;
+    if (!pacer) {
+      res.set_content(std::move(*body), "application/octet-stream");
+      return;
+    }
+    // Paced: the ticket is released now (the tensors are gone), the body is sent in chunks.
+    ticket.release();
+    Pacer* p = pacer.get();
+    auto first = std::make_shared<bool>(true);
+    res.set_content_provider(
+        body->size(), "application/octet-stream",
+        [body, p, first](size_t offset, size_t length, httplib::DataSink& sink) {
+          if (*first) {
+            std::this_thread::sleep_for(p->delay());
+            *first = false;
+          }
+          size_t chunk = std::min<size_t>(length, kPacedChunkBytes);
+          p->wait_for_send(static_cast<int64_t>(chunk));
+          return sink.write(body->data() + offset, chunk);
+        });
+  }
+
+  void install_routes() {
+    http.set_payload_max_length(static_cast<size_t>(opt.max_request_bytes));
+    http.set_keep_alive_max_count(10000);
+    http.set_read_timeout(30, 0);
+    http.set_write_timeout(300, 0);
+    const int pool = std::max(1, opt.http_threads);
+    http.new_task_queue = [pool] { return new httplib::ThreadPool(pool); };
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (opt.token.empty() || req.path == "/v1/health")
+        return httplib::Server::HandlerResponse::Unhandled;
+      std::string auth = req.get_header_value("Authorization");
+      std::string expect = "Bearer " + opt.token;
+      // Compare in constant time (a mismatch position must not show in the timing).
+      unsigned diff = auth.size() != expect.size();
+      for (std::size_t i = 0; i < std::min(auth.size(), expect.size()); ++i)
+        diff |= auth[i] ^ expect[i];
+      if (diff == 0) return httplib::Server::HandlerResponse::Unhandled;
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Bearer");
+      res.set_content(json_error(auth.empty() ? "missing bearer token" : "wrong bearer token"),
+                      "application/json");
+      ++refused;
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      std::string msg = res.status == 413   ? "request body too large"
+                        : res.status == 404 ? "no such endpoint " + req.method + " " + req.path
+                                            : "HTTP " + std::to_string(res.status);
+      res.set_content(json_error(msg), "application/json");
+    });
+    http.set_exception_handler(
+        [this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          res.status = 500;
+          std::string msg = "internal error";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            msg = std::string("internal error: ") + e.what();
+          } catch (...) {
+          }
+          ++refused;
+          res.set_content(json_error(msg), "application/json");
+        });
+    http.Post("/v1/pushdown", [this](const httplib::Request& req, httplib::Response& res) {
+      try {
+        handle_pushdown(req, res);
+      } catch (const HttpError& e) {
+        ++refused;
+        res.status = e.status;
+        if (e.retry_after_s > 0)
+          res.set_header("Retry-After", std::to_string(static_cast<int>(e.retry_after_s + 0.5)));
+        res.set_content(json_error(e.message), "application/json");
+      } catch (const c10::Error& e) {
+        ++refused;
+        res.status = 400;
+        res.set_content(
+            json_error(std::string("model failed on this input: ") + e.what_without_backtrace()),
+            "application/json");
+      }
+    });
+    http.Get(R"(/v1/datasets/([^/]+)/manifest)",
+             [this](const httplib::Request& req, httplib::Response& res) {
+               std::string name = req.matches[1];
+               try {
+                 check_object_name(name + "/manifest.json");
+                 res.set_content(load_manifest(*store, name).dump(), "application/json");
+               } catch (const StoreError& e) {
+                 res.status = e.kind() == StoreError::Kind::kNotFound ? 404 : 502;
+                 res.set_content(json_error(e.what()), "application/json");
+               } catch (const Error& e) {
+                 res.status = 400;
+                 res.set_content(json_error(e.what()), "application/json");
+               }
+             });
+    http.Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
+      nlohmann::json j = {{"status", "ok"},
+                          {"link", link()},
+                          {"memory_budget_bytes", admission.budget()},
+                          {"memory_in_use_bytes", admission.in_use()},
+                          {"memory_peak_bytes", admission.peak_in_use()},
+                          {"active_requests", admission.active()},
+                          {"served", served.load()},
+                          {"refused", refused.load()},
+                          {"models", opt.models.empty() ? models::zoo_names() : opt.models}};
+      std::vector<std::string> w;
+      for (const auto& [k, v] : opt.weights) w.push_back(k);
+      j["weights"] = w;
+      {
+        std::lock_guard<std::mutex> lock(tenants_mutex);
+        j["tenants"] = tenant_requests;
+      }
+      res.set_content(j.dump(), "application/json");
+    });
+  }
+};
+
+PushdownServer::PushdownServer(ServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+PushdownServer::~PushdownServer() {
+  stop();
+}
+
+std::string PushdownServer::link() const {
+  return impl_->link();
+}
+
+int PushdownServer::start() {
+  auto& o = impl_->opt;
+  auto [host, port] = parse_listen_address(o.listen);
+  if (!is_loopback(host) && !o.allow_remote) {
+    fail("--listen ", o.listen,
+         " is not a loopback address; pass --allow-remote to serve other hosts");
+  }
+  if (o.store.empty()) fail("--store is required");
+  impl_->store = open_store(o.store);
+  for (const auto& [name, file] : o.weights) {
+    if (random_weights_seed(name) >= 0) fail("weights name '", name, "' is reserved (random:SEED)");
+    weights_metadata(file);  // readable and well-formed, or a clear error now
+  }
+  for (const auto& m : o.models) models::find_model(m);
+  if (o.threads > 0) torch::set_num_threads(o.threads);
+  ignore_sigpipe();
+  impl_->install_routes();
+  int bound = port == 0 ? impl_->http.bind_to_any_port(host)
+                        : (impl_->http.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) fail("cannot listen on ", o.listen, " (address in use or not available)");
+  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
+  return bound;
+}
+
+void PushdownServer::stop() {
+  if (impl_->thread.joinable()) {
+    // stop() only acts once the listen loop runs: give a just-started server a moment.
+    for (int i = 0; i < 1000 && !impl_->http.is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    impl_->http.stop();
+    impl_->thread.join();
+  }
+}
+
+void PushdownServer::wait() {
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace tiersplit::real_exec

@@ -1,0 +1,136 @@
+// train_common.hpp: pieces the trainer and pretraining share — epoch plans, request splitting,
+// optimisers and one training step over blocks [s, L).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "models/block_model.hpp"
+#include "real_exec/dataset.hpp"
+#include "real_exec/protocol.hpp"
+
+namespace tiersplit::real_exec {
+
+/// One training batch of an epoch: the samples it holds, as contiguous object ranges.
+struct PlannedBatch {
+  int64_t epoch = 0;
+  std::vector<Segment> segments;
+};
+
+/// Cuts the samples of `objects` into batches of `batch` (the last may be smaller). With
+/// `shuffle`, objects are visited in an order drawn from `seed` (samples inside an object keep
+/// their stored order, which the import already shuffled). Every sample appears exactly once.
+inline std::vector<std::vector<Segment>> plan_epoch(const std::vector<ObjectRef>& objects,
+                                                    int64_t batch, uint64_t seed, bool shuffle) {
+  std::vector<std::size_t> order(objects.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (shuffle) {
+    std::mt19937_64 rng(seed);
+    for (std::size_t i = order.size(); i > 1; --i) {  // Fisher-Yates: same on every platform
+      std::size_t j = static_cast<std::size_t>(rng() % i);
+      std::swap(order[i - 1], order[j]);
+    }
+  }
+  std::vector<std::vector<Segment>> batches;
+  std::vector<Segment> current;
+  int64_t filled = 0;
+  for (std::size_t k : order) {
+    const ObjectRef& o = objects[k];
+    for (int64_t pos = 0; pos < o.samples;) {
+      int64_t take = std::min(batch - filled, o.samples - pos);
+      current.push_back({o.name, pos, take});
+      pos += take;
+      filled += take;
+      if (filled == batch) {
+        batches.push_back(std::move(current));
+        current.clear();
+        filled = 0;
+      }
+    }
+  }
+  if (!current.empty()) batches.push_back(std::move(current));
+  return batches;
+}
+
+inline int64_t segments_samples(const std::vector<Segment>& segs) {
+  int64_t n = 0;
+  for (const auto& s : segs) n += s.count;
+  return n;
+}
+
+/// The first `limit` samples of `segs`.
+inline std::vector<Segment> truncate_segments(const std::vector<Segment>& segs, int64_t limit) {
+  std::vector<Segment> out;
+  for (const auto& s : segs) {
+    if (limit <= 0) break;
+    Segment t = s;
+    t.count = std::min(t.count, limit);
+    limit -= t.count;
+    out.push_back(t);
+  }
+  return out;
+}
+
+/// Splits a batch into at most `parts` requests of nearly equal sample counts, in order.
+inline std::vector<std::vector<Segment>> split_segments(const std::vector<Segment>& segs,
+                                                        int64_t parts) {
+  const int64_t n = segments_samples(segs);
+  parts = std::max<int64_t>(1, std::min(parts, n));
+  std::vector<std::vector<Segment>> out(parts);
+  std::size_t si = 0;
+  int64_t used = 0;  // samples of segs[si] already handed out
+  for (int64_t p = 0; p < parts; ++p) {
+    int64_t want = n / parts + (p < n % parts ? 1 : 0);
+    while (want > 0 && si < segs.size()) {
+      int64_t take = std::min(want, segs[si].count - used);
+      out[p].push_back({segs[si].object, segs[si].first + used, take});
+      used += take;
+      want -= take;
+      if (used == segs[si].count) {
+        ++si;
+        used = 0;
+      }
+    }
+  }
+  return out;
+}
+
+/// SGD with momentum or Adam over `params`.
+inline std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::string& name,
+                                                               std::vector<torch::Tensor> params,
+                                                               double lr, double momentum) {
+  if (!(lr > 0)) fail("--lr ", lr, " must be positive");
+  if (name == "sgd") {
+    return std::make_unique<torch::optim::SGD>(params,
+                                               torch::optim::SGDOptions(lr).momentum(momentum));
+  }
+  if (name == "adam")
+    return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(lr));
+  fail("--optimizer '", name, "' is not sgd or adam");
+}
+
+/// One step: blocks [s, f) frozen (eval mode, no gradients), [f, L) trained; returns the loss.
+inline double train_step(models::BlockModel& model, torch::optim::Optimizer& optimizer,
+                         const torch::Tensor& x, const torch::Tensor& y, int64_t s, int64_t f) {
+  const int64_t mid = std::max(s, f);
+  torch::Tensor h;
+  {
+    torch::NoGradGuard no_grad;
+    h = model->forward_range(x, s, mid);
+  }
+  auto logits = model->forward_range(h, mid, model->size());
+  auto loss = torch::nn::functional::cross_entropy(logits, y);
+  optimizer.zero_grad();
+  loss.backward();
+  optimizer.step();
+  return loss.item<double>();
+}
+
+}  // namespace tiersplit::real_exec

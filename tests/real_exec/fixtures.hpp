@@ -1,0 +1,102 @@
+// fixtures.hpp: shared pieces of the real_exec tests — a small imported data set, temp dirs,
+// starting Swift and tiersplit processes.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "real_exec/dataset.hpp"
+#include "support/command.hpp"
+
+namespace tiersplit::testing {
+
+/// Removes the directories it holds when the test process exits.
+struct TempDirs {
+  std::vector<std::filesystem::path> dirs;
+  ~TempDirs() {
+    std::error_code ec;
+    for (const auto& d : dirs) std::filesystem::remove_all(d, ec);
+  }
+};
+
+/// A fresh directory under the system temp dir, removed at exit of the test process.
+inline std::string temp_dir(const std::string& tag) {
+  static TempDirs created;
+  static int counter = 0;
+  auto dir =
+      std::filesystem::temp_directory_path() /
+      ("tiersplit-rx-" + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  created.dirs.push_back(dir);
+  return dir.string();
+}
+
+/// Small Fashion-MNIST import: 32 px, 20 train / 8 test samples per class, 25 samples per
+/// object, classes 0-4 source and 5-9 target. Imported once per test process.
+inline real_exec::ImportOptions small_import(const std::string& store) {
+  real_exec::ImportOptions o;
+  o.store = store;
+  o.resolution = 32;
+  o.per_object = 25;
+  o.max_train_per_class = 20;
+  o.max_test_per_class = 8;
+  return o;
+}
+
+inline const std::string& small_dir_store() {
+  static const std::string url = [] {
+    std::string url = "dir://" + temp_dir("store") + "/objects";
+    real_exec::import_fashion_mnist(small_import(url));
+    return url;
+  }();
+  return url;
+}
+
+/// Starts Swift with scripts/swift-aio.sh (idempotent); returns "" when it came up, else why not.
+inline std::string ensure_swift() {
+  auto r = run_command(std::string(TIERSPLIT_SOURCE_DIR) + "/scripts/swift-aio.sh --quiet");
+  return r.exit_code == 0 ? "" : r.output;
+}
+inline const char* kSwiftStore = "swift://127.0.0.1:18080/tiersplit-test";
+
+/// A child process (setsid'd tiersplit command) killed on destruction; output goes to `log`.
+class ChildProcess {
+ public:
+  ChildProcess(const std::string& command, const std::string& log) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      setsid();
+      execl("/bin/sh", "sh", "-c", ("exec " + command + " > " + log + " 2>&1").c_str(), nullptr);
+      _exit(127);
+    }
+  }
+  ~ChildProcess() { kill_now(); }
+  void kill_now() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+/// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
+int free_port();
+
+/// Waits until GET http://127.0.0.1:PORT/v1/health answers (at most `seconds`).
+bool wait_for_server(int port, double seconds);
+
+}  // namespace tiersplit::testing
