@@ -1,0 +1,210 @@
+// recommendation.cpp: the recommendation document (format "tiersplit-recommendation", v1) and the
+// terminal summary.
+#include "optimizer/recommendation.hpp"
+
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+#include <string>
+
+#include "common/table.hpp"
+#include "common/units.hpp"
+
+namespace tiersplit::optimizer {
+
+namespace {
+
+nlohmann::json range_json(const SensitivityRange& r, bool bandwidth) {
+  nlohmann::json j = {{"holds_at_point", r.holds_at_point},
+                      {"low_factor", r.low_factor},
+                      {"high_factor", r.high_factor},
+                      {"low_bounded", r.low_bounded},
+                      {"high_bounded", r.high_bounded},
+                      {"scanned_factors", {r.scanned_low_factor, r.scanned_high_factor}}};
+  if (bandwidth) {
+    j["low_bytes_per_s"] = r.low;
+    j["high_bytes_per_s"] = r.high;
+    j["low"] = format_bandwidth(r.low);
+    j["high"] = format_bandwidth(r.high);
+  }
+  return j;
+}
+
+nlohmann::json tenant_json(const TenantRecommendation& t) {
+  const sim::TenantResult& p = t.predicted;
+  nlohmann::json baselines = nlohmann::json::array();
+  for (const auto& b : t.baselines) {
+    nlohmann::json j = {{"name", b.name},
+                        {"split", b.split},
+                        {"storage_batch", b.storage_batch},
+                        {"feasible", b.feasible},
+                        {"iteration_s", b.iteration_s},
+                        {"job_s", b.job_s},
+                        {"speedup", b.speedup}};
+    if (!b.note.empty()) j["note"] = b.note;
+    baselines.push_back(j);
+  }
+  nlohmann::json runner_ups = nlohmann::json::array();
+  for (const auto& r : t.runner_ups) {
+    runner_ups.push_back({{"split", r.split},
+                          {"storage_batch", r.storage_batch},
+                          {"prefetch_depth", r.prefetch_depth},
+                          {"job_s", r.job_s},
+                          {"slowdown", r.slowdown}});
+  }
+  nlohmann::json curve = nlohmann::json::array();
+  for (const auto& c : t.curve) {
+    curve.push_back({{"split", c.split},
+                     {"storage_batch", c.storage_batch},
+                     {"iteration_s", c.iteration_s},
+                     {"fits", c.fits}});
+  }
+  return {
+      {"tenant", t.tenant},
+      {"name", t.name},
+      {"model", t.model},
+      {"freeze_index", t.freeze_index},
+      {"training_batch", t.training_batch},
+      {"searched", t.searched},
+      {"choice",
+       {{"split", t.split},
+        {"storage_batch", t.storage_batch},
+        {"storage_batch_lowered", t.storage_batch_lowered}}},
+      {"predicted",
+       {{"source", p.source},
+        {"iteration_s", p.iteration_s},
+        {"first_iteration_s", p.first_iteration_s},
+        {"epoch_s", p.epoch_s},
+        {"job_s", p.job_s},
+        {"closed_form_iteration_s", p.closed_form_iteration_s},
+        {"closed_form_job_s", p.closed_form_job_s},
+        {"bytes_per_iteration", p.bytes_per_iteration},
+        {"job_bytes", p.job_bytes},
+        {"bottleneck", p.bottleneck},
+        {"busy",
+         {{"storage", p.storage_busy}, {"network", p.network_busy}, {"compute", p.compute_busy}}},
+        {"memory_wait_s", p.memory_wait_s}}},
+      {"memory",
+       {{"storage_bytes", t.storage_memory_bytes},
+        {"storage_peak_bytes", p.peak_storage_memory},
+        {"compute_bytes", t.compute_memory_bytes}}},
+      {"baselines", baselines},
+      {"runner_ups", runner_ups},
+      {"sensitivity",
+       {{"bandwidth", range_json(t.bandwidth, true)},
+        {"storage_speed", range_json(t.storage_speed, false)}}},
+      {"curve", curve}};
+}
+
+/// Rounds every floating-point number to 9 significant digits: simulations in different worker
+/// processes can differ in the last bits, and the document must be byte-identical for one input.
+void round_numbers(nlohmann::json& j) {
+  if (j.is_number_float()) {
+    double v = j.get<double>();
+    if (std::isfinite(v) && v != 0) j = std::stod(fmt("%.9g", v));
+  } else if (j.is_structured()) {
+    for (auto& x : j) round_numbers(x);
+  }
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Recommendation& r) {
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& p : r.points) {
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& [k, v] : p.labels) labels[k] = v;
+    nlohmann::json tenants = nlohmann::json::array();
+    for (const auto& t : p.tenants) tenants.push_back(tenant_json(t));
+    nlohmann::json baselines = nlohmann::json::array();
+    for (const auto& b : p.baselines) {
+      baselines.push_back({{"name", b.name},
+                           {"feasible", b.feasible},
+                           {"makespan_s", b.makespan_s},
+                           {"speedup", b.speedup}});
+    }
+    points.push_back({{"point", p.index},
+                      {"labels", labels},
+                      {"bandwidth_bytes_per_s", p.bandwidth},
+                      {"prefetch_depth", p.prefetch_depth},
+                      {"makespan_s", p.makespan_s},
+                      {"search",
+                       {{"method", p.method},
+                        {"closed_form_evaluations", p.screened},
+                        {"simulated_configurations", p.simulated}}},
+                      {"memory",
+                       {{"storage_used_bytes", p.storage_memory_used},
+                        {"storage_capacity_bytes", p.storage_memory_capacity},
+                        {"compute_used_bytes", p.compute_memory_used},
+                        {"compute_capacity_bytes", p.compute_memory_capacity}}},
+                      {"baselines", baselines},
+                      {"tenants", tenants}});
+  }
+  nlohmann::json doc = {{"format", kRecommendationFormatName},
+                        {"version", kRecommendationFormatVersion},
+                        {"scenario", r.scenario},
+                        {"scenario_file", r.scenario_file},
+                        {"objective", r.objective},
+                        {"joint_goal", r.joint_goal},
+                        {"tolerance", r.tolerance},
+                        {"prefetch_depths", r.prefetch_depths},
+                        {"points", points}};
+  round_numbers(doc);
+  return doc;
+}
+
+namespace {
+
+std::string range_text(const SensitivityRange& r, bool bandwidth) {
+  if (!r.holds_at_point) return "unclear (models disagree)";
+  std::ostringstream os;
+  auto side = [&](double v, double f, bool bounded, const char* open) {
+    std::ostringstream s;
+    if (!bounded) s << open;
+    s << (bandwidth ? format_bandwidth(v) : fmt("%.2fx", f));
+    return s.str();
+  };
+  os << side(r.low, r.low_factor, r.low_bounded, "<=") << " .. "
+     << side(r.high, r.high_factor, r.high_bounded, ">=");
+  if (bandwidth)
+    os << " (" << fmt("%.2f", r.low_factor) << "x.." << fmt("%.2f", r.high_factor) << "x)";
+  return os.str();
+}
+
+}  // namespace
+
+void print_summary(std::ostream& os, const Recommendation& r) {
+  os << "recommendation for " << r.scenario << " (objective: " << r.objective
+     << ", joint goal: " << r.joint_goal << ", simulated)\n";
+  for (const auto& p : r.points) {
+    os << "\npoint " << p.index;
+    for (const auto& [k, v] : p.labels) os << "  " << k << "=" << v;
+    os << ": makespan " << format_duration(p.makespan_s) << ", prefetch depth " << p.prefetch_depth
+       << ", " << p.method << " search, " << p.simulated << " simulated; storage memory "
+       << format_bytes(p.storage_memory_used) << " of " << format_bytes(p.storage_memory_capacity)
+       << "\n";
+    TextTable t({"tenant", "model", "split", "b", "iteration", "job", "bottleneck", "vs s=0",
+                 "vs s=f", "vs smallest", "vs reference",
+                 "bandwidth within " + fmt("%g", r.tolerance * 100) + "%", "runner-ups"});
+    for (const auto& tr : p.tenants) {
+      std::vector<std::string> row = {
+          tr.name,
+          tr.model,
+          std::to_string(tr.split) + "/" + std::to_string(tr.freeze_index),
+          std::to_string(tr.storage_batch) + (tr.storage_batch_lowered ? "*" : ""),
+          format_duration(tr.predicted.iteration_s),
+          format_duration(tr.predicted.job_s),
+          tr.predicted.bottleneck};
+      for (const auto& b : tr.baselines)
+        row.push_back(b.feasible ? fmt("%.2fx", b.speedup) : "n/a");
+      row.push_back(range_text(tr.bandwidth, true));
+      row.push_back(std::to_string(tr.runner_ups.size()));
+      t.add(row);
+    }
+    t.print(os);
+  }
+  os << "(split s/f; b* = storage batch lowered to fit memory; speed-ups = baseline job / chosen "
+        "job)\n";
+}
+
+}  // namespace tiersplit::optimizer
