@@ -7,6 +7,8 @@
 #include <sstream>
 #include <thread>
 
+#include "real_exec/http_client.hpp"
+
 namespace tiersplit::real_exec {
 
 namespace {
@@ -78,12 +80,7 @@ std::unique_ptr<httplib::Client> PushdownClient::acquire() {
       return c;
     }
   }
-  auto c = std::make_unique<httplib::Client>(host_, port_);
-  c->set_connection_timeout(kConnectTimeoutS, 0);
-  c->set_read_timeout(kReadTimeoutS, 0);
-  c->set_write_timeout(kReadTimeoutS, 0);
-  c->set_keep_alive(true);
-  return c;
+  return make_http_client(host_, port_, kConnectTimeoutS, kReadTimeoutS);
 }
 
 void PushdownClient::release(std::unique_ptr<httplib::Client> c) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "real_exec/http_client.hpp"
 #include "real_exec/object_store.hpp"
 #include "real_exec/protocol.hpp"
 
@@ -114,12 +115,7 @@ class SwiftStore : public ObjectStore {
   }
 
   std::unique_ptr<httplib::Client> make_client() {
-    auto c = std::make_unique<httplib::Client>(host_, port_);
-    c->set_connection_timeout(kConnectTimeoutS, 0);
-    c->set_read_timeout(kReadTimeoutS, 0);
-    c->set_write_timeout(kReadTimeoutS, 0);
-    c->set_keep_alive(true);
-    return c;
+    return make_http_client(host_, port_, kConnectTimeoutS, kReadTimeoutS);
   }
 
   void authenticate_locked() {
