@@ -15,8 +15,8 @@ void add_derive_command(CLI::App& app) {
     TextTable t({"device", "kind", "peak fp32", "memory bandwidth", "memory", "description"});
     for (const auto& name : profiles::shipped_devices()) {
       profiles::Device d = profiles::find_device(name);
-      t.add({d.name, d.kind, format_flop_rate(d.peak_flops), format_bandwidth(d.memory_bandwidth),
-             format_bytes(d.memory_bytes), d.description});
+      t.add({d.name, d.kind, format_flop_rate(d.peak_flops),
+             format_bytes(d.memory_bandwidth) + "/s", format_bytes(d.memory_bytes), d.description});
     }
     t.print(std::cout);
   });
