@@ -11,6 +11,14 @@
 set -euo pipefail
 
 state=${TIERSPLIT_SWIFT_DIR:-/tmp/tiersplit-swift}
+# Serialise concurrent callers (tests run in parallel under ctest -j2): one starts Swift, the
+# others wait here and then find it running. Without this two starts both bind (Swift's servers
+# set SO_REUSEPORT) and the second overwrites the PID files, leaving servers swift-stop.sh cannot
+# find. The servers are started with fd 9 closed, so the lock ends with this script.
+mkdir -p "$state"
+exec 9>"$state/lock"
+flock 9
+export TIERSPLIT_SWIFT_LOCKED=1  # swift-stop.sh, called from here, must not lock again
 port=${TIERSPLIT_SWIFT_PORT:-18080}
 user=${TIERSPLIT_SWIFT_USER:-test:tester}
 key=${TIERSPLIT_SWIFT_KEY:-testing}
@@ -210,7 +218,7 @@ fi
 # 4. Start: own session (setsid), own log file, PID and start time recorded.
 start() {  # name command...
   local name=$1; shift
-  setsid "$@" > "$state/log/$name.log" 2>&1 < /dev/null &
+  setsid "$@" > "$state/log/$name.log" 2>&1 < /dev/null 9>&- &
   local pid=$!
   echo "$pid" > "$state/run/$name.pid"
   awk '{print $22}' "/proc/$pid/stat" > "$state/run/$name.start" 2>/dev/null || true

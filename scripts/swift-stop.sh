@@ -4,6 +4,10 @@
 # TIERSPLIT_SWIFT_DIR selects the state directory (default /tmp/tiersplit-swift).
 set -euo pipefail
 state=${TIERSPLIT_SWIFT_DIR:-/tmp/tiersplit-swift}
+if [ -z "${TIERSPLIT_SWIFT_LOCKED:-}" ] && [ -d "$state" ]; then
+  exec 9>"$state/lock"  # the same lock as swift-aio.sh: never stop while another start runs
+  flock 9
+fi
 purge=0
 case "${1:-}" in
   --purge) purge=1 ;;
