@@ -68,18 +68,25 @@ Profile derive_profile(const Profile& measured, const Device& target) {
   return out;
 }
 
+namespace {
+/// profiles/data/<model>-r<resolution>.json under the data directory.
+std::filesystem::path shipped_profile_file(const std::string& model, int64_t resolution) {
+  return std::filesystem::path(data_dir()) / "data" /
+         (model + "-r" + std::to_string(resolution) + ".json");
+}
+}  // namespace
+
 std::string find_shipped_profile(const std::string& model, int64_t resolution) {
-  namespace fs = std::filesystem;
-  fs::path file = fs::path(data_dir()) / "data" / (model + "-r" + std::to_string(resolution) + ".json");
-  return fs::exists(file) ? file.string() : std::string();
+  std::filesystem::path file = shipped_profile_file(model, resolution);
+  return std::filesystem::exists(file) ? file.string() : std::string();
 }
 
 std::string shipped_profile_path(const std::string& model, int64_t resolution) {
   namespace fs = std::filesystem;
   std::string found = find_shipped_profile(model, resolution);
   if (!found.empty()) return found;
-  fs::path dir = fs::path(data_dir()) / "data";
-  fs::path file = dir / (model + "-r" + std::to_string(resolution) + ".json");
+  fs::path file = shipped_profile_file(model, resolution);
+  fs::path dir = file.parent_path();
   std::vector<std::string> shipped;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
