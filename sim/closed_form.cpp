@@ -131,6 +131,8 @@ OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const PathMod
     // A stream sends an iteration only after the previous one arrived: one latency each.
     if (n.bytes > 0) o.network = std::max(o.network, path.latency_s + n.bytes / path.bandwidth);
   }
+  // Serial fetch: the storage side holds the tenant's next request until this one arrived.
+  if (p.serial_fetch) o.storage = std::max(o.storage, a.network_end_s);
   o.compute = p.compute_time_s;
   o.cycle = (a.network_end_s + p.compute_time_s) / static_cast<double>(prefetch_depth + 1);
   return o;

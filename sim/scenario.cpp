@@ -141,7 +141,8 @@ int64_t integer_or_search(const JsonView& t, const std::string& key, int64_t min
 }
 
 TenantParams parse_tenant(const JsonView& t, const std::string& dir, std::size_t index) {
-  t.allow_keys({"name", "model", "resolution", "profile", "freeze_index", "batch_size", "dataset",
+  t.allow_keys({"name", "model", "resolution", "profile", "storage_profile", "compute_profile",
+                "freeze_index", "batch_size", "dataset",
                 "epochs", "iterations", "arrival", "split", "storage_batch", "compute_node"});
   TenantParams out;
   out.json_path = t.path();
@@ -157,6 +158,8 @@ TenantParams parse_tenant(const JsonView& t, const std::string& dir, std::size_t
       t.fail_at("model", e.what());
     }
   }
+  if (t.has("storage_profile")) out.storage_profile_file = resolve_path(dir, t.string("storage_profile"));
+  if (t.has("compute_profile")) out.compute_profile_file = resolve_path(dir, t.string("compute_profile"));
   out.freeze_index = t.has("freeze_index") ? positive_integer(t, "freeze_index", 0, 0) : -1;
   out.batch_size = positive_integer(t, "batch_size", 0);
   if (!t.has("batch_size")) t.fail_at("batch_size", "missing required field");
@@ -260,11 +263,15 @@ Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
   }
 
   if (auto s = root.find("simulation")) {
-    s->allow_keys({"iterations", "prefetch_depth", "chunks", "allow_extrapolation"});
+    s->allow_keys({"iterations", "prefetch_depth", "chunks", "allow_extrapolation", "fetch"});
     sc.simulation.chunks = positive_integer(*s, "chunks", sc.simulation.chunks);
     sc.simulation.iterations = positive_integer(*s, "iterations", sc.simulation.iterations);
     sc.simulation.prefetch_depth = positive_integer(*s, "prefetch_depth", sc.simulation.prefetch_depth, 0);
     sc.simulation.allow_extrapolation = s->boolean("allow_extrapolation", false);
+    sc.simulation.fetch = s->string("fetch", sc.simulation.fetch);
+    if (sc.simulation.fetch != "pipelined" && sc.simulation.fetch != "serial") {
+      s->fail_at("fetch", "'" + sc.simulation.fetch + "' is not pipelined or serial");
+    }
   }
   return sc;
 }

@@ -72,6 +72,16 @@ struct TenantParams {
   std::string model;
   int64_t resolution = 224;
   std::string profile_file;          ///< resolved path (shipped or given)
+  /// Per-tier profiles (e.g. from `tiersplit calibrate`): replace profile_file for the pushdown
+  /// side / the training side when not empty. Resolved paths.
+  std::string storage_profile_file;
+  std::string compute_profile_file;
+  const std::string& storage_profile() const {
+    return storage_profile_file.empty() ? profile_file : storage_profile_file;
+  }
+  const std::string& compute_profile() const {
+    return compute_profile_file.empty() ? profile_file : compute_profile_file;
+  }
   int64_t freeze_index = -1;         ///< -1: the profile's
   int64_t batch_size = 0;            ///< training batch B
   DatasetParams dataset;
@@ -108,6 +118,11 @@ struct SimulationParams {
   /// this many chunks (the last mini-batch always alone), each computed then sent as one flow.
   int64_t chunks = 4;
   bool allow_extrapolation = false; ///< allow batch sizes beyond the profile's measured range
+  /// "pipelined": a storage node computes a tenant's next iteration while the previous one is on
+  /// the wire (a streaming server with requests in flight). "serial": one request in flight per
+  /// tenant, answered after all its mini-batches (`tiersplit serve` with one request per batch):
+  /// the next iteration's storage work starts only after the previous one has arrived.
+  std::string fetch = "pipelined";
 };
 
 struct Scenario {

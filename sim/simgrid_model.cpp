@@ -203,11 +203,14 @@ struct Stream {
   struct Message {
     int64_t iteration;  ///< -1: no more messages
     double bytes;
+    bool last = false;  ///< the iteration's last message from this node
   };
   std::deque<Message> queue;
   sg4::SemaphorePtr ready = sg4::Semaphore::create(0);
-  void push(int64_t iteration, double bytes) {
-    queue.push_back({iteration, bytes});
+  /// Serial fetch: released once an iteration's messages have all arrived.
+  sg4::SemaphorePtr delivered = sg4::Semaphore::create(0);
+  void push(int64_t iteration, double bytes, bool last = false) {
+    queue.push_back({iteration, bytes, last});
     ready->release();
   }
 };
@@ -289,18 +292,23 @@ void producer(Run* run, int64_t ti, int64_t k) {
       }
     }
     double compute_start = now();
-    for (const Chunk& chunk : p.chunks(share.samples)) {
+    const std::vector<Chunk> chunks = p.chunks(share.samples);
+    for (std::size_t ci = 0; ci < chunks.size(); ++ci) {
+      const Chunk& chunk = chunks[ci];
       double mb_start = now();
       if (chunk.compute_s > 0) sg4::this_actor::execute(chunk.compute_s * kWork);
       if (run->trace && chunk.compute_s > 0) {
         run->trace->add(track, p.name + " blocks [0," + std::to_string(p.split) + ")", mb_start - run->t0,
                         now() - run->t0, {{"tenant", p.name}, {"iteration", it}, {"samples", chunk.samples}});
       }
-      t.streams[node].push(it, std::round(p.sent_bytes_per_sample * static_cast<double>(chunk.samples)));
+      t.streams[node].push(it, std::round(p.sent_bytes_per_sample * static_cast<double>(chunk.samples)),
+                           ci + 1 == chunks.size());
     }
     double compute_end = now();
     if (compute_end > compute_start) run->storage_busy[node].push_back({compute_start, compute_end});
     if (p.pushdown_memory_bytes > 0) pool.release(p.pushdown_memory_bytes);
+    // Serial fetch: the node answers the tenant's next request only after this one arrived.
+    if (p.serial_fetch && !chunks.empty()) t.streams[node].delivered->acquire();
   }
   t.streams[node].push(-1, 0);
 }
@@ -330,6 +338,10 @@ void sender(Run* run, int64_t ti, int64_t k) {
     comms.push_back(t.mailbox->put_async(reinterpret_cast<void*>(static_cast<uintptr_t>(m.iteration + 1)),
                                          static_cast<uint64_t>(m.bytes)));
     sent.push_back(m);
+    if (t.plan->serial_fetch && m.last) {
+      drain();
+      stream.delivered->release();
+    }
   }
 }
 

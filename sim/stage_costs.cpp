@@ -66,12 +66,21 @@ std::vector<ResolvedTenant> resolve_tenants(const Scenario& sc, const SweepPoint
     std::string where = sc.file + ": " + tp.json_path;
     ResolvedTenant r;
     r.params = tp;
-    r.storage_profile = cache.get(tp.profile_file, sc.platform.storage.pushdown_device,
+    const std::string& storage_file = tp.storage_profile();
+    const std::string& compute_file = tp.compute_profile();
+    r.storage_profile = cache.get(storage_file, sc.platform.storage.pushdown_device,
                                   sc.file + ": /platform/storage/pushdown_device");
-    r.compute_profile = cache.get(tp.profile_file, sc.platform.compute.device,
+    r.compute_profile = cache.get(compute_file, sc.platform.compute.device,
                                   sc.file + ": /platform/compute/device");
     const profiles::Profile& prof = *r.compute_profile;
-    if (prof.blocks.empty()) fail(tp.profile_file, ": profile has no blocks");
+    if (prof.blocks.empty()) fail(tp.compute_profile(), ": profile has no blocks");
+    if (r.storage_profile->model != prof.model ||
+        r.storage_profile->num_blocks() != prof.num_blocks() ||
+        r.storage_profile->resolution != prof.resolution) {
+      fail(where, ": the storage-side profile ", storage_file, " (", r.storage_profile->model, " at ",
+           r.storage_profile->resolution, " px) and the compute-side profile ", compute_file, " (",
+           prof.model, " at ", prof.resolution, " px) are not of the same model and resolution");
+    }
     r.freeze_index = tp.freeze_index >= 0 ? tp.freeze_index : prof.freeze_index;
     if (r.freeze_index > prof.num_blocks()) {
       fail(where, "/freeze_index: freeze index ", r.freeze_index, " is beyond the ", prof.num_blocks(),
@@ -79,7 +88,7 @@ std::vector<ResolvedTenant> resolve_tenants(const Scenario& sc, const SweepPoint
     }
     if (r.freeze_index < prof.freeze_index) {
       fail(where, "/freeze_index: freeze index ", r.freeze_index, " is below the profile's ",
-           prof.freeze_index, ": ", tp.profile_file, " has train times only for blocks >= ",
+           prof.freeze_index, ": ", tp.compute_profile(), " has train times only for blocks >= ",
            prof.freeze_index);
     }
     if (tp.split > r.freeze_index) {
@@ -87,13 +96,13 @@ std::vector<ResolvedTenant> resolve_tenants(const Scenario& sc, const SweepPoint
            prof.model, " (splits run from 0 to the freeze index)");
     }
     if (!sc.simulation.allow_extrapolation && !batch_measured(prof, tp.batch_size)) {
-      fail(where, "/batch_size: the profile ", tp.profile_file, " lacks training batch ", tp.batch_size,
+      fail(where, "/batch_size: the profile ", tp.compute_profile(), " lacks training batch ", tp.batch_size,
            " (measured batch sizes ", measured_range(prof),
            "; set /simulation/allow_extrapolation to extrapolate)");
     }
     if (tp.storage_batch > 0 && !sc.simulation.allow_extrapolation &&
         !batch_measured(*r.storage_profile, tp.storage_batch)) {
-      fail(where, "/storage_batch: the profile ", tp.profile_file, " lacks storage batch ",
+      fail(where, "/storage_batch: the profile ", tp.storage_profile(), " lacks storage batch ",
            tp.storage_batch, " (measured batch sizes ", measured_range(*r.storage_profile),
            "; set /simulation/allow_extrapolation to extrapolate)");
     }
@@ -141,6 +150,10 @@ std::vector<Chunk> TenantPlan::chunks(int64_t samples) const {
   if (samples <= 0) return out;
   const int64_t b = storage_batch;
   const int64_t m = (samples + b - 1) / b;  // mini-batches; all of b samples but the last
+  if (max_chunks <= 1) {  // one message after all mini-batches (a plain request/response server)
+    out.push_back({samples, storage_compute_time(samples)});
+    return out;
+  }
   const int64_t last = samples - (m - 1) * b;
   const int64_t groups = std::min(m - 1, std::max<int64_t>(0, max_chunks - 1));
   for (int64_t g = 0; g < groups; ++g) {
@@ -169,7 +182,7 @@ TenantPlan make_tenant_plan(const Scenario& sc, const SweepPoint& point, const R
     fail(where, "/storage_batch: storage batch ", b, " is larger than the training batch ", B);
   }
   if (s > 0 && !sc.simulation.allow_extrapolation && !batch_measured(sp, b)) {
-    fail(where, "/storage_batch: the profile ", tp.profile_file, " lacks storage batch ", b,
+    fail(where, "/storage_batch: the profile ", tp.storage_profile(), " lacks storage batch ", b,
          " (measured batch sizes ", measured_range(sp), "; set /simulation/allow_extrapolation to extrapolate)");
   }
 
@@ -184,6 +197,7 @@ TenantPlan make_tenant_plan(const Scenario& sc, const SweepPoint& point, const R
   p.iterations_per_epoch = t.iterations_per_epoch;
   p.measure_iterations = std::min(t.total_iterations, sc.simulation.iterations);
   p.max_chunks = sc.simulation.chunks;
+  p.serial_fetch = sc.simulation.fetch == "serial";
   p.dataset_samples = tp.dataset.samples;
   p.samples_per_object = tp.dataset.samples_per_object;
   p.read_bytes_per_sample = tp.dataset.bytes_per_sample;
@@ -240,7 +254,7 @@ std::vector<Choice> candidate_choices(const Scenario& sc, const ResolvedTenant& 
     if (!sc.simulation.allow_extrapolation) {
       for (int64_t b : batches) {
         if (!batch_measured(*t.storage_profile, b)) {
-          fail(sc.file, ": /search/storage_batches: the profile ", tp.profile_file, " lacks storage batch ", b,
+          fail(sc.file, ": /search/storage_batches: the profile ", tp.storage_profile(), " lacks storage batch ", b,
                " (measured batch sizes ", measured_range(*t.storage_profile),
                "; set /simulation/allow_extrapolation to extrapolate)");
         }
@@ -256,7 +270,7 @@ std::vector<Choice> candidate_choices(const Scenario& sc, const ResolvedTenant& 
         if (batch_measured(*t.storage_profile, b)) kept.push_back(b);
       }
       if (kept.empty()) {
-        fail(sc.file, ": ", tp.json_path, "/batch_size: the profile ", tp.profile_file,
+        fail(sc.file, ": ", tp.json_path, "/batch_size: the profile ", tp.storage_profile(),
              " has no measured batch size up to ", B, " (measured ", measured_range(*t.storage_profile), ")");
       }
       batches = kept;

@@ -68,6 +68,7 @@ struct TenantPlan {
   int64_t iterations_per_epoch = 1;
   int64_t measure_iterations = 1;     ///< simulated iterations that are measured
   int64_t max_chunks = 4;             ///< see SimulationParams::chunks
+  bool serial_fetch = false;          ///< see SimulationParams::fetch
   /// Storage-side time of one mini-batch of n samples (decode + blocks [0,s)), n = 0..b.
   std::vector<double> minibatch_time_s;
   double sent_bytes_per_sample = 0;   ///< stored bytes (s = 0) or activation bytes (s > 0)
