@@ -13,5 +13,6 @@ void add_derive_command(CLI::App& app);   // cmd_derive.cpp
 void add_sim_commands(CLI::App& app);     // cmd_sim.cpp: simulate, sweep
 void add_recommend_command(CLI::App& app);  // cmd_recommend.cpp
 void add_real_exec_commands(CLI::App& app);  // cmd_real.cpp: dataset, serve, train, pretrain, testbed
+void add_validate_commands(CLI::App& app);   // cmd_validate.cpp: calibrate, validate
 
 }  // namespace tiersplit::cli

@@ -34,6 +34,9 @@ int run(void* p) {
 #ifdef TIERSPLIT_HAVE_REAL_EXEC
   tiersplit::cli::add_real_exec_commands(app);
 #endif
+#if defined(TIERSPLIT_HAVE_REAL_EXEC) && defined(TIERSPLIT_HAVE_SIM)
+  tiersplit::cli::add_validate_commands(app);
+#endif
   if (a->argc > 1 && a->argv[1][0] != '-') {
     std::vector<std::string> names;
     for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());

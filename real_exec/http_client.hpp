@@ -17,6 +17,7 @@ inline std::unique_ptr<httplib::Client> make_http_client(const std::string& host
   c->set_read_timeout(io_timeout_s, 0);
   c->set_write_timeout(io_timeout_s, 0);
   c->set_keep_alive(true);
+  c->set_tcp_nodelay(true);  // small requests must not wait for a delayed ACK (Nagle)
   return c;
 }
 

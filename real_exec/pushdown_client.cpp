@@ -172,6 +172,21 @@ nlohmann::json PushdownClient::manifest(const std::string& dataset) {
   return nlohmann::json::parse(a.body);
 }
 
+PushdownTimings PushdownClient::probe(int64_t bytes) {
+  Answer a = call("GET", "/v1/probe?bytes=" + std::to_string(bytes), "");
+  if (a.status != 200) {
+    throw PushdownError(a.status, "server " + url_ + " probe: HTTP " + std::to_string(a.status) +
+                                      ": " + error_message(a.body));
+  }
+  PushdownTimings t;
+  t.elapsed_s = a.elapsed_s;
+  t.transfer_s = a.elapsed_s;
+  t.bytes = static_cast<int64_t>(a.body.size());
+  t.attempts = a.attempts;
+  t.link = header_value(a.headers, header::kLink);
+  return t;
+}
+
 nlohmann::json PushdownClient::health() {
   Answer a = call("GET", "/v1/health", "");
   if (a.status != 200) {

@@ -59,6 +59,9 @@ class PushdownClient {
   PushdownReply pushdown(const PushdownRequest& request);
   nlohmann::json manifest(const std::string& dataset);
   nlohmann::json health();
+  /// GET /v1/probe?bytes=N (link calibration): `elapsed_s` from request sent to body received,
+  /// `bytes` the body's size (N plus a small safetensors header).
+  PushdownTimings probe(int64_t bytes);
   const std::string& url() const { return url_; }
 
  private:

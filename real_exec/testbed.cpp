@@ -131,8 +131,10 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
           shaper =
               "tc netem: " + format_bandwidth(bw) + ", " + format_duration(delay) + " each way";
         } else {
-          // tbf: a burst of at least one timer tick of data, 200 ms of queue.
-          int64_t burst = std::max<int64_t>(32 * 1024, static_cast<int64_t>(bw / 250));
+          // tbf: a burst of one timer tick of data (HZ = 250) but at least two full frames, so
+          // the link behaves like a fluid one (a large burst lets the first tens of KB of every
+          // transfer through at veth speed); 200 ms of queue.
+          int64_t burst = std::max<int64_t>(2 * 1514, static_cast<int64_t>(bw / 250));
           std::vector<std::string> tbf{"root",         "tbf",   "rate",
                                        netem_rate(bw), "burst", std::to_string(burst),
                                        "latency",      "200ms"};
@@ -158,9 +160,8 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
     state["server_address"] = kStorageAddr;
     state["compute_address"] = kComputeAddr;
     state["compute_namespace"] = kNamespace;
-    state["link"] = "veth " + std::string(kStorageIf) + "<->" + kComputeIf +
-                    " shaped by tc netem: " + format_bandwidth(bw) + ", " + format_duration(delay) +
-                    " each way";
+    state["link"] = "veth " + std::string(kStorageIf) + "<->" + kComputeIf + " shaped by " + shaper;
+    state["delay_by_pacer"] = delay_by_pacer;
   } else {
     state["mode"] = "pacer";
     state["server_address"] = "127.0.0.1";

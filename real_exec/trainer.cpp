@@ -25,6 +25,10 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+double unix_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 // Default samples per concurrent request when --requests is 0 (HAPI serves 128 per request).
 constexpr int64_t kSamplesPerRequest = 128;
 
@@ -236,6 +240,7 @@ nlohmann::json run_training(const TrainOptions& o) {
   ProgressBar bar("train " + o.model + " s=" + std::to_string(o.split),
                   static_cast<int64_t>(plan.size()));
   const auto t_job = Clock::now();
+  const double job_start_unix_s = unix_seconds();
   {
     Prefetcher prefetch(client, base, plan, requests, o.prefetch);
     auto t_prev = Clock::now();
@@ -271,6 +276,7 @@ nlohmann::json run_training(const TrainOptions& o) {
   }
   bar.finish();
   const double job_s = since(t_job);
+  const double job_end_unix_s = unix_seconds();
 
   nlohmann::json epochs = nlohmann::json::array();
   bool all_exact = true;
@@ -366,6 +372,10 @@ nlohmann::json run_training(const TrainOptions& o) {
            {{"iterations", iterations.size()},
             {"samples", samples},
             {"wall_s", job_s},
+            // Wall-clock (Unix time) of the loop's start and end: several jobs' reports give
+            // their common makespan.
+            {"job_start_unix_s", job_start_unix_s},
+            {"job_end_unix_s", job_end_unix_s},
             {"samples_per_s", job_s > 0 ? samples / job_s : 0.0},
             {"mean_total_s", mean_total},
             {"mean_compute_s", mean_compute},

@@ -1,0 +1,274 @@
+// cmd_validate.cpp: `calibrate` (measure the deployed tiers into a platform) and `validate`
+// (predict, choose, run for real, compare). `calibrate-link` is their helper on the compute tier.
+#if defined(TIERSPLIT_HAVE_REAL_EXEC) && defined(TIERSPLIT_HAVE_SIM)
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "common/error.hpp"
+#include "common/json_reader.hpp"
+#include "common/strings.hpp"
+#include "common/table.hpp"
+#include "common/units.hpp"
+#include "real_exec/calibrate.hpp"
+#include "real_exec/link_calibration.hpp"
+#include "real_exec/validation.hpp"
+#include "sim/scenario.hpp"
+
+namespace tiersplit::cli {
+
+namespace {
+
+namespace rx = tiersplit::real_exec;
+
+std::string pct(double v) {
+  return fmt("%.1f%%", 100 * v);
+}
+std::string ms(double v) {
+  return fmt("%.1f ms", 1e3 * v);
+}
+
+void add_calibrate_command(CLI::App& app) {
+  auto o = std::make_shared<rx::CalibrateOptions>();
+  auto batches = std::make_shared<std::string>();
+  auto testbed = std::make_shared<bool>(true);
+  auto keep = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "calibrate",
+      "Measure the deployed tiers (per-tier profiles, link, server overheads) into a calibrated "
+      "platform for the simulator");
+  cmd->add_flag("--testbed", *testbed,
+                "Calibrate the one-machine testbed (`tiersplit testbed`; the only kind so far)");
+  cmd->add_option("--model,-m", o->models, "Zoo model to profile on both tiers (repeatable)")
+      ->capture_default_str();
+  cmd->add_option("--resolution", o->resolution, "Input side [px]")->capture_default_str();
+  cmd->add_option("--batch,-B", o->batch, "Training batch B")->capture_default_str();
+  cmd->add_option("--storage-batches", *batches, "Storage batches to profile (default 1,2,4,..,B)");
+  cmd->add_option("--bandwidth", o->testbed.bandwidth, "Link bandwidth")->capture_default_str();
+  cmd->add_option("--delay", o->testbed.delay, "One-way link delay")->capture_default_str();
+  cmd->add_option("--mode", o->testbed.mode, "Testbed: auto, netns or pacer")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->testbed.threads, "LibTorch threads per tier")
+      ->capture_default_str();
+  cmd->add_option("--testbed-dir", o->testbed.state_dir, "Testbed state folder")
+      ->capture_default_str();
+  cmd->add_flag(
+      "--use-running-testbed", [o](int64_t) { o->bring_up_testbed = false; },
+      "Use the testbed that is up (its bandwidth, delay, threads) instead of bringing one up");
+  cmd->add_flag("--keep-testbed", *keep, "Leave the testbed up afterwards");
+  cmd->add_option("--store", o->store, "Object store URL")->capture_default_str();
+  cmd->add_option("--dataset", o->dataset, "Data set name (default fashion-mnist-r<R>-o<B>)");
+  cmd->add_option("--port", o->port, "Port of the calibration server")->capture_default_str();
+  cmd->add_flag("--allow-busy", o->allow_busy, "Measure even when the tiers' cores are busy");
+  cmd->add_option("-o,--output", o->dir, "Output folder (calibration.json, profiles, logs)")
+      ->capture_default_str();
+  cmd->callback([o, batches, testbed, keep] {
+    if (!*testbed) fail("calibrate: only the one-machine testbed (--testbed) is supported so far");
+    if (!batches->empty()) o->storage_batches = parse_int_list(*batches, "--storage-batches");
+    nlohmann::json c;
+    {
+      struct Down {
+        bool active;
+        std::string dir;
+        ~Down() {
+          if (active) {
+            try {
+              rx::testbed_down(dir);
+            } catch (...) {
+            }
+          }
+        }
+      } down{o->bring_up_testbed && !*keep, o->testbed.state_dir};
+      install_child_cleanup_on_signals();
+      c = rx::calibrate(*o);
+    }
+    const auto& pf = c["platform"];
+    const auto& fit = c["measured"]["link"]["fit"];
+    std::cout << "calibration written to " << o->dir << "/calibration.json\n"
+              << "  link " << c["testbed"]["link"].get<std::string>() << ": fixed cost "
+              << ms(fit["fixed_s"].get<double>()) << " per transfer, "
+              << format_bandwidth(fit["bandwidth_bytes_per_s"].get<double>())
+              << " effective -> latency_factor "
+              << fmt("%.2f", pf["network"]["model"]["latency_factor"].get<double>())
+              << ", bandwidth_factor "
+              << fmt("%.3f", pf["network"]["model"]["bandwidth_factor"].get<double>()) << "\n"
+              << "  server: request_overhead "
+              << pf["storage"]["request_overhead"].get<std::string>() << ", decode_time_per_sample "
+              << pf["storage"]["decode_time_per_sample"].get<std::string>()
+              << "; compute decode_time_per_sample "
+              << pf["compute"]["decode_time_per_sample"].get<std::string>() << "\n";
+    for (const auto& p : c["profiles"]) {
+      std::cout << "  profiles " << p["model"].get<std::string>() << ": "
+                << p["storage"].get<std::string>() << " (storage), "
+                << p["compute"].get<std::string>() << " (compute)\n";
+    }
+  });
+}
+
+void add_calibrate_link_command(CLI::App& app) {
+  auto o = std::make_shared<rx::LinkCalibrationOptions>();
+  auto bandwidth = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "calibrate-link",
+      "(used by calibrate, on the compute tier) probe the link and the server's overheads");
+  cmd->group("");  // hidden from --help: an internal step
+  cmd->add_option("--server", o->server, "Pushdown server URL")->required();
+  cmd->add_option("--bandwidth", *bandwidth, "Nominal link bandwidth (sizes the probes)");
+  cmd->add_option("--dataset", o->dataset, "Data set name")->capture_default_str();
+  cmd->add_option("--model", o->model, "Model for the server-overhead requests")
+      ->capture_default_str();
+  cmd->add_option("--resolution", o->resolution, "Input side [px]")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Samples per request")->capture_default_str();
+  cmd->add_option("--classes", o->num_classes, "Classifier width")->capture_default_str();
+  cmd->add_option("--repeats", o->repeats, "Probes per size")->capture_default_str();
+  cmd->add_option("-o,--output", *output, "Output JSON")->required();
+  cmd->callback([o, bandwidth, output] {
+    if (!bandwidth->empty())
+      o->nominal_bandwidth = parse_quantity(*bandwidth, Dimension::kBandwidth);
+    write_json_file(*output, rx::measure_link_and_server(*o));
+  });
+}
+
+/// validate's view of a scenario, checked by the simulator's own parser first.
+rx::ValidationOptions validation_from_scenario(const std::string& file) {
+  sim::Scenario sc = sim::load_scenario(file);
+  rx::ValidationOptions v;
+  v.scenario_file = file;
+  v.scenario = load_json_file(file).raw();
+  const auto& sw = sc.sweep;
+  if (!sw.latency_s.empty() || !sw.storage_nodes.empty() || !sw.compute_nodes.empty() ||
+      !sw.tenant_count.empty() || !sw.training_batch.empty() || !sw.prefetch_depth.empty()) {
+    fail(file,
+         ": /sweep: validate sweeps only \"bandwidth\" (one testbed link per value); remove the "
+         "other axes");
+  }
+  v.bandwidths =
+      sw.bandwidth.empty() ? std::vector<double>{sc.platform.network.bandwidth} : sw.bandwidth;
+  v.latency_s = sc.platform.network.latency_s;
+  if (sc.platform.storage.nodes != 1 || sc.platform.compute.nodes != 1) {
+    fail(file, ": /platform: the one-machine testbed has one storage and one compute node");
+  }
+  for (const auto& t : sc.tenants) {
+    rx::ValidationTenant vt;
+    vt.name = t.name;
+    vt.model = t.model;
+    vt.resolution = t.resolution;
+    vt.batch = t.batch_size;
+    vt.freeze = t.freeze_index;
+    vt.json_path = t.json_path;
+    v.tenants.push_back(vt);
+  }
+  v.splits = sc.search.splits;
+  v.storage_batches = sc.search.storage_batches;
+  return v;
+}
+
+void print_summary(const nlohmann::json& r) {
+  TextTable table({"point", "tenant", "configs", "choice s/b", "measured best s/b",
+                   "choice vs best", "median |err|", "max |err|", "worst stage", "rank corr",
+                   "vs s=0", "vs s=f"});
+  for (const auto& p : r["points"]) {
+    for (const auto& t : p["tenants"]) {
+      const auto& s = t["summary"];
+      auto sb = [](const nlohmann::json& c) {
+        return std::to_string(c["split"].get<int64_t>()) + "/" +
+               std::to_string(c["storage_batch"].get<int64_t>());
+      };
+      table.add({p["bandwidth"].get<std::string>(), t["name"].get<std::string>(),
+                 std::to_string(s["configurations"].get<int64_t>()), sb(s["choice"]),
+                 sb(s["measured_best"]), fmt("%.3f", s["choice_vs_measured_best"].get<double>()),
+                 pct(s["median_abs_error"].get<double>()), pct(s["max_abs_error"].get<double>()),
+                 s["worst"]["stage"].get<std::string>() +
+                     " (s=" + std::to_string(s["worst"]["split"].get<int64_t>()) + ")",
+                 fmt("%.2f", s["rank_correlation"].get<double>()),
+                 s.contains("speedup_vs_no_pushdown")
+                     ? fmt("%.2fx", s["speedup_vs_no_pushdown"].get<double>())
+                     : "-",
+                 s.contains("speedup_vs_all_frozen")
+                     ? fmt("%.2fx", s["speedup_vs_all_frozen"].get<double>())
+                     : "-"});
+    }
+  }
+  table.print(std::cout);
+  const auto& s = r["summary"];
+  std::cout << "iteration time error over " << s["configurations"] << " configurations: median "
+            << pct(s.value("median_abs_error", 0.0)) << ", mean "
+            << pct(s.value("mean_abs_error", 0.0)) << ", max " << pct(s.value("max_abs_error", 0.0))
+            << "\n"
+            << "choice measured best or within 5%: " << s["choice_within_tolerance"] << " of "
+            << s["cases"] << " cases\n";
+  for (const auto& p : r["points"]) {
+    if (!p.contains("multi_tenant")) continue;
+    const auto& m = p["multi_tenant"];
+    std::cout << p["bandwidth"].get<std::string>() << ", all tenants at once: makespan measured "
+              << fmt("%.2f s", m["measured_makespan_s"].get<double>()) << ", predicted "
+              << fmt("%.2f s", m["predicted_makespan_s"].get<double>()) << " ("
+              << fmt("%+.1f%%", 100 * m["makespan_error"].get<double>()) << ")\n";
+  }
+}
+
+void add_validate_command(CLI::App& app) {
+  auto file = std::make_shared<std::string>();
+  auto o = std::make_shared<rx::ValidationOptions>();
+  auto no_multi = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "validate",
+      "Predict every split, choose, run the choice and its alternatives for real on the testbed, "
+      "and report predicted against measured");
+  cmd->add_option("scenario", *file, "Scenario file (docs/scenario-format.md)")->required();
+  cmd->add_option("-o,--output", o->output, "Report JSON (docs/validation.md)")
+      ->capture_default_str();
+  cmd->add_option("--plot", o->plot,
+                  "Predicted and measured iteration time per split into this PNG");
+  cmd->add_option("--state-dir", o->state_dir,
+                  "Calibrations, runs and logs; an interrupted validation resumes from here "
+                  "(default: OUTPUT.d)");
+  cmd->add_option("--store", o->store, "Object store URL")->capture_default_str();
+  cmd->add_option("--dataset", o->dataset, "Data set name (default fashion-mnist-r<R>-o<B>)");
+  cmd->add_option("--iterations", o->iterations, "Measured iterations per run")
+      ->capture_default_str();
+  cmd->add_option("--warmup", o->warmup, "Iterations run before measuring")->capture_default_str();
+  cmd->add_option("--max-configs", o->max_configs,
+                  "Real runs per tenant and bandwidth beyond the choice, runner-ups and baselines "
+                  "(evenly spaced splits fill up to this many)")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "LibTorch threads per tier")->capture_default_str();
+  cmd->add_option("--mode", o->mode, "Testbed: auto, netns or pacer")->capture_default_str();
+  cmd->add_option("--testbed-dir", o->testbed_dir, "Testbed state folder")->capture_default_str();
+  cmd->add_option("--port", o->port, "Port of the validation server")->capture_default_str();
+  cmd->add_flag("--no-multi-tenant", *no_multi, "Skip the run with all tenants at once");
+  cmd->add_flag("--allow-busy", o->allow_busy, "Measure even when the tiers' cores are busy");
+  cmd->callback([file, o, no_multi] {
+    rx::ValidationOptions v = validation_from_scenario(*file);
+    v.output = o->output;
+    v.plot = o->plot;
+    v.state_dir = o->state_dir;
+    v.store = o->store;
+    v.dataset = o->dataset;
+    v.iterations = o->iterations;
+    v.warmup = o->warmup;
+    v.max_configs = o->max_configs;
+    v.threads = o->threads;
+    v.mode = o->mode;
+    v.testbed_dir = o->testbed_dir;
+    v.port = o->port;
+    v.multi_tenant = !*no_multi;
+    v.allow_busy = o->allow_busy;
+    nlohmann::json report = rx::run_validation(v);
+    print_summary(report);
+    std::cerr << "wrote " << v.output << (v.plot.empty() ? "" : " and " + v.plot) << "\n";
+  });
+}
+
+}  // namespace
+
+void add_validate_commands(CLI::App& app) {
+  add_calibrate_command(app);
+  add_calibrate_link_command(app);
+  add_validate_command(app);
+}
+
+}  // namespace tiersplit::cli
+
+#endif

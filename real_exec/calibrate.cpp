@@ -1,0 +1,402 @@
+// calibrate.cpp: profiles per tier, link and server measurements, the calibrated platform.
+#include "real_exec/calibrate.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "common/error.hpp"
+#include "common/json_reader.hpp"
+#include "common/strings.hpp"
+#include "common/table.hpp"
+#include "common/units.hpp"
+#include "real_exec/dataset.hpp"
+#include "real_exec/object_store.hpp"
+#include "real_exec/pushdown_client.hpp"
+
+namespace tiersplit::real_exec {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Cores named by a taskset list ("0-3", "1", "0,2-3").
+std::vector<int> parse_core_list(const std::string& list) {
+  std::vector<int> out;
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto dash = item.find('-');
+    int a = std::stoi(item.substr(0, dash));
+    int b = dash == std::string::npos ? a : std::stoi(item.substr(dash + 1));
+    for (int c = a; c <= b; ++c) out.push_back(c);
+  }
+  return out;
+}
+
+/// Busy and total jiffies per core from /proc/stat.
+std::map<int, std::pair<double, double>> core_times() {
+  std::map<int, std::pair<double, double>> out;
+  std::ifstream in("/proc/stat");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 ||
+        !std::isdigit(static_cast<unsigned char>(line[3])))
+      continue;
+    std::istringstream ls(line.substr(3));
+    int core = 0;
+    ls >> core;
+    double v = 0, total = 0, idle = 0;
+    for (int i = 0; ls >> v; ++i) {
+      if (i < 8) total += v;  // user nice system idle iowait irq softirq steal
+      if (i == 3 || i == 4) idle += v;
+    }
+    out[core] = {total - idle, total};
+  }
+  return out;
+}
+
+std::string tail_of(const std::string& file, std::size_t lines = 8) {
+  std::ifstream in(file);
+  std::vector<std::string> all;
+  std::string l;
+  while (std::getline(in, l)) all.push_back(l);
+  std::string out;
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+    out += "\n  | " + all[i];
+  return out;
+}
+
+std::string bytes_q(double v) {
+  return fmt("%.0fB", v);
+}
+std::string seconds_q(double v) {
+  return fmt("%.3fus", v * 1e6);
+}
+std::string bandwidth_q(double v) {
+  return fmt("%.0fBps", v);
+}
+
+void note(bool quiet, const std::string& line) {
+  if (!quiet) std::cerr << "calibrate: " << line << std::endl;
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+std::string dataset_name(int64_t resolution, int64_t per_object) {
+  return "fashion-mnist-r" + std::to_string(resolution) + "-o" + std::to_string(per_object);
+}
+
+void check_cores_idle(const std::string& cores, const std::string& tier) {
+  auto a = core_times();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  auto b = core_times();
+  for (int c : parse_core_list(cores)) {
+    if (!a.count(c) || !b.count(c)) continue;
+    double busy = b[c].first - a[c].first, total = b[c].second - a[c].second;
+    if (total <= 0) continue;
+    double share = busy / total;
+    if (share > 0.3) {
+      fail("the ", tier, " tier's core ", c, " is ", fmt("%.0f", 100 * share),
+           "% busy with other work; timings measured there would not be the tier's own. Stop that "
+           "work (see top) and try again, or pass --allow-busy to measure anyway");
+    }
+  }
+}
+
+nlohmann::json ensure_dataset(const std::string& store_url, const std::string& dataset,
+                              int64_t resolution, int64_t per_object, int64_t min_samples,
+                              bool quiet) {
+  std::unique_ptr<ObjectStore> store;
+  nlohmann::json manifest;
+  bool present = false;
+  try {
+    store = open_store(store_url);
+    manifest = load_manifest(*store, dataset);
+    present = true;
+  } catch (const StoreError& e) {
+    if (e.kind() != StoreError::Kind::kNotFound) {
+      fail("the object store ", store_url, " cannot be used: ", e.what(),
+           ". Start Swift with scripts/swift-aio.sh, or pass --store dir://PATH");
+    }
+  }
+  if (present) {
+    if (manifest.value("resolution", int64_t{0}) != resolution)
+      fail("data set '", dataset, "' in ", store_url, " has resolution ",
+           manifest.value("resolution", 0), ", not ", resolution, "; pass another --dataset name");
+    int64_t have = 0;
+    for (const auto& o : split_objects(manifest, "target-train")) have += o.samples;
+    if (manifest.value("per_object", int64_t{0}) == per_object && have >= min_samples)
+      return manifest;
+  }
+  ImportOptions io;
+  io.store = store_url;
+  io.name = dataset;
+  io.resolution = resolution;
+  io.per_object = per_object;
+  const int64_t target_classes = 10 - static_cast<int64_t>(io.source_classes.size());
+  io.max_train_per_class =
+      std::min<int64_t>(6000, (min_samples + target_classes - 1) / target_classes + per_object);
+  io.max_test_per_class = 20;
+  note(quiet, "importing Fashion-MNIST at " + std::to_string(resolution) + " px into " + store_url +
+                  " as " + dataset + " (" + std::to_string(io.max_train_per_class) +
+                  " training samples per class, " + std::to_string(per_object) + " per object)");
+  try {
+    return import_fashion_mnist(io);
+  } catch (const StoreError& e) {
+    fail("importing into ", store_url, " failed: ", e.what(),
+         ". Start Swift with scripts/swift-aio.sh, or pass --store dir://PATH");
+  }
+}
+
+std::vector<std::string> on_tier(const std::string& state_dir, const std::string& tier,
+                                 const std::vector<std::string>& args) {
+  const std::string self = self_executable();
+  std::vector<std::string> argv{self,   "testbed", "--state-dir", state_dir,
+                                "exec", tier,      "--",          self};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+TierServer start_tier_server(const std::string& state_dir, const std::string& store, int port,
+                             int threads, const std::string& log_file) {
+  auto st = testbed_state(state_dir);
+  const std::string addr = st.at("server_address").get<std::string>();
+  TierServer s;
+  s.url = "http://" + addr + ":" + std::to_string(port);
+  s.log = log_file;
+  s.process = ChildProcess(
+      on_tier(state_dir, "storage",
+              {"serve", "--allow-remote", "--store", store, "--listen",
+               addr + ":" + std::to_string(port), "--threads", std::to_string(threads)}),
+      log_file);
+  PushdownClient client(s.url, "", RetryPolicy{0.05, 0.2, 0.5});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  for (;;) {
+    if (!s.process.running()) {
+      fail("the pushdown server on the storage tier exited (status ", s.process.exit_status(),
+           ") before answering; its log ", log_file, " ends with:", tail_of(log_file));
+    }
+    try {
+      client.health();
+      return s;
+    } catch (const Error&) {
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      fail("the pushdown server at ", s.url, " did not answer within 90 s; its log ", log_file,
+           " ends with:", tail_of(log_file));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+nlohmann::json profile_tiers(const std::string& state_dir, const std::string& model,
+                             int64_t resolution, int64_t num_classes, int64_t batch,
+                             const std::vector<int64_t>& storage_batches, int threads,
+                             const std::string& dir, bool quiet) {
+  fs::create_directories(dir);
+  const std::string stem =
+      model + "-r" + std::to_string(resolution) + "-c" + std::to_string(num_classes);
+  const std::string storage_file = (fs::path(dir) / (stem + "-storage.json")).string();
+  const std::string compute_file =
+      (fs::path(dir) / (stem + "-compute-b" + std::to_string(batch) + ".json")).string();
+  std::vector<std::string> bs;
+  for (int64_t b : storage_batches) bs.push_back(std::to_string(b));
+  const std::string common_args = "";
+  std::vector<std::pair<ChildProcess, std::string>> jobs;
+  auto launch = [&](const std::string& tier, const std::string& file,
+                    std::vector<std::string> extra) {
+    if (fs::exists(file)) return;
+    std::vector<std::string> args{"profile",
+                                  "-m",
+                                  model,
+                                  "--input",
+                                  std::to_string(resolution),
+                                  "--classes",
+                                  std::to_string(num_classes),
+                                  "--threads",
+                                  std::to_string(threads),
+                                  "-q",
+                                  "-o",
+                                  file + ".part"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string log = file + ".log";
+    std::ofstream(log, std::ios::trunc)
+        << "# " << shell_line(on_tier(state_dir, tier, args)) << "\n";
+    jobs.emplace_back(ChildProcess(on_tier(state_dir, tier, args), log), file);
+  };
+  launch("storage", storage_file, {"--batch", join(bs, ","), "--no-train"});
+  launch("compute", compute_file, {"--batch", std::to_string(batch)});
+  if (!jobs.empty()) {
+    note(quiet, "profiling " + model + " at " + std::to_string(resolution) +
+                    " px on both tiers at once (storage: forward at b = " + join(bs, ",") +
+                    "; compute: forward and training at B = " + std::to_string(batch) + ")");
+  }
+  for (auto& [proc, file] : jobs) {
+    int rc = proc.wait();
+    if (rc != 0 || !fs::exists(file + ".part")) {
+      fail("profiling ", model, " failed (status ", rc, "); ", file,
+           ".log ends with:", tail_of(file + ".log"));
+    }
+    fs::rename(file + ".part", file);
+  }
+  return {{"storage", storage_file}, {"compute", compute_file}};
+}
+
+nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann::json& measured,
+                                   double storage_memory_bytes) {
+  const double nominal = testbed.at("bandwidth_bytes_per_s").get<double>();
+  const double delay = testbed.at("delay_s").get<double>();
+  const auto& fit = measured.at("link").at("fit");
+  const double fixed = fit.at("fixed_s").get<double>();
+  const double bw = fit.at("bandwidth_bytes_per_s").get<double>();
+  const auto& s1 = measured.at("server").at("split_1");
+  auto med = [](const nlohmann::json& j) { return j.at("median").get<double>(); };
+  const double read = med(s1.at("read_s_per_request")) / s1.at("objects_per_request").get<double>();
+  const double per_sample = med(s1.at("decode_s_per_sample")) +
+                            med(s1.at("serialize_s_per_sample")) + med(s1.at("other_s_per_sample"));
+  const double normalise = med(measured.at("compute").at("normalise_s_per_sample"));
+  int storage_cores = 0, compute_cores = 0;
+  for (const std::string key : {"storage_cores", "compute_cores"}) {
+    int n = static_cast<int>(parse_core_list(testbed.at(key).get<std::string>()).size());
+    (key == "storage_cores" ? storage_cores : compute_cores) = n;
+  }
+  (void)compute_cores;
+  const int threads = testbed.value("threads", 1);
+  // SimGrid (CM02): a lone flow of x bytes takes latency x latency_factor + x / (bandwidth x
+  // bandwidth_factor). The measured line fixed + x / bw maps onto that exactly.
+  const double latency = delay > 0 ? delay : 1e-6;
+  return {{"storage",
+           {{"nodes", 1},
+            {"cores", storage_cores},
+            {"pushdown_device", "this-machine"},
+            {"pushdown_threads", threads},
+            {"memory", bytes_q(storage_memory_bytes)},
+            {"disk_bandwidth", "1TBps"},  // whole-object reads are in request_overhead
+            {"request_overhead", seconds_q(read)},
+            {"decode_time_per_sample", seconds_q(per_sample)}}},
+          {"network",
+           {{"bandwidth", bandwidth_q(nominal)},
+            {"latency", seconds_q(latency)},
+            {"model",
+             {{"latency_factor", fixed / latency},
+              {"bandwidth_factor", std::min(1.0, bw / nominal)},
+              {"crosstraffic", false},
+              {"tcp_window", "none"}}}}},
+          {"compute",
+           {{"nodes", 1},
+            {"device", "this-machine"},
+            {"memory", "16GiB"},
+            {"decode_time_per_sample", seconds_q(normalise)}}}};
+}
+
+nlohmann::json calibrate(const CalibrateOptions& o) {
+  if (o.models.empty()) fail("calibrate: give at least one --model");
+  if (o.batch < 1) fail("--batch ", o.batch, " must be >= 1");
+  const int64_t per_object = o.per_object > 0 ? o.per_object : o.batch;
+  const std::string dataset =
+      o.dataset.empty() ? dataset_name(o.resolution, per_object) : o.dataset;
+  std::vector<int64_t> storage_batches = o.storage_batches;
+  if (storage_batches.empty()) {
+    for (int64_t b = 1; b < o.batch; b *= 2) storage_batches.push_back(b);
+    storage_batches.push_back(o.batch);
+  }
+  fs::create_directories(o.dir);
+  const std::string dir = fs::absolute(o.dir).string();
+  const std::string state_dir = fs::absolute(o.testbed.state_dir).string();
+
+  nlohmann::json testbed = o.bring_up_testbed ? testbed_up(o.testbed) : testbed_state(state_dir);
+  note(o.quiet, "testbed " + testbed.value("mode", std::string("?")) + ": " +
+                    testbed.value("link", std::string("")));
+  if (!o.allow_busy) {
+    check_cores_idle(testbed.at("storage_cores").get<std::string>(), "storage");
+    check_cores_idle(testbed.at("compute_cores").get<std::string>(), "compute");
+  }
+  nlohmann::json manifest =
+      ensure_dataset(o.store, dataset, o.resolution, per_object, 8 * o.batch, o.quiet);
+  const int64_t classes = split_classes(manifest, "target-train");
+
+  nlohmann::json profiles = nlohmann::json::array();
+  for (const auto& m : o.models) {
+    nlohmann::json files =
+        profile_tiers(state_dir, m, o.resolution, classes, o.batch, storage_batches,
+                      testbed.value("threads", 1), (fs::path(dir) / "profiles").string(), o.quiet);
+    profiles.push_back(
+        {{"model", m},
+         {"resolution", o.resolution},
+         {"num_classes", classes},
+         {"batch", o.batch},
+         {"storage_batches", storage_batches},
+         {"storage", fs::relative(files["storage"].get<std::string>(), dir).string()},
+         {"compute", fs::relative(files["compute"].get<std::string>(), dir).string()}});
+  }
+
+  note(o.quiet, "measuring the link and the server's overheads from the compute tier");
+  const std::string label = fmt("%.0f", testbed.at("bandwidth_bytes_per_s").get<double>() * 8);
+  const std::string link_file = (fs::path(dir) / ("link-" + label + "bit.json")).string();
+  const std::string link_log = link_file + ".log";
+  {
+    TierServer server = start_tier_server(state_dir, o.store, o.port, testbed.value("threads", 1),
+                                          (fs::path(dir) / "server.log").string());
+    std::vector<std::string> args{"calibrate-link",
+                                  "--server",
+                                  server.url,
+                                  "--bandwidth",
+                                  bandwidth_q(testbed.at("bandwidth_bytes_per_s").get<double>()),
+                                  "--dataset",
+                                  dataset,
+                                  "--model",
+                                  o.models.front(),
+                                  "--resolution",
+                                  std::to_string(o.resolution),
+                                  "--batch",
+                                  std::to_string(o.batch),
+                                  "--classes",
+                                  std::to_string(classes),
+                                  "-o",
+                                  link_file};
+    std::ofstream(link_log, std::ios::trunc)
+        << "# " << shell_line(on_tier(state_dir, "compute", args)) << "\n";
+    int rc = run_process(on_tier(state_dir, "compute", args), link_log, 600);
+    if (rc != 0)
+      fail("link calibration failed (status ", rc, "); ", link_log,
+           " ends with:", tail_of(link_log));
+  }
+  nlohmann::json measured = load_json_file(link_file).raw();
+  double memory = 2.0 * 1073741824.0;  // `tiersplit serve`'s default --memory-budget
+  nlohmann::json doc = {
+      {"format", kCalibrationFormatName},
+      {"version", kCalibrationFormatVersion},
+      {"created", utc_now()},
+      {"testbed", testbed},
+      {"store", o.store},
+      {"dataset",
+       {{"name", dataset},
+        {"resolution", o.resolution},
+        {"per_object", per_object},
+        {"bytes_per_sample", manifest.at("bytes_per_sample")},
+        {"target_train_samples", manifest.at("splits").at("target-train").at("samples")},
+        {"target_classes", classes}}},
+      {"profiles", profiles},
+      {"measured", measured},
+      {"platform", calibrated_platform(testbed, measured, memory)}};
+  write_json_file((fs::path(dir) / "calibration.json").string(), doc);
+  return doc;
+}
+
+}  // namespace tiersplit::real_exec

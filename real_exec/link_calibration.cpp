@@ -1,0 +1,202 @@
+// link_calibration.cpp: probe transfers over the real link, time the server's per-request parts.
+#include "real_exec/link_calibration.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "common/error.hpp"
+#include "real_exec/dataset.hpp"
+#include "real_exec/pushdown_client.hpp"
+#include "real_exec/tensor_codec.hpp"
+
+namespace tiersplit::real_exec {
+
+namespace {
+
+double quantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  double pos = q * static_cast<double>(sorted.size() - 1);
+  auto lo = static_cast<std::size_t>(std::floor(pos));
+  auto hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+}  // namespace
+
+Spread spread_of(std::vector<double> values) {
+  Spread s;
+  if (values.empty()) return s;
+  std::sort(values.begin(), values.end());
+  s.count = static_cast<int>(values.size());
+  s.median = quantile(values, 0.5);
+  s.rel_iqr = s.median > 0 ? (quantile(values, 0.75) - quantile(values, 0.25)) / s.median : 0;
+  s.min = values.front();
+  s.max = values.back();
+  return s;
+}
+
+nlohmann::json to_json(const Spread& s) {
+  return {{"median", s.median},
+          {"rel_iqr", s.rel_iqr},
+          {"min", s.min},
+          {"max", s.max},
+          {"count", s.count}};
+}
+
+std::vector<int64_t> probe_sizes(double nominal_bandwidth, double largest_probe_s) {
+  double largest = nominal_bandwidth > 0 ? nominal_bandwidth * largest_probe_s : 16.0 * (1 << 20);
+  largest = std::clamp(largest, 64.0 * 1024, 16.0 * (1 << 20));
+  std::vector<int64_t> sizes;
+  for (double b = 1024; b <= largest * 1.0001; b *= 4) sizes.push_back(static_cast<int64_t>(b));
+  if (static_cast<double>(sizes.back()) < largest * 0.75)
+    sizes.push_back(static_cast<int64_t>(largest));
+  return sizes;
+}
+
+nlohmann::json fit_transfer_line(const std::vector<std::pair<double, double>>& input) {
+  if (input.size() < 2) fail("internal: a transfer line needs two sizes");
+  auto pts = input;
+  std::sort(pts.begin(), pts.end());
+  // Bandwidth: least-squares slope over the large transfers (at least 1/16 of the largest, and
+  // at least the two largest), where a shaper's burst and per-transfer costs no longer matter.
+  const double largest = pts.back().first;
+  std::vector<std::pair<double, double>> big;
+  for (const auto& p : pts) {
+    if (p.first >= largest / 16) big.push_back(p);
+  }
+  if (big.size() < 2) big.assign(pts.end() - 2, pts.end());
+  double mx = 0, my = 0;
+  for (const auto& [x, y] : big) {
+    mx += x;
+    my += y;
+  }
+  mx /= static_cast<double>(big.size());
+  my /= static_cast<double>(big.size());
+  double sxy = 0, sxx = 0;
+  for (const auto& [x, y] : big) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) * (x - mx);
+  }
+  const double g = sxx > 0 ? sxy / sxx : 0;
+  if (g <= 0) {
+    fail("transfer times do not grow with size (", pts.front().second, " s for ", pts.front().first,
+         " B, ", pts.back().second, " s for ", pts.back().first,
+         " B): the link is not the limit at these sizes; probe larger sizes");
+  }
+  // Fixed cost per transfer: the median of what each size took beyond its bytes (never < 0:
+  // a shaper's burst can let small transfers through faster than the line).
+  std::vector<double> rest;
+  for (const auto& [x, y] : pts) rest.push_back(y - g * x);
+  std::sort(rest.begin(), rest.end());
+  const double a = std::max(0.0, quantile(rest, 0.5));
+  double sq = 0;
+  for (const auto& [x, y] : pts) {
+    double r = (a + g * x - y) / y;
+    sq += r * r;
+  }
+  return {{"fixed_s", a},
+          {"bandwidth_bytes_per_s", 1.0 / g},
+          {"rel_rmse", std::sqrt(sq / static_cast<double>(pts.size()))},
+          {"method", "slope of the transfers >= 1/16 of the largest; fixed = median excess"}};
+}
+
+nlohmann::json measure_link_and_server(const LinkCalibrationOptions& o) {
+  if (o.repeats < 1 || o.server_repeats < 1) fail("calibration repeats must be >= 1");
+  PushdownClient client(o.server, o.token, RetryPolicy{0.05, 1.0, 20.0});
+  try {
+    client.health();
+  } catch (const Error& e) {
+    fail("calibration: the pushdown server does not answer (", e.what(),
+         "); is it running and reachable from the compute tier?");
+  }
+
+  // 1. The link: probe sizes, one untimed probe first (connection set-up, TCP slow start).
+  nlohmann::json points = nlohmann::json::array();
+  std::vector<std::pair<double, double>> fit_points;
+  std::string link;
+  client.probe(1024);
+  for (int64_t size : probe_sizes(o.nominal_bandwidth, o.largest_probe_s)) {
+    std::vector<double> t;
+    int64_t bytes = 0;
+    for (int r = 0; r < o.repeats; ++r) {
+      PushdownTimings p = client.probe(size);
+      t.push_back(p.elapsed_s);
+      bytes = p.bytes;
+      link = p.link;
+    }
+    Spread s = spread_of(t);
+    points.push_back({{"bytes", bytes}, {"elapsed_s", to_json(s)}});
+    fit_points.emplace_back(static_cast<double>(bytes), s.median);
+  }
+  nlohmann::json fit = fit_transfer_line(fit_points);
+
+  // 2. The server: requests of one training batch from one object, at s = 0 (read, gather,
+  // serialise) and s = 1 (also normalise and block 0), over different objects.
+  nlohmann::json manifest;
+  try {
+    manifest = client.manifest(o.dataset);
+  } catch (const Error& e) {
+    fail("calibration: ", e.what());
+  }
+  auto objects = split_objects(manifest, o.split_name);
+  if (objects.empty()) fail("calibration: split ", o.split_name, " of ", o.dataset, " is empty");
+  nlohmann::json server = nlohmann::json::object();
+  for (int64_t split : {0, 1}) {
+    std::vector<double> read, decode, compute, serialize, total, other, transfer, bytes;
+    for (int r = -1; r < o.server_repeats; ++r) {  // r = -1: untimed (loads the model)
+      const ObjectRef& obj = objects[static_cast<std::size_t>(r + 1) % objects.size()];
+      PushdownRequest q;
+      q.tenant = "calibration";
+      q.model = o.model;
+      q.num_classes = o.num_classes;
+      q.resolution = o.resolution;
+      q.split = split;
+      q.storage_batch = o.batch;
+      q.segments = {{obj.name, 0, std::min(o.batch, obj.samples)}};
+      PushdownReply rep = client.pushdown(q);
+      if (r < 0) continue;
+      const PushdownTimings& t = rep.timings;
+      const double n = static_cast<double>(q.segments[0].count);
+      read.push_back(t.read_s);
+      decode.push_back(t.decode_s / n);
+      compute.push_back(t.compute_s / n);
+      serialize.push_back(t.serialize_s / n);
+      total.push_back(t.server_s);
+      other.push_back(std::max(0.0, t.server_s - t.read_s - t.decode_s - t.compute_s -
+                                        t.serialize_s - t.queue_s) /
+                      n);
+      transfer.push_back(t.transfer_s);
+      bytes.push_back(static_cast<double>(t.bytes));
+    }
+    server["split_" + std::to_string(split)] = {
+        {"samples_per_request", std::min(o.batch, objects[0].samples)},
+        {"objects_per_request", 1},
+        {"read_s_per_request", to_json(spread_of(read))},
+        {"decode_s_per_sample", to_json(spread_of(decode))},
+        {"compute_s_per_sample", to_json(spread_of(compute))},
+        {"serialize_s_per_sample", to_json(spread_of(serialize))},
+        {"other_s_per_sample", to_json(spread_of(other))},
+        {"server_s_per_request", to_json(spread_of(total))},
+        {"transfer_s_per_request", to_json(spread_of(transfer))},
+        {"response_bytes", to_json(spread_of(bytes))}};
+  }
+
+  // 3. The compute tier's own work on raw samples (s = 0): normalising a batch of U8 images.
+  std::vector<double> norm;
+  torch::NoGradGuard no_grad;
+  auto u8 = torch::randint(0, 256, {o.batch, 3, o.resolution, o.resolution}, torch::kUInt8);
+  for (int r = -1; r < 2 * o.server_repeats; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto x = normalise_images(u8);  // eager: the work is done when it returns
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r >= 0) norm.push_back(s / static_cast<double>(o.batch));
+  }
+  return {{"link", {{"link", link}, {"points", points}, {"fit", fit}}},
+          {"server", server},
+          {"compute", {{"normalise_s_per_sample", to_json(spread_of(norm))}}}};
+}
+
+}  // namespace tiersplit::real_exec

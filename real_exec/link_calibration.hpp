@@ -1,0 +1,55 @@
+// link_calibration.hpp: measure, from the compute tier, what the simulator needs to know about
+// the real link and the pushdown server (fixed cost and bandwidth per transfer, server overheads).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace tiersplit::real_exec {
+
+/// What `tiersplit calibrate` measures through a running server (run on the compute tier).
+struct LinkCalibrationOptions {
+  std::string server = "http://127.0.0.1:8470";  ///< pushdown server URL
+  std::string token;                             ///< bearer token, if the server wants one
+  double nominal_bandwidth = 0;  ///< shaped link rate [B/s]; sizes the probes (0: unknown)
+  /// Largest probe: what the nominal bandwidth moves in this time [s] (clamped to 64 KiB..16 MiB).
+  double largest_probe_s = 0.8;
+  int repeats = 5;  ///< timed probes per size (after one untimed)
+  // Server overheads: pushdown requests shaped like the trainer's (one batch of B samples).
+  std::string dataset = "fashion-mnist";
+  std::string split_name = "target-train";
+  std::string model = "resnet18";
+  int64_t resolution = 32;
+  int64_t batch = 32;       ///< B: samples per request
+  int64_t num_classes = 5;  ///< classifier width the server builds
+  int server_repeats = 7;   ///< requests per kind (different objects)
+};
+
+/// Sizes probed: 1 KiB, x4 steps, up to the largest (see LinkCalibrationOptions).
+std::vector<int64_t> probe_sizes(double nominal_bandwidth, double largest_probe_s);
+
+/// Fits elapsed = fixed + bytes / bandwidth to (bytes, median elapsed) points: the bandwidth from
+/// the least-squares slope of the large transfers (>= 1/16 of the largest), the fixed cost as the
+/// median of what every size took beyond its bytes (>= 0); returns {"fixed_s",
+/// "bandwidth_bytes_per_s", "rel_rmse" (relative residuals over all sizes), "method"}.
+nlohmann::json fit_transfer_line(const std::vector<std::pair<double, double>>& bytes_seconds);
+
+/// Runs the probes and the server-overhead requests; returns
+/// {"link": {points, fit, link}, "server": {...per-request parts with spread...},
+///  "compute": {"normalise_s_per_sample"}} (see docs/validation.md, "Calibration").
+/// Errors (server unreachable, dataset missing) throw tiersplit::Error with what to do.
+nlohmann::json measure_link_and_server(const LinkCalibrationOptions& options);
+
+/// Median and relative inter-quartile range ((q3 - q1) / median) of `values`.
+struct Spread {
+  double median = 0;
+  double rel_iqr = 0;
+  double min = 0, max = 0;
+  int count = 0;
+};
+Spread spread_of(std::vector<double> values);
+nlohmann::json to_json(const Spread& s);
+
+}  // namespace tiersplit::real_exec

@@ -1,0 +1,567 @@
+// validation.cpp: the validate loop — calibrate per point, predict (simulate, recommend) in
+// separate processes, run real jobs on the testbed (resumable), compare, summarise.
+#include "real_exec/validation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "common/error.hpp"
+#include "common/json_reader.hpp"
+#include "common/strings.hpp"
+#include "common/subprocess.hpp"
+#include "common/table.hpp"
+#include "real_exec/calibrate.hpp"
+#include "real_exec/testbed.hpp"
+#include "real_exec/validation_report.hpp"
+
+namespace tiersplit::real_exec {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void say(const std::string& line) {
+  std::cerr << "validate: " << line << std::endl;
+}
+
+/// "20Mbit", "1.5Gbit", "500kbit": a bandwidth as tc and the testbed take it.
+std::string bandwidth_label(double bytes_per_s) {
+  double bits = bytes_per_s * 8;
+  if (bits >= 1e9) return fmt("%gGbit", bits / 1e9);
+  if (bits >= 1e6) return fmt("%gMbit", bits / 1e6);
+  return fmt("%gkbit", bits / 1e3);
+}
+
+std::string tail_of(const std::string& file, std::size_t lines = 6) {
+  std::ifstream in(file);
+  std::vector<std::string> all;
+  std::string l;
+  while (std::getline(in, l)) all.push_back(l);
+  std::string out;
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+    out += "\n  | " + all[i];
+  return out;
+}
+
+/// Runs `tiersplit <args>` (a simulation or recommendation: no LibTorch work in that process).
+void run_self(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv{self_executable()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::ofstream(log, std::ios::trunc) << "# " << shell_line(argv) << "\n";
+  int rc = run_process(argv, log);
+  if (rc != 0)
+    fail("`tiersplit ", args.front(), "` failed (status ", rc, "); ", log,
+         " ends with:", tail_of(log));
+}
+
+/// A configuration to run for real and why.
+struct Planned {
+  int64_t split = 0, storage_batch = 1;
+  std::set<std::string> reasons;
+};
+
+std::string run_name(const std::string& tenant, int64_t s, int64_t b) {
+  return tenant + "-s" + std::to_string(s) + "-b" + std::to_string(b);
+}
+
+bool complete_run(const std::string& file, int64_t iterations) {
+  if (!fs::exists(file)) return false;
+  try {
+    auto j = load_json_file(file).raw();
+    return j.contains("iterations") && static_cast<int64_t>(j["iterations"].size()) == iterations;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+/// Copies profile files (*.json) that `to` lacks.
+void sync_profiles(const fs::path& from, const fs::path& to) {
+  fs::create_directories(from);
+  fs::create_directories(to);
+  for (const auto& e : fs::directory_iterator(from)) {
+    if (e.path().extension() == ".json" && !fs::exists(to / e.path().filename()))
+      fs::copy_file(e.path(), to / e.path().filename());
+  }
+}
+
+}  // namespace
+
+/// Everything about one validation point (one shaped bandwidth).
+class PointValidation {
+ public:
+  PointValidation(const ValidationOptions& o, std::size_t index)
+      : o_(o), index_(index), bw_(o.bandwidths[index]), label_(bandwidth_label(bw_)) {
+    dir_ = (fs::path(o.state_dir) / ("point-" + std::to_string(index) + "-" + label_)).string();
+    fs::create_directories(fs::path(dir_) / "runs");
+  }
+
+  nlohmann::json run() {
+    const std::string where = "[" + std::to_string(index_ + 1) + "/" +
+                              std::to_string(o_.bandwidths.size()) + " " + label_ + "] ";
+    calibrate_point(where);
+    server_ = start_tier_server(o_.testbed_dir, o_.store, o_.port, o_.threads,
+                                (fs::path(dir_) / "server.log").string());
+    nlohmann::json point = {{"point", index_},
+                            {"bandwidth", label_},
+                            {"bandwidth_bytes_per_s", bw_},
+                            {"latency_s", o_.latency_s},
+                            {"calibration", (fs::path(dir_) / "calibration.json").string()},
+                            {"link", calibration_["measured"]["link"]["fit"]},
+                            {"platform", calibration_["platform"]},
+                            {"testbed", calibration_["testbed"]}};
+    nlohmann::json tenants = nlohmann::json::array();
+    for (std::size_t t = 0; t < o_.tenants.size(); ++t)
+      tenants.push_back(validate_tenant(t, where));
+    point["tenants"] = tenants;
+    if (o_.multi_tenant && o_.tenants.size() > 1) point["multi_tenant"] = run_multi_tenant(where);
+    server_.process.stop();
+    return point;
+  }
+
+ private:
+  void calibrate_point(const std::string& where) {
+    const std::string file = (fs::path(dir_) / "calibration.json").string();
+    TestbedOptions tb;
+    tb.bandwidth = label_;
+    tb.delay = fmt("%gus", o_.latency_s * 1e6);
+    tb.mode = o_.mode;
+    tb.threads = o_.threads;
+    tb.state_dir = o_.testbed_dir;
+    if (fs::exists(file)) {
+      say(where + "reusing " + file);
+      testbed_up(tb);
+      calibration_ = load_json_file(file).raw();
+    } else {
+      say(where + "calibrating (profiles per tier, link, server overheads)");
+      CalibrateOptions c;
+      c.testbed = tb;
+      c.store = o_.store;
+      c.dataset = o_.dataset;
+      c.per_object = o_.tenants.front().batch;
+      c.models.clear();
+      for (const auto& t : o_.tenants) {
+        if (std::find(c.models.begin(), c.models.end(), t.model) == c.models.end())
+          c.models.push_back(t.model);
+      }
+      c.resolution = o_.tenants.front().resolution;
+      c.batch = o_.tenants.front().batch;
+      c.storage_batches = o_.storage_batches;
+      c.dir = dir_;
+      c.allow_busy = o_.allow_busy;
+      // Profiles do not depend on the link: points share them (profile_tiers keeps files).
+      const fs::path shared = fs::path(o_.state_dir) / "profiles";
+      sync_profiles(shared, fs::path(dir_) / "profiles");
+      calibration_ = calibrate(c);
+      sync_profiles(fs::path(dir_) / "profiles", shared);
+    }
+    const auto& ds = calibration_["dataset"];
+    dataset_ = ds["name"].get<std::string>();
+    const int64_t need = (o_.warmup + o_.iterations) * o_.tenants.front().batch;
+    if (ds["target_train_samples"].get<int64_t>() < need) {
+      ensure_dataset(o_.store, dataset_, ds["resolution"], ds["per_object"], need, false);
+    }
+  }
+
+  /// The calibrated scenario for `tenant_indices`: the user's document with the measured
+  /// platform, per-tier profiles, the real data set's layout and the runs' length.
+  nlohmann::json calibrated_scenario(const std::vector<std::size_t>& tenant_indices,
+                                     const std::vector<std::pair<int64_t, int64_t>>& fixed = {},
+                                     const std::vector<double>& arrivals = {}) {
+    nlohmann::json sc = o_.scenario;
+    sc["name"] = sc.value("name", std::string("scenario")) + " (calibrated, " + label_ + ")";
+    sc["platform"] = calibration_["platform"];
+    sc.erase("sweep");
+    sc["simulation"] = {{"iterations", o_.warmup + o_.iterations},
+                        {"prefetch_depth", 1},
+                        {"chunks", 1},
+                        {"fetch", "serial"}};
+    nlohmann::json search = nlohmann::json::object();
+    std::vector<int64_t> batches;
+    for (const auto& p : calibration_["profiles"])
+      batches = p["storage_batches"].get<std::vector<int64_t>>();
+    search["storage_batches"] = batches;
+    if (!o_.splits.empty()) search["splits"] = o_.splits;
+    sc["search"] = search;
+    const auto& ds = calibration_["dataset"];
+    nlohmann::json tenants = nlohmann::json::array();
+    for (std::size_t k = 0; k < tenant_indices.size(); ++k) {
+      std::size_t i = tenant_indices[k];
+      nlohmann::json t = o_.scenario["workload"]["tenants"][i];
+      const ValidationTenant& vt = o_.tenants[i];
+      for (const char* key :
+           {"profile", "epochs", "split", "storage_batch", "compute_node", "arrival"})
+        t.erase(key);
+      t["name"] = vt.name;
+      for (const auto& p : calibration_["profiles"]) {
+        if (p["model"] == vt.model) {
+          t["storage_profile"] = (fs::path(dir_) / p["storage"].get<std::string>()).string();
+          t["compute_profile"] = (fs::path(dir_) / p["compute"].get<std::string>()).string();
+        }
+      }
+      t["dataset"] = {{"samples", ds["target_train_samples"]},
+                      {"bytes_per_sample", fmt("%.1fB", ds["bytes_per_sample"].get<double>())},
+                      {"samples_per_object", ds["per_object"]}};
+      t["iterations"] = o_.warmup + o_.iterations;
+      if (k < fixed.size()) {
+        t["split"] = fixed[k].first;
+        t["storage_batch"] = fixed[k].second;
+      }
+      if (k < arrivals.size()) t["arrival"] = fmt("%.6fs", arrivals[k]);
+      tenants.push_back(t);
+    }
+    sc["workload"]["tenants"] = tenants;
+    return sc;
+  }
+
+  /// Real run of one configuration on the compute tier (kept when already complete).
+  std::string real_run(const ValidationTenant& vt, int64_t s, int64_t b, const std::string& file,
+                       bool wait_for_it, std::vector<ChildProcess>* spawned) {
+    std::vector<std::string> args{"train",
+                                  "--server",
+                                  server_.url,
+                                  "--dataset",
+                                  dataset_,
+                                  "--model",
+                                  vt.model,
+                                  "--split",
+                                  std::to_string(s),
+                                  "--storage-batch",
+                                  std::to_string(b),
+                                  "--batch",
+                                  std::to_string(vt.batch),
+                                  "--iterations",
+                                  std::to_string(o_.warmup + o_.iterations),
+                                  "--eval-samples",
+                                  "-1",
+                                  "--prefetch",
+                                  "1",
+                                  "--threads",
+                                  std::to_string(o_.threads),
+                                  "-o",
+                                  file + ".part"};
+    if (vt.freeze >= 0) {
+      args.push_back("--freeze");
+      args.push_back(std::to_string(vt.freeze));
+    }
+    const std::string log = file + ".log";
+    auto argv = on_tier(o_.testbed_dir, "compute", args);
+    std::ofstream(log, std::ios::trunc) << "# " << shell_line(argv) << "\n";
+    if (!wait_for_it) {
+      spawned->emplace_back(argv, log);
+      return log;
+    }
+    int rc = run_process(argv, log, 3600);
+    if (rc != 0 || !fs::exists(file + ".part")) {
+      fail("the real run of ", vt.name, " at s = ", s, ", b = ", b, " failed (status ", rc, "); ",
+           log, " ends with:", tail_of(log));
+    }
+    fs::rename(file + ".part", file);
+    return log;
+  }
+
+  nlohmann::json validate_tenant(std::size_t t, const std::string& where) {
+    const ValidationTenant& vt = o_.tenants[t];
+    const std::string base = (fs::path(dir_) / vt.name).string();
+    write_json_file(base + "-scenario.json", calibrated_scenario({t}));
+    run_self({"simulate", base + "-scenario.json", "-o", base + "-simulation.json"},
+             base + "-simulate.log");
+    run_self({"recommend", base + "-scenario.json", "-o", base + "-recommendation.json",
+              "--prefetch", "1", "-q"},
+             base + "-recommend.log");
+    nlohmann::json sim = load_json_file(base + "-simulation.json").raw();
+    nlohmann::json rec = load_json_file(base + "-recommendation.json").raw();
+    const auto& rt = rec["points"][0]["tenants"][0];
+    const int64_t f = rt["freeze_index"].get<int64_t>();
+
+    // Predictions: every simulated (s, b); per split the storage batch predicted best.
+    std::map<std::pair<int64_t, int64_t>, nlohmann::json> predicted;
+    std::map<int64_t, std::pair<int64_t, double>> best_b;
+    for (const auto& r : sim["results"]) {
+      if (!r.value("feasible", true)) continue;
+      int64_t s = r["split"], b = r["storage_batch"];
+      predicted[{s, b}] = r;
+      double it = r["iteration_s"];
+      auto found = best_b.find(s);
+      if (found == best_b.end() || it < found->second.second - 1e-12) best_b[s] = {b, it};
+    }
+    std::map<std::pair<int64_t, int64_t>, Planned> plan;
+    auto want = [&](int64_t s, int64_t b, const std::string& why) {
+      if (s == 0) b = best_b.count(0) ? best_b[0].first : b;
+      if (!predicted.count({s, b})) return;
+      auto& p = plan[{s, b}];
+      p.split = s;
+      p.storage_batch = b;
+      p.reasons.insert(why);
+    };
+    const auto& choice = rt["choice"];
+    want(choice["split"], choice["storage_batch"], "choice");
+    for (const auto& r : rt["runner_ups"]) want(r["split"], r["storage_batch"], "runner-up");
+    for (const auto& bl : rt["baselines"]) {
+      if (bl.value("feasible", true))
+        want(bl["split"], bl["storage_batch"], bl["name"].get<std::string>());
+    }
+    std::vector<int64_t> splits;
+    for (const auto& [s, _] : best_b) splits.push_back(s);
+    // Evenly spaced others (each at its predicted-best storage batch) up to max_configs.
+    std::set<int64_t> planned_splits;
+    for (const auto& [k, _] : plan) planned_splits.insert(k.first);
+    const std::size_t room =
+        static_cast<std::size_t>(std::max<int64_t>(0, o_.max_configs)) > plan.size()
+            ? static_cast<std::size_t>(o_.max_configs) - plan.size()
+            : 0;
+    std::vector<int64_t> rest;
+    for (int64_t s : splits) {
+      if (!planned_splits.count(s)) rest.push_back(s);
+    }
+    if (rest.size() <= room) {
+      for (int64_t s : rest) want(s, best_b[s].first, "spaced");
+    } else if (room > 0) {
+      for (std::size_t k = 0; k < room; ++k) {
+        std::size_t idx = (rest.size() - 1) * (2 * k + 1) / (2 * room);
+        want(rest[idx], best_b[rest[idx]].first, "spaced");
+      }
+    }
+
+    nlohmann::json configs = nlohmann::json::array();
+    std::size_t n = 0;
+    for (auto& [key, p] : plan) {
+      ++n;
+      const std::string file =
+          (fs::path(dir_) / "runs" / (run_name(vt.name, p.split, p.storage_batch) + ".json"))
+              .string();
+      const std::string what =
+          vt.name + " s=" + std::to_string(p.split) + " b=" + std::to_string(p.storage_batch) +
+          " (" + join(std::vector<std::string>(p.reasons.begin(), p.reasons.end()), ", ") + ")";
+      if (complete_run(file, o_.warmup + o_.iterations)) {
+        say(where + "run " + std::to_string(n) + "/" + std::to_string(plan.size()) + " " + what +
+            ": kept from " + file);
+      } else {
+        say(where + "run " + std::to_string(n) + "/" + std::to_string(plan.size()) + " " + what);
+        real_run(vt, p.split, p.storage_batch, file, true, nullptr);
+      }
+      nlohmann::json report = load_json_file(file).raw();
+      nlohmann::json c = {
+          {"split", p.split},
+          {"storage_batch", p.storage_batch},
+          {"reasons", std::vector<std::string>(p.reasons.begin(), p.reasons.end())},
+          {"predicted", predicted_from_sim_result(predicted.at({p.split, p.storage_batch}))},
+          {"measured", measured_from_train_report(report, o_.warmup)},
+          {"run", file}};
+      add_errors(c);
+      say(where + "  measured " + fmt("%.1f", 1e3 * c["measured"]["iteration_s"].get<double>()) +
+          " ms/it (IQR " + fmt("%.1f", 100 * c["measured"]["rel_iqr"].get<double>()) +
+          "%), predicted " + fmt("%.1f", 1e3 * c["predicted"]["iteration_s"].get<double>()) +
+          " ms/it: " + fmt("%+.1f", 100 * c["error"]["iteration"].get<double>()) + "%");
+      configs.push_back(c);
+    }
+    nlohmann::json baselines = nlohmann::json::array();
+    for (const auto& bl : rt["baselines"]) {
+      baselines.push_back({{"name", bl["name"]},
+                           {"split", bl["split"]},
+                           {"storage_batch", bl["storage_batch"]},
+                           {"feasible", bl.value("feasible", true)}});
+    }
+    nlohmann::json runner_ups = nlohmann::json::array();
+    for (const auto& r : rt["runner_ups"])
+      runner_ups.push_back({{"split", r["split"]}, {"storage_batch", r["storage_batch"]}});
+    nlohmann::json curve = nlohmann::json::array();
+    for (const auto& [s, bi] : best_b)
+      curve.push_back({{"split", s}, {"storage_batch", bi.first}, {"iteration_s", bi.second}});
+    nlohmann::json choice_j = {{"split", choice["split"]},
+                               {"storage_batch", choice["storage_batch"]}};
+    if (choice["split"] == 0) choice_j["storage_batch"] = best_b.count(0) ? best_b[0].first : 1;
+    return {{"tenant", t},
+            {"name", vt.name},
+            {"model", vt.model},
+            {"resolution", vt.resolution},
+            {"training_batch", vt.batch},
+            {"freeze_index", f},
+            {"choice", choice_j},
+            {"runner_ups", runner_ups},
+            {"baselines", baselines},
+            {"predicted_curve", curve},
+            {"scenario", base + "-scenario.json"},
+            {"configurations", configs},
+            {"summary", tenant_summary(configs, choice_j, f, o_.tolerance)}};
+  }
+
+  nlohmann::json run_multi_tenant(const std::string& where) {
+    std::vector<std::size_t> all(o_.tenants.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    const std::string base = (fs::path(dir_) / "all-tenants").string();
+    write_json_file(base + "-scenario.json", calibrated_scenario(all));
+    run_self({"recommend", base + "-scenario.json", "-o", base + "-recommendation.json",
+              "--prefetch", "1", "-q"},
+             base + "-recommend.log");
+    nlohmann::json rec = load_json_file(base + "-recommendation.json").raw();
+    std::vector<std::pair<int64_t, int64_t>> fixed;
+    for (const auto& t : rec["points"][0]["tenants"])
+      fixed.emplace_back(t["choice"]["split"], t["choice"]["storage_batch"]);
+
+    std::vector<std::string> files;
+    bool complete = true;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      files.push_back(
+          (fs::path(dir_) / "runs" /
+           ("together-" + run_name(o_.tenants[i].name, fixed[i].first, fixed[i].second) + ".json"))
+              .string());
+      complete = complete && complete_run(files.back(), o_.warmup + o_.iterations);
+    }
+    if (complete) {
+      say(where + "all " + std::to_string(all.size()) + " tenants at once: kept from earlier runs");
+    } else {
+      say(where + "all " + std::to_string(all.size()) +
+          " tenants at once, each at its joint choice");
+      std::vector<ChildProcess> procs;
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        fs::remove(files[i]);
+        real_run(o_.tenants[i], fixed[i].first, fixed[i].second, files[i], false, &procs);
+      }
+      for (std::size_t i = 0; i < procs.size(); ++i) {
+        int rc = procs[i].wait();
+        if (rc != 0 || !fs::exists(files[i] + ".part")) {
+          fail("the real run of ", o_.tenants[i].name, " (all tenants at once) failed (status ", rc,
+               "); ", files[i], ".log ends with:", tail_of(files[i] + ".log"));
+        }
+        fs::rename(files[i] + ".part", files[i]);
+      }
+    }
+    // Measured start offsets become the replay's arrivals: the simulation starts each job when
+    // it really started, and its makespan is compared with the measured one.
+    std::vector<nlohmann::json> reports;
+    double t0 = 1e300, t1 = 0;
+    for (const auto& f : files) {
+      reports.push_back(load_json_file(f).raw());
+      t0 = std::min(t0, reports.back()["summary"]["job_start_unix_s"].get<double>());
+      t1 = std::max(t1, reports.back()["summary"]["job_end_unix_s"].get<double>());
+    }
+    std::vector<double> arrivals;
+    for (const auto& r : reports)
+      arrivals.push_back(r["summary"]["job_start_unix_s"].get<double>() - t0);
+    write_json_file(base + "-replay.json", calibrated_scenario(all, fixed, arrivals));
+    run_self({"simulate", base + "-replay.json", "-o", base + "-replay-simulation.json"},
+             base + "-replay.log");
+    nlohmann::json sim = load_json_file(base + "-replay-simulation.json").raw();
+    nlohmann::json tenants = nlohmann::json::array();
+    double predicted_makespan = 0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      nlohmann::json result;
+      for (const auto& r : sim["results"]) {
+        if (r["tenant"] == i) result = r;
+      }
+      const auto& s = reports[i]["summary"];
+      double job = s["job_end_unix_s"].get<double>() - s["job_start_unix_s"].get<double>();
+      double pjob = result["job_s"].get<double>();
+      predicted_makespan = std::max(predicted_makespan, arrivals[i] + pjob);
+      nlohmann::json m = measured_from_train_report(reports[i], o_.warmup);
+      tenants.push_back(
+          {{"tenant", i},
+           {"name", o_.tenants[i].name},
+           {"split", fixed[i].first},
+           {"storage_batch", fixed[i].second},
+           {"start_offset_s", arrivals[i]},
+           {"measured",
+            {{"job_s", job}, {"iteration_s", m["iteration_s"]}, {"rel_iqr", m["rel_iqr"]}}},
+           {"predicted", {{"job_s", pjob}, {"iteration_s", result["iteration_s"]}}},
+           {"iteration_error",
+            (result["iteration_s"].get<double>() - m["iteration_s"].get<double>()) /
+                m["iteration_s"].get<double>()},
+           {"run", files[i]}});
+    }
+    const double measured_makespan = t1 - t0;
+    nlohmann::json out = {
+        {"tenants", tenants},
+        {"predicted_makespan_at_choice_s", rec["points"][0]["makespan_s"]},
+        {"measured_makespan_s", measured_makespan},
+        {"predicted_makespan_s", predicted_makespan},
+        {"makespan_error", (predicted_makespan - measured_makespan) / measured_makespan},
+        {"scenario", base + "-replay.json"}};
+    say(where + "makespan measured " + fmt("%.2f", measured_makespan) + " s, predicted " +
+        fmt("%.2f", predicted_makespan) + " s (" +
+        fmt("%+.1f", 100 * out["makespan_error"].get<double>()) + "%)");
+    return out;
+  }
+
+  const ValidationOptions& o_;
+  std::size_t index_;
+  double bw_;
+  std::string label_, dir_, dataset_;
+  nlohmann::json calibration_;
+  TierServer server_;
+};
+
+nlohmann::json run_validation(const ValidationOptions& o0) {
+  ValidationOptions o = o0;
+  if (o.tenants.empty())
+    fail(o.scenario_file, ": /workload/tenants: validate needs at least one tenant");
+  if (o.bandwidths.empty())
+    fail(o.scenario_file, ": /platform/network/bandwidth: no bandwidth to validate at");
+  if (o.iterations < 2) fail("--iterations ", o.iterations, " must be at least 2");
+  if (o.warmup < 1)
+    fail("--warmup ", o.warmup, " must be at least 1 (the first iteration loads the model)");
+  for (const auto& t : o.tenants) {
+    if (t.resolution != o.tenants.front().resolution || t.batch != o.tenants.front().batch) {
+      fail(o.scenario_file, ": ", t.json_path,
+           ": validate runs every tenant on one data set: resolution ", t.resolution,
+           " and batch_size ", t.batch, " must equal the first tenant's (",
+           o.tenants.front().resolution, ", ", o.tenants.front().batch, ")");
+    }
+  }
+  if (o.state_dir.empty()) o.state_dir = o.output + ".d";
+  fs::create_directories(o.state_dir);
+  o.state_dir = fs::absolute(o.state_dir).string();
+  o.testbed_dir = fs::absolute(o.testbed_dir).string();
+  install_child_cleanup_on_signals();
+
+  nlohmann::json points = nlohmann::json::array();
+  struct Down {
+    std::string dir;
+    ~Down() {
+      try {
+        testbed_down(dir);
+      } catch (...) {
+      }
+    }
+  } down{o.testbed_dir};
+  for (std::size_t i = 0; i < o.bandwidths.size(); ++i) {
+    PointValidation p(o, i);
+    points.push_back(p.run());
+    // Partial report after every point: an interrupted campaign still shows what it measured.
+    nlohmann::json partial = {{"format", kValidationFormatName},
+                              {"version", kValidationFormatVersion},
+                              {"complete", false},
+                              {"points", points}};
+    write_json_file(o.output + ".partial", partial);
+  }
+  char date[32];
+  std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  nlohmann::json report = {{"format", kValidationFormatName},
+                           {"version", kValidationFormatVersion},
+                           {"complete", true},
+                           {"scenario", o.scenario.value("name", std::string("scenario"))},
+                           {"scenario_file", o.scenario_file},
+                           {"created", date},
+                           {"settings",
+                            {{"iterations", o.iterations},
+                             {"warmup", o.warmup},
+                             {"threads_per_tier", o.threads},
+                             {"store", o.store},
+                             {"max_configs", o.max_configs},
+                             {"tolerance", o.tolerance},
+                             {"state_dir", o.state_dir}}},
+                           {"points", points},
+                           {"summary", overall_summary(points)}};
+  write_json_file(o.output, report);
+  fs::remove(o.output + ".partial");
+  if (!o.plot.empty()) write_validation_plot(report, o.plot);
+  return report;
+}
+
+}  // namespace tiersplit::real_exec

@@ -1,0 +1,56 @@
+// validation.hpp: `tiersplit validate` — predict every split, choose, run the chosen configuration
+// and its alternatives for real on the testbed, and report predicted against measured.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace tiersplit::real_exec {
+
+/// One TL job of the scenario, as validate runs it.
+struct ValidationTenant {
+  std::string name;
+  std::string model;
+  int64_t resolution = 64;
+  int64_t batch = 32;     ///< training batch B
+  int64_t freeze = -1;    ///< -1: the model's default
+  std::string json_path;  ///< "/workload/tenants/0", for messages
+};
+
+struct ValidationOptions {
+  std::string scenario_file;       ///< the scenario, as given
+  nlohmann::json scenario;         ///< its document (calibrated copies are derived from it)
+  std::vector<double> bandwidths;  ///< one validation point per bandwidth [B/s]
+  double latency_s = 1e-3;         ///< one-way delay of the shaped link [s]
+  std::vector<ValidationTenant> tenants;
+  std::vector<int64_t> splits;           ///< splits the search may use (empty: all)
+  std::vector<int64_t> storage_batches;  ///< storage batches (empty: 1, 2, 4, .., B)
+  std::string output = "validation.json";
+  std::string plot;       ///< PNG (empty: none)
+  std::string state_dir;  ///< calibrations, runs, logs (default: output + ".d")
+  std::string store = "swift://127.0.0.1:18080/tiersplit";
+  std::string dataset;        ///< default: fashion-mnist-r<R>-o<B>
+  int64_t iterations = 10;    ///< measured iterations per run
+  int64_t warmup = 3;         ///< iterations run first and not measured
+  int64_t max_configs = 8;    ///< real runs per tenant and point, at least
+                              ///< the choice, runner-ups and baselines
+  int threads = 1;            ///< LibTorch threads per tier
+  std::string mode = "auto";  ///< testbed mode: auto, netns, pacer
+  std::string testbed_dir = "/tmp/tiersplit-testbed";
+  int port = 8472;           ///< the validation server's port
+  bool multi_tenant = true;  ///< with several tenants, also run them all at once
+  bool allow_busy = false;
+  double tolerance = 0.05;  ///< "within 5 % of the measured best"
+};
+
+/// Runs the validation (resuming from `state_dir`), writes `output` (and the plot) and returns
+/// the report (docs/validation.md).
+nlohmann::json run_validation(const ValidationOptions& options);
+
+/// Draws predicted and measured iteration time against the split, one panel per point and
+/// tenant, choice marked, into `png` (gnuplot).
+void write_validation_plot(const nlohmann::json& report, const std::string& png);
+
+}  // namespace tiersplit::real_exec

@@ -1,0 +1,240 @@
+// validation_report.cpp: error, rank and speed-up arithmetic of `tiersplit validate`.
+#include "real_exec/validation_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "common/error.hpp"
+
+namespace tiersplit::real_exec {
+
+namespace {
+
+double mean(const std::vector<double>& v) {
+  return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  double pos = q * static_cast<double>(v.size() - 1);
+  auto lo = static_cast<std::size_t>(std::floor(pos));
+  auto hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+std::vector<double> ranks(const std::vector<double>& v) {
+  std::vector<std::size_t> idx(v.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<double> r(v.size());
+  for (std::size_t i = 0; i < idx.size();) {
+    std::size_t j = i;
+    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) ++j;
+    double avg = (static_cast<double>(i) + static_cast<double>(j)) / 2.0 + 1.0;
+    for (std::size_t k = i; k <= j; ++k) r[idx[k]] = avg;
+    i = j + 1;
+  }
+  return r;
+}
+
+const nlohmann::json* find_config(const nlohmann::json& configs, int64_t split, int64_t b) {
+  for (const auto& c : configs) {
+    if (c.at("split") == split && (split == 0 || b < 0 || c.at("storage_batch") == b)) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t warmup) {
+  const auto& its = report.at("iterations");
+  std::vector<double> total, wait, server, transfer, compute, bytes;
+  for (std::size_t i = static_cast<std::size_t>(std::max<int64_t>(0, warmup)); i < its.size();
+       ++i) {
+    const auto& it = its[i];
+    total.push_back(it.at("total_s").get<double>());
+    wait.push_back(it.at("storage_wait_s").get<double>());
+    server.push_back(it.at("server_s").get<double>());
+    transfer.push_back(it.at("transfer_s").get<double>());
+    compute.push_back(it.at("compute_s").get<double>());
+    bytes.push_back(it.at("bytes").get<double>());
+  }
+  if (total.empty()) {
+    fail("the trainer report has ", its.size(), " iterations, none after the ", warmup,
+         " warm-up iterations");
+  }
+  const double m = mean(total);
+  double var = 0;
+  for (double t : total) var += (t - m) * (t - m);
+  const double med = quantile(total, 0.5);
+  return {{"iterations", total.size()},
+          {"iteration_s", m},
+          {"median_s", med},
+          {"rel_iqr", med > 0 ? (quantile(total, 0.75) - quantile(total, 0.25)) / med : 0.0},
+          {"std_s", std::sqrt(var / static_cast<double>(total.size()))},
+          {"min_s", *std::min_element(total.begin(), total.end())},
+          {"max_s", *std::max_element(total.begin(), total.end())},
+          {"bytes_per_iteration", mean(bytes)},
+          {"stages",
+           {{"storage_s", mean(server)},
+            {"network_s", mean(transfer)},
+            {"compute_s", mean(compute)},
+            {"storage_wait_s", mean(wait)}}}};
+}
+
+nlohmann::json predicted_from_sim_result(const nlohmann::json& r) {
+  const double it = r.at("iteration_s").get<double>();
+  return {{"iteration_s", it},
+          {"bytes_per_iteration", r.at("bytes_per_iteration")},
+          {"bottleneck", r.at("bottleneck")},
+          {"stages",
+           {{"storage_s", r.at("storage_busy").get<double>() * it},
+            {"network_s", r.at("network_busy").get<double>() * it},
+            {"compute_s", r.at("compute_busy").get<double>() * it}}}};
+}
+
+void add_errors(nlohmann::json& c) {
+  const auto& p = c.at("predicted");
+  const auto& m = c.at("measured");
+  const double pi = p.at("iteration_s").get<double>(), mi = m.at("iteration_s").get<double>();
+  nlohmann::json e;
+  e["iteration"] = mi > 0 ? (pi - mi) / mi : 0.0;
+  e["abs_iteration"] = std::abs(e["iteration"].get<double>());
+  const double pb = p.at("bytes_per_iteration").get<double>(),
+               mb = m.at("bytes_per_iteration").get<double>();
+  e["bytes"] = mb > 0 ? (pb - mb) / mb : 0.0;
+  nlohmann::json stages;
+  std::string worst;
+  double worst_abs = -1;
+  for (const char* s : {"storage_s", "network_s", "compute_s"}) {
+    double d = p.at("stages").at(s).get<double>() - m.at("stages").at(s).get<double>();
+    stages[s] = d;
+    if (std::abs(d) > worst_abs) {
+      worst_abs = std::abs(d);
+      worst = std::string(s).substr(0, std::string(s).size() - 2);
+    }
+  }
+  e["stage_s"] = stages;
+  e["worst_stage"] = worst;
+  c["error"] = e;
+}
+
+double rank_correlation(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size() || a.size() < 2) return 0;
+  auto ra = ranks(a), rb = ranks(b);
+  double ma = mean(ra), mb = mean(rb), num = 0, da = 0, db = 0;
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    num += (ra[i] - ma) * (rb[i] - mb);
+    da += (ra[i] - ma) * (ra[i] - ma);
+    db += (rb[i] - mb) * (rb[i] - mb);
+  }
+  return da > 0 && db > 0 ? num / std::sqrt(da * db) : 0.0;
+}
+
+nlohmann::json tenant_summary(const nlohmann::json& configs, const nlohmann::json& choice,
+                              int64_t freeze_index, double tolerance) {
+  std::vector<double> errs, pred, meas;
+  const nlohmann::json* best = nullptr;
+  const nlohmann::json* worst = nullptr;
+  for (const auto& c : configs) {
+    double e = c.at("error").at("abs_iteration").get<double>();
+    errs.push_back(e);
+    pred.push_back(c.at("predicted").at("iteration_s").get<double>());
+    meas.push_back(c.at("measured").at("iteration_s").get<double>());
+    if (!best || meas.back() < best->at("measured").at("iteration_s").get<double>()) best = &c;
+    if (!worst || e > worst->at("error").at("abs_iteration").get<double>()) worst = &c;
+  }
+  nlohmann::json s;
+  s["configurations"] = configs.size();
+  if (configs.empty()) return s;
+  s["mean_abs_error"] = mean(errs);
+  s["median_abs_error"] = quantile(errs, 0.5);
+  s["max_abs_error"] = *std::max_element(errs.begin(), errs.end());
+  s["worst"] = {{"split", worst->at("split")},
+                {"storage_batch", worst->at("storage_batch")},
+                {"error", worst->at("error").at("iteration")},
+                {"stage", worst->at("error").at("worst_stage")}};
+  s["rank_correlation"] = rank_correlation(pred, meas);
+  const double best_s = best->at("measured").at("iteration_s").get<double>();
+  s["measured_best"] = {{"split", best->at("split")},
+                        {"storage_batch", best->at("storage_batch")},
+                        {"iteration_s", best_s}};
+  const nlohmann::json* ch = find_config(configs, choice.at("split").get<int64_t>(),
+                                         choice.at("storage_batch").get<int64_t>());
+  if (!ch) fail("internal: the choice (s = ", choice.at("split"), ") was not measured");
+  const double ch_s = ch->at("measured").at("iteration_s").get<double>();
+  s["choice"] = {{"split", ch->at("split")},
+                 {"storage_batch", ch->at("storage_batch")},
+                 {"measured_iteration_s", ch_s},
+                 {"predicted_iteration_s", ch->at("predicted").at("iteration_s")}};
+  s["choice_vs_measured_best"] = ch_s / best_s;
+  s["choice_is_measured_best"] = ch == best;
+  s["choice_within_tolerance"] = ch_s <= best_s * (1 + tolerance);
+  const nlohmann::json* none = find_config(configs, 0, -1);
+  const nlohmann::json* frozen = find_config(configs, freeze_index, -1);
+  if (none) {
+    s["speedup_vs_no_pushdown"] = none->at("measured").at("iteration_s").get<double>() / ch_s;
+    s["network_bound"] = none->at("predicted").at("bottleneck") == "network";
+  }
+  if (frozen) {
+    // The all-frozen baseline's storage batch is the largest measured one at s = f.
+    const nlohmann::json* f = nullptr;
+    for (const auto& c : configs) {
+      if (c.at("split") == freeze_index &&
+          (!f || c.at("storage_batch").get<int64_t>() > f->at("storage_batch").get<int64_t>()))
+        f = &c;
+    }
+    s["speedup_vs_all_frozen"] = f->at("measured").at("iteration_s").get<double>() / ch_s;
+  }
+  return s;
+}
+
+nlohmann::json overall_summary(const nlohmann::json& points) {
+  std::vector<double> errs, rho, speedups_nb;
+  int cases = 0, within = 0, best = 0, nb_cases = 0, nb_fast = 0;
+  std::vector<double> makespan_errs;
+  for (const auto& p : points) {
+    for (const auto& t : p.at("tenants")) {
+      for (const auto& c : t.at("configurations"))
+        errs.push_back(c.at("error").at("abs_iteration").get<double>());
+      const auto& s = t.at("summary");
+      if (!s.contains("choice")) continue;
+      ++cases;
+      within += s.at("choice_within_tolerance").get<bool>() ? 1 : 0;
+      best += s.at("choice_is_measured_best").get<bool>() ? 1 : 0;
+      rho.push_back(s.at("rank_correlation").get<double>());
+      if (s.value("network_bound", false)) {
+        ++nb_cases;
+        double sp = s.at("speedup_vs_no_pushdown").get<double>();
+        speedups_nb.push_back(sp);
+        nb_fast += sp >= 2.5 ? 1 : 0;
+      }
+    }
+    if (p.contains("multi_tenant") && p["multi_tenant"].contains("makespan_error"))
+      makespan_errs.push_back(std::abs(p["multi_tenant"]["makespan_error"].get<double>()));
+  }
+  nlohmann::json out = {
+      {"configurations", errs.size()},
+      {"cases", cases},
+      {"choice_within_tolerance", within},
+      {"choice_is_measured_best", best},
+      {"choice_within_tolerance_share", cases ? static_cast<double>(within) / cases : 0.0}};
+  if (!errs.empty()) {
+    out["median_abs_error"] = quantile(errs, 0.5);
+    out["mean_abs_error"] = mean(errs);
+    out["max_abs_error"] = *std::max_element(errs.begin(), errs.end());
+  }
+  if (!rho.empty()) out["mean_rank_correlation"] = mean(rho);
+  out["network_bound_cases"] = nb_cases;
+  out["network_bound_speedup_at_least_2_5x"] = nb_fast;
+  if (!speedups_nb.empty())
+    out["network_bound_min_speedup_vs_no_pushdown"] =
+        *std::min_element(speedups_nb.begin(), speedups_nb.end());
+  if (!makespan_errs.empty())
+    out["max_abs_makespan_error"] = *std::max_element(makespan_errs.begin(), makespan_errs.end());
+  return out;
+}
+
+}  // namespace tiersplit::real_exec
