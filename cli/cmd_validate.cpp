@@ -13,6 +13,7 @@
 #include "real_exec/calibrate.hpp"
 #include "real_exec/link_calibration.hpp"
 #include "real_exec/validation.hpp"
+#include "real_exec/validation_report.hpp"
 #include "sim/scenario.hpp"
 
 namespace tiersplit::cli {
@@ -122,8 +123,12 @@ void add_calibrate_link_command(CLI::App& app) {
   cmd->add_option("--batch", o->batch, "Samples per request")->capture_default_str();
   cmd->add_option("--classes", o->num_classes, "Classifier width")->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "Probes per size")->capture_default_str();
+  cmd->add_option("--part", o->part, "link, server, storage-blocks, compute-steps or all")
+      ->capture_default_str();
+  auto sb = std::make_shared<std::string>();
+  cmd->add_option("--storage-batches", *sb, "Storage batches (storage-blocks)");
   cmd->add_option("-o,--output", *output, "Output JSON")->required();
-  cmd->callback([o, bandwidth, output] {
+  cmd->callback([o, bandwidth, output, sb] {
     if (!bandwidth->empty())
       o->nominal_bandwidth = parse_quantity(*bandwidth, Dimension::kBandwidth);
     write_json_file(*output, rx::measure_link_and_server(*o));
@@ -238,6 +243,11 @@ void add_validate_command(CLI::App& app) {
   cmd->add_option("--testbed-dir", o->testbed_dir, "Testbed state folder")->capture_default_str();
   cmd->add_option("--port", o->port, "Port of the validation server")->capture_default_str();
   cmd->add_flag("--no-multi-tenant", *no_multi, "Skip the run with all tenants at once");
+  cmd->add_flag("--together-only", o->together_only,
+                "Only the run with all tenants at once (no per-split runs)");
+  cmd->add_option("--max-run-seconds", o->max_run_seconds,
+                  "Evenly spaced extra splits run only if predicted to take at most this long [s]")
+      ->capture_default_str();
   cmd->add_flag("--allow-busy", o->allow_busy, "Measure even when the tiers' cores are busy");
   cmd->callback([file, o, no_multi] {
     rx::ValidationOptions v = validation_from_scenario(*file);
@@ -255,15 +265,100 @@ void add_validate_command(CLI::App& app) {
     v.port = o->port;
     v.multi_tenant = !*no_multi;
     v.allow_busy = o->allow_busy;
+    v.together_only = o->together_only;
+    v.max_run_seconds = o->max_run_seconds;
     nlohmann::json report = rx::run_validation(v);
     print_summary(report);
     std::cerr << "wrote " << v.output << (v.plot.empty() ? "" : " and " + v.plot) << "\n";
   });
 }
 
+/// One Markdown table over several validation reports (the campaign's summary).
+void add_validation_table_command(CLI::App& app) {
+  auto files = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app.add_subcommand(
+      "validation-table",
+      "Summarise validation reports (tiersplit validate -o) as one Markdown table");
+  cmd->add_option("reports", *files, "Validation report files")->required();
+  cmd->callback([files] {
+    nlohmann::json points = nlohmann::json::array();
+    std::cout
+        << "| scenario | tenant | bandwidth | runs | choice s/b | measured best s/b | choice / "
+           "best "
+           "| median abs err | max abs err | worst (stage, s) | rank corr | vs s=0 | vs s=f |\n"
+        << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    std::vector<std::string> multi;
+    for (const auto& f : *files) {
+      nlohmann::json r = load_json_file(f).raw();
+      if (r.value("format", "") != rx::kValidationFormatName)
+        fail(f, ": /format: not a validation report (tiersplit validate -o)");
+      const std::string name = r.value("scenario", f);
+      for (const auto& p : r.at("points")) {
+        points.push_back(p);
+        for (const auto& t : p.at("tenants")) {
+          const auto& s = t.at("summary");
+          auto sb = [](const nlohmann::json& c) {
+            return std::to_string(c.at("split").get<int64_t>()) + "/" +
+                   std::to_string(c.at("storage_batch").get<int64_t>());
+          };
+          std::cout << "| " << name << " | " << t.at("name").get<std::string>() << " | "
+                    << p.at("bandwidth").get<std::string>() << " | " << s.at("configurations")
+                    << " | " << sb(s.at("choice")) << " | " << sb(s.at("measured_best")) << " | "
+                    << fmt("%.3f", s.at("choice_vs_measured_best").get<double>()) << " | "
+                    << pct(s.at("median_abs_error").get<double>()) << " | "
+                    << pct(s.at("max_abs_error").get<double>()) << " | "
+                    << s.at("worst").at("stage").get<std::string>() << ", "
+                    << s.at("worst").at("split") << " | "
+                    << fmt("%.2f", s.at("rank_correlation").get<double>()) << " | "
+                    << (s.contains("speedup_vs_no_pushdown")
+                            ? fmt("%.2fx", s["speedup_vs_no_pushdown"].get<double>()) +
+                                  (s.value("network_bound", false) ? " (net)" : "")
+                            : "-")
+                    << " | "
+                    << (s.contains("speedup_vs_all_frozen")
+                            ? fmt("%.2fx", s["speedup_vs_all_frozen"].get<double>())
+                            : "-")
+                    << " |\n";
+        }
+        if (p.contains("multi_tenant")) {
+          const auto& m = p["multi_tenant"];
+          multi.push_back("| " + name + " | " + p.at("bandwidth").get<std::string>() + " | " +
+                          std::to_string(m.at("tenants").size()) + " | " +
+                          fmt("%.2f s", m.at("measured_makespan_s").get<double>()) + " | " +
+                          fmt("%.2f s", m.at("predicted_makespan_s").get<double>()) + " | " +
+                          fmt("%+.1f%%", 100 * m.at("makespan_error").get<double>()) + " |");
+        }
+      }
+    }
+    nlohmann::json s = rx::overall_summary(points);
+    std::cout << "\nOver " << s["configurations"]
+              << " measured configurations: median absolute error "
+              << pct(s.value("median_abs_error", 0.0)) << ", mean "
+              << pct(s.value("mean_abs_error", 0.0)) << ", max "
+              << pct(s.value("max_abs_error", 0.0)) << "; the choice was the measured best or "
+              << "within 5% of it in " << s["choice_within_tolerance"] << " of " << s["cases"]
+              << " cases (measured best in " << s["choice_is_measured_best"] << ")";
+    if (s["network_bound_cases"].get<int>() > 0) {
+      std::cout << "; network-bound cases: " << s["network_bound_cases"]
+                << ", chosen split >= 2.5x faster "
+                << "than no pushdown in " << s["network_bound_speedup_at_least_2_5x"]
+                << " (smallest speed-up "
+                << fmt("%.2fx", s["network_bound_min_speedup_vs_no_pushdown"].get<double>()) << ")";
+    }
+    std::cout << ".\n";
+    if (!multi.empty()) {
+      std::cout << "\n| scenario | bandwidth | tenants at once | measured makespan | predicted "
+                   "makespan | error |\n"
+                << "|---|---|---|---|---|---|\n";
+      for (const auto& l : multi) std::cout << l << "\n";
+    }
+  });
+}
+
 }  // namespace
 
 void add_validate_commands(CLI::App& app) {
+  add_validation_table_command(app);
   add_calibrate_command(app);
   add_calibrate_link_command(app);
   add_validate_command(app);

@@ -12,12 +12,14 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
 #include "common/strings.hpp"
 #include "common/table.hpp"
 #include "common/units.hpp"
+#include "profiles/profile.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/object_store.hpp"
 #include "real_exec/pushdown_client.hpp"
@@ -94,6 +96,61 @@ std::string utc_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return buf;
+}
+
+/// The profiler's storage-side profile with the forward times of blocks [0, f) replaced by the
+/// pushdown server's own per-mini-batch block times (part "storage-blocks").
+void write_insitu_storage_profile(const std::string& in, const nlohmann::json& m,
+                                  const std::string& out) {
+  profiles::Profile p = profiles::load_profile(in);
+  for (const auto& [b, blocks] : m.at("batches").items()) {
+    const int64_t batch = std::stoll(b);
+    for (std::size_t i = 0; i < blocks.size() && i < p.blocks.size(); ++i) {
+      for (auto& pt : p.blocks[i].forward) {
+        if (pt.batch != batch) continue;
+        pt.median_s = blocks[i].at("median").get<double>();
+        pt.spread = blocks[i].at("rel_iqr").get<double>();
+        pt.repeats = blocks[i].at("count").get<int>();
+      }
+    }
+  }
+  p.device.derived_from = "in situ: forward times of blocks [0," +
+                          std::to_string(m.at("freeze").get<int64_t>()) +
+                          ") are the pushdown server's own (tiersplit calibrate)";
+  write_json_file(out, profiles::to_json(p));
+}
+
+/// The profiler's compute-side profile with its times at B replaced so that, for every split s,
+/// forward [s, f) + training [f, L) equals the trainer's measured step at s (part
+/// "compute-steps"; made non-increasing in s first, against noise).
+void write_insitu_compute_profile(const std::string& in, const nlohmann::json& m,
+                                  const std::string& out) {
+  profiles::Profile p = profiles::load_profile(in);
+  const int64_t f = m.at("freeze").get<int64_t>();
+  const int64_t B = m.at("batch").get<int64_t>();
+  std::vector<double> u(static_cast<std::size_t>(f) + 1, 0.0);
+  for (const auto& sp : m.at("splits")) {
+    u.at(static_cast<std::size_t>(sp.at("split").get<int64_t>())) =
+        sp.at("step_s").at("median").get<double>();
+  }
+  for (int64_t s = f - 1; s >= 0; --s) u[s] = std::max(u[s], u[s + 1]);
+  auto set_at = [B](std::vector<profiles::TimingPoint>& pts, double v) {
+    for (auto& pt : pts) {
+      if (pt.batch == B) pt.median_s = v;
+    }
+  };
+  for (int64_t i = 0; i < f; ++i) set_at(p.blocks[i].forward, u[i] - u[i + 1]);
+  double train_sum = 0;
+  for (int64_t i = f; i < p.num_blocks(); ++i) train_sum += p.blocks[i].train_time(B);
+  for (int64_t i = f; i < p.num_blocks(); ++i) {
+    double share = train_sum > 0 ? p.blocks[i].train_time(B) / train_sum
+                                 : (i + 1 == p.num_blocks() ? 1.0 : 0.0);
+    set_at(p.blocks[i].train, u[f] * share);
+  }
+  p.device.derived_from =
+      "in situ: times at batch " + std::to_string(B) +
+      " reproduce the trainer's measured step at every split (tiersplit calibrate)";
+  write_json_file(out, profiles::to_json(p));
 }
 
 }  // namespace
@@ -217,43 +274,77 @@ nlohmann::json profile_tiers(const std::string& state_dir, const std::string& mo
       (fs::path(dir) / (stem + "-compute-b" + std::to_string(batch) + ".json")).string();
   std::vector<std::string> bs;
   for (int64_t b : storage_batches) bs.push_back(std::to_string(b));
-  const std::string common_args = "";
-  std::vector<std::pair<ChildProcess, std::string>> jobs;
-  auto launch = [&](const std::string& tier, const std::string& file,
-                    std::vector<std::string> extra) {
-    if (fs::exists(file)) return;
-    std::vector<std::string> args{"profile",
-                                  "-m",
-                                  model,
-                                  "--input",
-                                  std::to_string(resolution),
-                                  "--classes",
-                                  std::to_string(num_classes),
-                                  "--threads",
-                                  std::to_string(threads),
-                                  "-q",
-                                  "-o",
-                                  file + ".part"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::string log = file + ".log";
-    std::ofstream(log, std::ios::trunc)
-        << "# " << shell_line(on_tier(state_dir, tier, args)) << "\n";
-    jobs.emplace_back(ChildProcess(on_tier(state_dir, tier, args), log), file);
+  // Both tiers are busy at once when deployed (shared caches and memory bandwidth), so each is
+  // measured while the other works: the two profilers run together, and a tier whose profiler
+  // is done repeats it (into a scratch file) until the other one has finished too.
+  struct Job {
+    std::string tier, file;
+    std::vector<std::string> args;
+    ChildProcess process;
+    bool done = false;
+    int status = 0;
   };
-  launch("storage", storage_file, {"--batch", join(bs, ","), "--no-train"});
-  launch("compute", compute_file, {"--batch", std::to_string(batch)});
-  if (!jobs.empty()) {
-    note(quiet, "profiling " + model + " at " + std::to_string(resolution) +
-                    " px on both tiers at once (storage: forward at b = " + join(bs, ",") +
-                    "; compute: forward and training at B = " + std::to_string(batch) + ")");
-  }
-  for (auto& [proc, file] : jobs) {
-    int rc = proc.wait();
-    if (rc != 0 || !fs::exists(file + ".part")) {
-      fail("profiling ", model, " failed (status ", rc, "); ", file,
-           ".log ends with:", tail_of(file + ".log"));
+  std::vector<Job> jobs;
+  auto add = [&](const std::string& tier, const std::string& file, std::vector<std::string> extra) {
+    Job j;
+    j.tier = tier;
+    j.file = file;
+    j.done = fs::exists(file);
+    j.args = {"profile",
+              "-m",
+              model,
+              "--input",
+              std::to_string(resolution),
+              "--classes",
+              std::to_string(num_classes),
+              "--threads",
+              std::to_string(threads),
+              "-q"};
+    j.args.insert(j.args.end(), extra.begin(), extra.end());
+    jobs.push_back(std::move(j));
+  };
+  add("storage", storage_file, {"--batch", join(bs, ","), "--no-train"});
+  add("compute", compute_file, {"--batch", std::to_string(batch)});
+  if (jobs[0].done && jobs[1].done) return {{"storage", storage_file}, {"compute", compute_file}};
+  note(quiet, "profiling " + model + " at " + std::to_string(resolution) +
+                  " px on both tiers at once (storage: forward at b = " + join(bs, ",") +
+                  "; compute: forward and training at B = " + std::to_string(batch) + ")");
+  auto start = [&](Job& j, bool filler) {
+    std::vector<std::string> a = j.args;
+    a.insert(a.end(), {"-o", filler ? j.file + ".filler" : j.file + ".part"});
+    const std::string log = j.file + (filler ? ".filler.log" : ".log");
+    std::ofstream(log, std::ios::trunc)
+        << "# " << shell_line(on_tier(state_dir, j.tier, a)) << "\n";
+    j.process = ChildProcess(on_tier(state_dir, j.tier, a), log);
+  };
+  for (auto& j : jobs) start(j, j.done);
+  for (;;) {
+    bool all_done = true;
+    for (auto& j : jobs) {
+      if (!j.process.running()) {
+        if (!j.done) {
+          j.status = j.process.exit_status();
+          if (j.status != 0 || !fs::exists(j.file + ".part")) {
+            for (auto& k : jobs) k.process.stop();
+            fail("profiling ", model, " on the ", j.tier, " tier failed (status ", j.status, "); ",
+                 j.file, ".log ends with:", tail_of(j.file + ".log"));
+          }
+          fs::rename(j.file + ".part", j.file);
+          j.done = true;
+        }
+      }
+      all_done = all_done && j.done;
     }
-    fs::rename(file + ".part", file);
+    if (all_done) break;
+    for (auto& j : jobs) {
+      if (j.done && !j.process.running()) start(j, true);  // keep this tier busy
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (auto& j : jobs) {
+    j.process.stop();
+    std::error_code ec;
+    fs::remove(j.file + ".filler", ec);
   }
   return {{"storage", storage_file}, {"compute", compute_file}};
 }
@@ -332,6 +423,8 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
   const int64_t classes = split_classes(manifest, "target-train");
 
   nlohmann::json profiles = nlohmann::json::array();
+  std::vector<std::string> sbs;
+  for (int64_t b : storage_batches) sbs.push_back(std::to_string(b));
   for (const auto& m : o.models) {
     nlohmann::json files =
         profile_tiers(state_dir, m, o.resolution, classes, o.batch, storage_batches,
@@ -349,7 +442,8 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
   note(o.quiet, "measuring the link and the server's overheads from the compute tier");
   const std::string label = fmt("%.0f", testbed.at("bandwidth_bytes_per_s").get<double>() * 8);
   const std::string link_file = (fs::path(dir) / ("link-" + label + "bit.json")).string();
-  const std::string link_log = link_file + ".log";
+  const std::string server_file =
+      (fs::path(dir) / ("server-overheads-" + label + "bit.json")).string();
   {
     TierServer server = start_tier_server(state_dir, o.store, o.port, testbed.value("threads", 1),
                                           (fs::path(dir) / "server.log").string());
@@ -367,17 +461,78 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
                                   "--batch",
                                   std::to_string(o.batch),
                                   "--classes",
-                                  std::to_string(classes),
-                                  "-o",
-                                  link_file};
-    std::ofstream(link_log, std::ios::trunc)
-        << "# " << shell_line(on_tier(state_dir, "compute", args)) << "\n";
-    int rc = run_process(on_tier(state_dir, "compute", args), link_log, 600);
-    if (rc != 0)
-      fail("link calibration failed (status ", rc, "); ", link_log,
-           " ends with:", tail_of(link_log));
+                                  std::to_string(classes)};
+    // The link from the compute tier (over the shaped link); the server's own parts from the
+    // storage tier (the server's address is local there: s = 1 responses do not cross the link).
+    for (const auto& [tier, part, file] : {std::make_tuple("compute", "link", link_file),
+                                           std::make_tuple("storage", "server", server_file)}) {
+      std::vector<std::string> a = args;
+      a.insert(a.end(), {"--part", part, "-o", file});
+      const std::string log = file + ".log";
+      std::ofstream(log, std::ios::trunc)
+          << "# " << shell_line(on_tier(state_dir, tier, a)) << "\n";
+      int rc = run_process(on_tier(state_dir, tier, a), log, 1800);
+      if (rc != 0)
+        fail("calibration (", part, ") failed (status ", rc, "); ", log,
+             " ends with:", tail_of(log));
+    }
+    // In situ: the server's own block times (storage tier) and the trainer's own step at every
+    // split (compute tier), measured at the same time so both tiers are busy.
+    for (auto& p : profiles) {
+      const std::string m = p["model"].get<std::string>();
+      const std::string blocks_file =
+          (fs::path(dir) / ("insitu-" + m + "-storage-blocks.json")).string();
+      const std::string steps_file =
+          (fs::path(dir) / ("insitu-" + m + "-compute-steps.json")).string();
+      std::vector<std::string> common{"calibrate-link",
+                                      "--server",
+                                      server.url,
+                                      "--dataset",
+                                      dataset,
+                                      "--model",
+                                      m,
+                                      "--resolution",
+                                      std::to_string(o.resolution),
+                                      "--batch",
+                                      std::to_string(o.batch),
+                                      "--classes",
+                                      std::to_string(classes)};
+      std::vector<std::pair<ChildProcess, std::string>> both;
+      for (const auto& [tier, part, file] :
+           {std::make_tuple("storage", "storage-blocks", blocks_file),
+            std::make_tuple("compute", "compute-steps", steps_file)}) {
+        if (fs::exists(file)) continue;
+        std::vector<std::string> a = common;
+        a.insert(a.end(),
+                 {"--part", part, "--storage-batches", join(sbs, ","), "-o", file + ".part"});
+        std::ofstream(file + ".log", std::ios::trunc)
+            << "# " << shell_line(on_tier(state_dir, tier, a)) << "\n";
+        both.emplace_back(ChildProcess(on_tier(state_dir, tier, a), file + ".log"), file);
+      }
+      if (!both.empty())
+        note(o.quiet, "measuring " + m + " in situ (server block times, trainer steps per split)");
+      for (auto& [proc, file] : both) {
+        int rc = proc.wait();
+        if (rc != 0 || !fs::exists(file + ".part"))
+          fail("in-situ calibration failed (status ", rc, "); ", file,
+               ".log ends with:", tail_of(file + ".log"));
+        fs::rename(file + ".part", file);
+      }
+      const fs::path pdir = fs::path(dir);
+      const std::string st_in = (pdir / p["storage"].get<std::string>()).string();
+      const std::string cp_in = (pdir / p["compute"].get<std::string>()).string();
+      const std::string st_out = st_in.substr(0, st_in.size() - 5) + "-insitu.json";
+      const std::string cp_out = cp_in.substr(0, cp_in.size() - 5) + "-insitu.json";
+      write_insitu_storage_profile(st_in, load_json_file(blocks_file).raw(), st_out);
+      write_insitu_compute_profile(cp_in, load_json_file(steps_file).raw(), cp_out);
+      p["profiler_storage"] = p["storage"];
+      p["profiler_compute"] = p["compute"];
+      p["storage"] = fs::relative(st_out, dir).string();
+      p["compute"] = fs::relative(cp_out, dir).string();
+    }
   }
   nlohmann::json measured = load_json_file(link_file).raw();
+  measured["server"] = load_json_file(server_file).raw().at("server");
   double memory = 2.0 * 1073741824.0;  // `tiersplit serve`'s default --memory-budget
   nlohmann::json doc = {
       {"format", kCalibrationFormatName},

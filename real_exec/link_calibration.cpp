@@ -11,6 +11,7 @@
 #include "real_exec/dataset.hpp"
 #include "real_exec/pushdown_client.hpp"
 #include "real_exec/tensor_codec.hpp"
+#include "real_exec/train_common.hpp"
 
 namespace tiersplit::real_exec {
 
@@ -25,6 +26,9 @@ double quantile(const std::vector<double>& sorted, double q) {
 }
 
 }  // namespace
+
+nlohmann::json measure_link(PushdownClient& client, const LinkCalibrationOptions& o);
+nlohmann::json measure_server(PushdownClient& client, const LinkCalibrationOptions& o);
 
 Spread spread_of(std::vector<double> values) {
   Spread s;
@@ -104,6 +108,8 @@ nlohmann::json fit_transfer_line(const std::vector<std::pair<double, double>>& i
 }
 
 nlohmann::json measure_link_and_server(const LinkCalibrationOptions& o) {
+  if (o.part == "compute-steps") return measure_compute_steps(o);
+  if (o.part == "storage-blocks") return measure_storage_blocks(o);
   if (o.repeats < 1 || o.server_repeats < 1) fail("calibration repeats must be >= 1");
   PushdownClient client(o.server, o.token, RetryPolicy{0.05, 1.0, 20.0});
   try {
@@ -113,6 +119,16 @@ nlohmann::json measure_link_and_server(const LinkCalibrationOptions& o) {
          "); is it running and reachable from the compute tier?");
   }
 
+  const bool do_link = o.part != "server", do_server = o.part != "link";
+  if (o.part != "link" && o.part != "server" && o.part != "all")
+    fail("calibration part '", o.part, "' is not link, server or all");
+  nlohmann::json out = nlohmann::json::object();
+  if (do_link) out.update(measure_link(client, o));
+  if (do_server) out["server"] = measure_server(client, o);
+  return out;
+}
+
+nlohmann::json measure_link(PushdownClient& client, const LinkCalibrationOptions& o) {
   // 1. The link: probe sizes, one untimed probe first (connection set-up, TCP slow start).
   nlohmann::json points = nlohmann::json::array();
   std::vector<std::pair<double, double>> fit_points;
@@ -133,6 +149,21 @@ nlohmann::json measure_link_and_server(const LinkCalibrationOptions& o) {
   }
   nlohmann::json fit = fit_transfer_line(fit_points);
 
+  // 3. The compute tier's own work on raw samples (s = 0): normalising a batch of U8 images.
+  std::vector<double> norm;
+  torch::NoGradGuard no_grad;
+  auto u8 = torch::randint(0, 256, {o.batch, 3, o.resolution, o.resolution}, torch::kUInt8);
+  for (int r = -1; r < 2 * o.server_repeats; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto x = normalise_images(u8);  // eager: the work is done when it returns
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r >= 0) norm.push_back(s / static_cast<double>(o.batch));
+  }
+  return {{"link", {{"link", link}, {"points", points}, {"fit", fit}}},
+          {"compute", {{"normalise_s_per_sample", to_json(spread_of(norm))}}}};
+}
+
+nlohmann::json measure_server(PushdownClient& client, const LinkCalibrationOptions& o) {
   // 2. The server: requests of one training batch from one object, at s = 0 (read, gather,
   // serialise) and s = 1 (also normalise and block 0), over different objects.
   nlohmann::json manifest;
@@ -184,19 +215,88 @@ nlohmann::json measure_link_and_server(const LinkCalibrationOptions& o) {
         {"response_bytes", to_json(spread_of(bytes))}};
   }
 
-  // 3. The compute tier's own work on raw samples (s = 0): normalising a batch of U8 images.
-  std::vector<double> norm;
-  torch::NoGradGuard no_grad;
-  auto u8 = torch::randint(0, 256, {o.batch, 3, o.resolution, o.resolution}, torch::kUInt8);
-  for (int r = -1; r < 2 * o.server_repeats; ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    auto x = normalise_images(u8);  // eager: the work is done when it returns
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (r >= 0) norm.push_back(s / static_cast<double>(o.batch));
+  return server;
+}
+
+nlohmann::json measure_storage_blocks(const LinkCalibrationOptions& o) {
+  PushdownClient client(o.server, o.token, RetryPolicy{0.05, 1.0, 20.0});
+  nlohmann::json manifest = client.manifest(o.dataset);
+  auto objects = split_objects(manifest, o.split_name);
+  if (objects.empty()) fail("calibration: split ", o.split_name, " of ", o.dataset, " is empty");
+  ModelSpec spec;
+  spec.model = o.model;
+  spec.num_classes = o.num_classes;
+  spec.resolution = o.resolution;
+  const int64_t f = make_model(spec)->default_freeze();
+  nlohmann::json out = {{"model", o.model}, {"freeze", f}, {"batches", nlohmann::json::object()}};
+  for (int64_t b : o.storage_batches) {
+    std::vector<std::vector<double>> per_block(static_cast<std::size_t>(f));
+    for (int r = -1; r < o.server_repeats; ++r) {  // r = -1: untimed
+      const ObjectRef& obj = objects[static_cast<std::size_t>(r + 1) % objects.size()];
+      PushdownRequest q;
+      q.tenant = "calibration";
+      q.model = o.model;
+      q.num_classes = o.num_classes;
+      q.resolution = o.resolution;
+      q.split = f;
+      q.storage_batch = b;
+      const int64_t n = std::min(o.batch, obj.samples);
+      q.segments = {{obj.name, 0, n}};
+      PushdownReply rep = client.pushdown(q);
+      if (r < 0) continue;
+      const double minibatches = static_cast<double>((n + b - 1) / b);
+      for (std::size_t i = 0; i < per_block.size() && i < rep.timings.block_s.size(); ++i)
+        per_block[i].push_back(rep.timings.block_s[i] / minibatches);
+    }
+    nlohmann::json blocks = nlohmann::json::array();
+    for (auto& v : per_block) blocks.push_back(to_json(spread_of(v)));
+    out["batches"][std::to_string(b)] = blocks;
   }
-  return {{"link", {{"link", link}, {"points", points}, {"fit", fit}}},
-          {"server", server},
-          {"compute", {{"normalise_s_per_sample", to_json(spread_of(norm))}}}};
+  return out;
+}
+
+nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
+  ModelSpec spec;
+  spec.model = o.model;
+  spec.num_classes = o.num_classes;
+  spec.resolution = o.resolution;
+  models::BlockModel model = make_model(spec);
+  const int64_t L = model->size();
+  const int64_t f = model->default_freeze();
+  model->train();
+  model->apply_freeze(f);
+  std::vector<torch::Tensor> params;
+  for (int64_t i = f; i < L; ++i) {
+    for (auto& p : model->block(i).parameters()) params.push_back(p);
+  }
+  auto optimizer = make_optimizer("sgd", params, 0.01, 0.9);
+  torch::manual_seed(1);
+  // Inputs of every split: the activations of one batch, computed once.
+  std::vector<torch::Tensor> inputs;
+  {
+    torch::NoGradGuard no_grad;
+    model->eval();
+    torch::Tensor x = torch::randn({o.batch, 3, o.resolution, o.resolution});
+    for (int64_t s = 0; s <= f; ++s) {
+      inputs.push_back(x);
+      if (s < f) x = model->forward_range(x, s, s + 1);
+    }
+    model->train();
+    model->apply_freeze(f);
+  }
+  auto y = torch::randint(0, o.num_classes, {o.batch}, torch::kLong);
+  nlohmann::json splits = nlohmann::json::array();
+  for (int64_t s = 0; s <= f; ++s) {
+    std::vector<double> t;
+    for (int r = -1; r < o.step_repeats; ++r) {
+      auto t0 = std::chrono::steady_clock::now();
+      train_step(model, *optimizer, inputs[static_cast<std::size_t>(s)], y, s, f);
+      double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (r >= 0) t.push_back(dt);
+    }
+    splits.push_back({{"split", s}, {"step_s", to_json(spread_of(t))}});
+  }
+  return {{"model", o.model}, {"freeze", f}, {"batch", o.batch}, {"splits", splits}};
 }
 
 }  // namespace tiersplit::real_exec

@@ -25,6 +25,15 @@ struct LinkCalibrationOptions {
   int64_t batch = 32;       ///< B: samples per request
   int64_t num_classes = 5;  ///< classifier width the server builds
   int server_repeats = 7;   ///< requests per kind (different objects)
+  /// "link" (probes and the compute tier's own decode: run on the compute tier), "server" (the
+  /// server's per-request parts: run beside the server, off the shaped link, so large s = 1
+  /// responses do not crawl over a slow one) or "all".
+  std::string part = "all";
+  /// "storage-blocks": the server's own per-block times at s = f for each of these storage
+  /// batches (run beside the server). "compute-steps": the trainer's step (frozen forward
+  /// [s, f), training [f, L), optimiser) at every split on the compute tier, no server.
+  std::vector<int64_t> storage_batches{1, 2, 4, 8, 16, 32};
+  int step_repeats = 5;  ///< timed steps per split (after one untimed)
 };
 
 /// Sizes probed: 1 KiB, x4 steps, up to the largest (see LinkCalibrationOptions).
@@ -41,6 +50,10 @@ nlohmann::json fit_transfer_line(const std::vector<std::pair<double, double>>& b
 ///  "compute": {"normalise_s_per_sample"}} (see docs/validation.md, "Calibration").
 /// Errors (server unreachable, dataset missing) throw tiersplit::Error with what to do.
 nlohmann::json measure_link_and_server(const LinkCalibrationOptions& options);
+
+/// The in-situ measurements (parts "storage-blocks" and "compute-steps"), see above.
+nlohmann::json measure_storage_blocks(const LinkCalibrationOptions& options);
+nlohmann::json measure_compute_steps(const LinkCalibrationOptions& options);
 
 /// Median and relative inter-quartile range ((q3 - q1) / median) of `values`.
 struct Spread {

@@ -116,10 +116,13 @@ class PointValidation {
                             {"platform", calibration_["platform"]},
                             {"testbed", calibration_["testbed"]}};
     nlohmann::json tenants = nlohmann::json::array();
-    for (std::size_t t = 0; t < o_.tenants.size(); ++t)
-      tenants.push_back(validate_tenant(t, where));
+    if (!o_.together_only) {
+      for (std::size_t t = 0; t < o_.tenants.size(); ++t)
+        tenants.push_back(validate_tenant(t, where));
+    }
     point["tenants"] = tenants;
-    if (o_.multi_tenant && o_.tenants.size() > 1) point["multi_tenant"] = run_multi_tenant(where);
+    if ((o_.multi_tenant || o_.together_only) && o_.tenants.size() > 1)
+      point["multi_tenant"] = run_multi_tenant(where);
     server_.process.stop();
     return point;
   }
@@ -316,8 +319,18 @@ class PointValidation {
             ? static_cast<std::size_t>(o_.max_configs) - plan.size()
             : 0;
     std::vector<int64_t> rest;
+    nlohmann::json not_run = nlohmann::json::array();
     for (int64_t s : splits) {
-      if (!planned_splits.count(s)) rest.push_back(s);
+      if (planned_splits.count(s)) continue;
+      const double run_s = static_cast<double>(o_.warmup + o_.iterations) * best_b[s].second;
+      if (run_s <= o_.max_run_seconds) {
+        rest.push_back(s);
+      } else {
+        not_run.push_back({{"split", s},
+                           {"storage_batch", best_b[s].first},
+                           {"predicted_run_s", run_s},
+                           {"why", "predicted run longer than --max-run-seconds"}});
+      }
     }
     if (rest.size() <= room) {
       for (int64_t s : rest) want(s, best_b[s].first, "spaced");
@@ -388,6 +401,7 @@ class PointValidation {
             {"predicted_curve", curve},
             {"scenario", base + "-scenario.json"},
             {"configurations", configs},
+            {"not_run", not_run},
             {"summary", tenant_summary(configs, choice_j, f, o_.tolerance)}};
   }
 
@@ -554,13 +568,21 @@ nlohmann::json run_validation(const ValidationOptions& o0) {
                              {"threads_per_tier", o.threads},
                              {"store", o.store},
                              {"max_configs", o.max_configs},
+                             {"max_run_seconds", o.max_run_seconds},
+                             {"together_only", o.together_only},
                              {"tolerance", o.tolerance},
                              {"state_dir", o.state_dir}}},
                            {"points", points},
                            {"summary", overall_summary(points)}};
   write_json_file(o.output, report);
   fs::remove(o.output + ".partial");
-  if (!o.plot.empty()) write_validation_plot(report, o.plot);
+  if (!o.plot.empty()) {
+    if (o.together_only) {
+      std::cerr << "validate: --plot draws per-split runs; --together-only has none, no plot\n";
+    } else {
+      write_validation_plot(report, o.plot);
+    }
+  }
   return report;
 }
 

@@ -39,8 +39,12 @@ struct ValidationOptions {
   int threads = 1;            ///< LibTorch threads per tier
   std::string mode = "auto";  ///< testbed mode: auto, netns, pacer
   std::string testbed_dir = "/tmp/tiersplit-testbed";
-  int port = 8472;           ///< the validation server's port
-  bool multi_tenant = true;  ///< with several tenants, also run them all at once
+  int port = 8472;             ///< the validation server's port
+  bool multi_tenant = true;    ///< with several tenants, also run them all at once
+  bool together_only = false;  ///< only the run with all tenants at once
+  /// Evenly spaced extra splits are run only when their predicted run ((warmup + iterations) x
+  /// iteration time) is at most this long [s]; the choice, runner-ups and baselines always run.
+  double max_run_seconds = 120;
   bool allow_busy = false;
   double tolerance = 0.05;  ///< "within 5 % of the measured best"
 };
