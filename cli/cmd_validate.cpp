@@ -195,14 +195,16 @@ void print_summary(const nlohmann::json& r) {
                      : "-"});
     }
   }
-  table.print(std::cout);
   const auto& s = r["summary"];
-  std::cout << "iteration time error over " << s["configurations"] << " configurations: median "
-            << pct(s.value("median_abs_error", 0.0)) << ", mean "
-            << pct(s.value("mean_abs_error", 0.0)) << ", max " << pct(s.value("max_abs_error", 0.0))
-            << "\n"
-            << "choice measured best or within 5%: " << s["choice_within_tolerance"] << " of "
-            << s["cases"] << " cases\n";
+  if (s["configurations"].get<int64_t>() > 0) {  // --together-only has no per-split runs
+    table.print(std::cout);
+    std::cout << "iteration time error over " << s["configurations"] << " configurations: median "
+              << pct(s.value("median_abs_error", 0.0)) << ", mean "
+              << pct(s.value("mean_abs_error", 0.0)) << ", max "
+              << pct(s.value("max_abs_error", 0.0)) << "\n"
+              << "choice measured best or within 5%: " << s["choice_within_tolerance"] << " of "
+              << s["cases"] << " cases\n";
+  }
   for (const auto& p : r["points"]) {
     if (!p.contains("multi_tenant")) continue;
     const auto& m = p["multi_tenant"];
@@ -293,7 +295,13 @@ void add_validation_table_command(CLI::App& app) {
       if (r.value("format", "") != rx::kValidationFormatName)
         fail(f, ": /format: not a validation report (tiersplit validate -o)");
       const std::string name = r.value("scenario", f);
-      for (const auto& p : r.at("points")) {
+      const double tolerance = r.at("settings").value("tolerance", 0.05);
+      for (auto p : r.at("points")) {
+        // Summaries are recomputed from the runs: reports of older versions get every field.
+        for (auto& t : p.at("tenants")) {
+          t["summary"] = rx::tenant_summary(t.at("configurations"), t.at("choice"),
+                                            t.at("freeze_index").get<int64_t>(), tolerance);
+        }
         points.push_back(p);
         for (const auto& t : p.at("tenants")) {
           const auto& s = t.at("summary");
@@ -318,6 +326,12 @@ void add_validation_table_command(CLI::App& app) {
                     << (s.contains("speedup_vs_all_frozen")
                             ? fmt("%.2fx", s["speedup_vs_all_frozen"].get<double>())
                             : "-")
+                    << " | "
+                    << (s.contains("reference_policy")
+                            ? sb(s["reference_policy"]) + ", " +
+                                  fmt("%.3f",
+                                      s["reference_policy"]["vs_measured_best"].get<double>())
+                            : "-")
                     << " |\n";
         }
         if (p.contains("multi_tenant")) {
@@ -338,6 +352,10 @@ void add_validation_table_command(CLI::App& app) {
               << pct(s.value("max_abs_error", 0.0)) << "; the choice was the measured best or "
               << "within 5% of it in " << s["choice_within_tolerance"] << " of " << s["cases"]
               << " cases (measured best in " << s["choice_is_measured_best"] << ")";
+    if (s["reference_policy_cases"].get<int>() > 0) {
+      std::cout << "; the reference policy's choice, where it was run, in "
+                << s["reference_policy_within_tolerance"] << " of " << s["reference_policy_cases"];
+    }
     if (s["network_bound_cases"].get<int>() > 0) {
       std::cout << "; network-bound cases: " << s["network_bound_cases"]
                 << ", chosen split >= 2.5x faster "

@@ -182,6 +182,10 @@ nlohmann::json ensure_dataset(const std::string& store_url, const std::string& d
   std::unique_ptr<ObjectStore> store;
   nlohmann::json manifest;
   bool present = false;
+  if (store_url.rfind("dir://", 0) == 0) {  // a plain folder: make it, the data set goes in it
+    std::error_code ec;
+    fs::create_directories(store_url.substr(6), ec);
+  }
   try {
     store = open_store(store_url);
     manifest = load_manifest(*store, dataset);

@@ -133,11 +133,16 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
         } else {
           // tbf: a burst of one timer tick of data (HZ = 250) but at least two full frames, so
           // the link behaves like a fluid one (a large burst lets the first tens of KB of every
-          // transfer through at veth speed); 200 ms of queue.
+          // transfer through at veth speed). The queue holds half a second of data and at least
+          // 1 MiB: with "latency 200ms" it held 25 kB at 1 Mbit/s, and a 33 kB response sent at
+          // once by a grown congestion window lost its tail and waited for a retransmission
+          // timeout (570 ms instead of 280 ms, measured by `tiersplit validate`).
           int64_t burst = std::max<int64_t>(2 * 1514, static_cast<int64_t>(bw / 250));
-          std::vector<std::string> tbf{"root",         "tbf",   "rate",
-                                       netem_rate(bw), "burst", std::to_string(burst),
-                                       "latency",      "200ms"};
+          int64_t limit = std::max<int64_t>(int64_t{1} << 20, static_cast<int64_t>(bw / 2));
+          std::vector<std::string> tbf{"root",  "tbf",
+                                       "rate",  netem_rate(bw),
+                                       "burst", std::to_string(burst),
+                                       "limit", std::to_string(limit)};
           must(qdisc(tbf, kStorageIf, false));
           must(qdisc(tbf, kComputeIf, true));
           delay_by_pacer = delay > 0;
@@ -152,8 +157,14 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
         remove_link();
       }
     }
+    for (char& c : why_not_netns) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    while (!why_not_netns.empty() && why_not_netns.back() == ' ') why_not_netns.pop_back();
     if (!netns && o.mode == "netns")
-      fail("testbed: network namespaces unavailable: ", why_not_netns);
+      fail("testbed: network namespaces unavailable (", why_not_netns,
+           "); run as root (or with CAP_NET_ADMIN and CAP_SYS_ADMIN), or use --mode pacer "
+           "(an in-process pacer on the server's sends instead of a shaped link)");
   }
   if (netns) {
     state["mode"] = "netns";

@@ -172,6 +172,17 @@ nlohmann::json tenant_summary(const nlohmann::json& configs, const nlohmann::jso
   s["choice_vs_measured_best"] = ch_s / best_s;
   s["choice_is_measured_best"] = ch == best;
   s["choice_within_tolerance"] = ch_s <= best_s * (1 + tolerance);
+  // The reference system's policy, when it was among the runs: how its choice fared.
+  for (const auto& c : configs) {
+    const auto& reasons = c.value("reasons", nlohmann::json::array());
+    if (std::find(reasons.begin(), reasons.end(), "reference-policy") == reasons.end()) continue;
+    const double r_s = c.at("measured").at("iteration_s").get<double>();
+    s["reference_policy"] = {{"split", c.at("split")},
+                             {"storage_batch", c.at("storage_batch")},
+                             {"measured_iteration_s", r_s},
+                             {"vs_measured_best", r_s / best_s},
+                             {"within_tolerance", r_s <= best_s * (1 + tolerance)}};
+  }
   const nlohmann::json* none = find_config(configs, 0, -1);
   const nlohmann::json* frozen = find_config(configs, freeze_index, -1);
   if (none) {
@@ -193,7 +204,7 @@ nlohmann::json tenant_summary(const nlohmann::json& configs, const nlohmann::jso
 
 nlohmann::json overall_summary(const nlohmann::json& points) {
   std::vector<double> errs, rho, speedups_nb;
-  int cases = 0, within = 0, best = 0, nb_cases = 0, nb_fast = 0;
+  int cases = 0, within = 0, best = 0, nb_cases = 0, nb_fast = 0, ref_cases = 0, ref_within = 0;
   std::vector<double> makespan_errs;
   for (const auto& p : points) {
     for (const auto& t : p.at("tenants")) {
@@ -203,6 +214,10 @@ nlohmann::json overall_summary(const nlohmann::json& points) {
       if (!s.contains("choice")) continue;
       ++cases;
       within += s.at("choice_within_tolerance").get<bool>() ? 1 : 0;
+      if (s.contains("reference_policy")) {
+        ++ref_cases;
+        ref_within += s["reference_policy"].at("within_tolerance").get<bool>() ? 1 : 0;
+      }
       best += s.at("choice_is_measured_best").get<bool>() ? 1 : 0;
       rho.push_back(s.at("rank_correlation").get<double>());
       if (s.value("network_bound", false)) {
@@ -221,6 +236,8 @@ nlohmann::json overall_summary(const nlohmann::json& points) {
       {"choice_within_tolerance", within},
       {"choice_is_measured_best", best},
       {"choice_within_tolerance_share", cases ? static_cast<double>(within) / cases : 0.0}};
+  out["reference_policy_cases"] = ref_cases;
+  out["reference_policy_within_tolerance"] = ref_within;
   if (!errs.empty()) {
     out["median_abs_error"] = quantile(errs, 0.5);
     out["mean_abs_error"] = mean(errs);

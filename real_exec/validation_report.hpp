@@ -36,6 +36,9 @@ double rank_correlation(const std::vector<double>& a, const std::vector<double>&
 nlohmann::json tenant_summary(const nlohmann::json& configurations, const nlohmann::json& choice,
                               int64_t freeze_index, double tolerance);
 
+/// (The summary also says, when the reference policy's configuration was among the runs
+/// ("reasons" holds "reference-policy"), how far its measured time is from the measured best.)
+
 /// The whole report's summary from its points (each with tenants with "summary").
 nlohmann::json overall_summary(const nlohmann::json& points);
 

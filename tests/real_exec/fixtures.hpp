@@ -2,7 +2,9 @@
 // starting Swift and tiersplit processes.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,6 +93,24 @@ class ChildProcess {
 
  private:
   pid_t pid_ = -1;
+};
+
+/// Held by tests that bring the one-machine testbed up: there is one namespace and one veth
+/// pair per machine, so such tests must not overlap (ctest -j runs test cases in parallel).
+class TestbedLock {
+ public:
+  TestbedLock() {
+    fd_ = ::open("/tmp/tiersplit-testbed-tests.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~TestbedLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  TestbedLock(const TestbedLock&) = delete;
+  TestbedLock& operator=(const TestbedLock&) = delete;
+
+ private:
+  int fd_ = -1;
 };
 
 /// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).

@@ -104,6 +104,7 @@ TEST_CASE(
 }
 
 TEST_CASE("two-tier testbed: shaped link (netns or pacer) with serve and train across it") {
+  TestbedLock lock;
   std::string dir = temp_dir("testbed");
   std::string tb = "testbed --state-dir " + dir + "/state ";
   auto up = tiersplit_cli(tb + "up --bandwidth 100Mbit --delay 1ms");

@@ -1,0 +1,172 @@
+// test_validate.cpp: `tiersplit validate` end to end on the one-machine testbed — one small
+// model, two splits, one bandwidth, a few iterations: the report is complete and consistent
+// (errors recomputed from its own numbers, the choice among the measured configurations), a
+// second run resumes without measuring again; and bad input. No timing thresholds.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "real_exec/fixtures.hpp"
+
+using namespace tiersplit::testing;
+using nlohmann::json;
+
+namespace {
+
+json read_json(const std::string& file) {
+  std::ifstream in(file);
+  return json::parse(in);
+}
+
+/// MobileNetV2 at 64 px, B = 8: splits 0 and f = 18 only, storage batches 4 and 8, 1 Gbit/s.
+std::string write_scenario(const std::string& dir, const std::string& extra_sweep = "") {
+  const std::string file = dir + "/scenario.json";
+  std::ofstream(file) << R"({
+  "format": "tiersplit-scenario", "version": 1, "name": "validate-test",
+  "platform": {
+    "storage": {"pushdown_device": "this-machine", "memory": "2GiB", "disk_bandwidth": "1GBps"},
+    "network": {"bandwidth": "1Gbit", "latency": "1ms"},
+    "compute": {"device": "this-machine"}
+  },
+  "workload": {"tenants": [
+    {"name": "mnv2", "model": "mobilenet_v2", "resolution": 64, "batch_size": 8,
+     "dataset": {"samples": 400, "bytes_per_sample": "12.3KB", "samples_per_object": 8},
+     "iterations": 3}
+  ]},
+  "search": {"splits": [0, 18], "storage_batches": [4, 8]})"
+                      << extra_sweep << "\n}\n";
+  return file;
+}
+
+std::string validate_args(const std::string& dir, const std::string& scenario) {
+  return "validate " + scenario + " -o " + dir + "/report.json --state-dir " + dir +
+         "/state --store dir://" + dir + "/store --testbed-dir " + dir + "/testbed --port " +
+         std::to_string(free_port()) + " --iterations 2 --warmup 1 --max-configs 0 --allow-busy";
+}
+
+}  // namespace
+
+TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consistent report") {
+  TestbedLock lock;
+  const std::string dir = temp_dir("validate");
+  const std::string scenario = write_scenario(dir);
+  auto r = tiersplit_cli(validate_args(dir, scenario) + " --plot " + dir + "/report.png");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  json rep = read_json(dir + "/report.json");
+  CHECK(rep["format"] == "tiersplit-validation");
+  CHECK(rep["complete"] == true);
+  REQUIRE(rep["points"].size() == 1);
+  const json& point = rep["points"][0];
+  CHECK(point["bandwidth"] == "1Gbit");
+  CHECK(std::filesystem::exists(point["calibration"].get<std::string>()));
+  CHECK(point["platform"]["network"]["model"]["bandwidth_factor"].get<double>() > 0);
+  CHECK(point["platform"]["network"]["model"]["bandwidth_factor"].get<double>() <= 1);
+  REQUIRE(point["tenants"].size() == 1);
+  const json& t = point["tenants"][0];
+  CHECK(t["freeze_index"] == 18);
+  const json& configs = t["configurations"];
+  REQUIRE(configs.size() >= 2);
+
+  bool saw0 = false, saw18 = false;
+  double best = 1e300;
+  for (const auto& c : configs) {
+    const int64_t s = c["split"];
+    CHECK((s == 0 || s == 18));
+    saw0 = saw0 || s == 0;
+    saw18 = saw18 || s == 18;
+    CHECK(c["measured"]["iterations"] == 2);
+    const double pred = c["predicted"]["iteration_s"], meas = c["measured"]["iteration_s"];
+    CHECK(pred > 0);
+    CHECK(meas > 0);
+    CHECK(c["measured"]["min_s"].get<double>() <= meas);
+    CHECK(c["measured"]["max_s"].get<double>() >= meas);
+    CHECK(c["measured"]["bytes_per_iteration"].get<double>() > 0);
+    // The error is what the report's own numbers give.
+    CHECK(c["error"]["iteration"].get<double>() == doctest::Approx((pred - meas) / meas));
+    CHECK(c["error"]["abs_iteration"].get<double>() ==
+          doctest::Approx(std::abs(pred - meas) / meas));
+    for (const char* stage : {"storage_s", "network_s", "compute_s"}) {
+      CHECK(c["error"]["stage_s"][stage].get<double>() ==
+            doctest::Approx(c["predicted"]["stages"][stage].get<double>() -
+                            c["measured"]["stages"][stage].get<double>()));
+    }
+    CHECK(std::filesystem::exists(c["run"].get<std::string>()));
+    best = std::min(best, meas);
+  }
+  CHECK(saw0);
+  CHECK(saw18);
+
+  // The choice is one of the measured configurations; the summary agrees with them.
+  const json& s = t["summary"];
+  bool found = false;
+  for (const auto& c : configs) {
+    if (c["split"] == t["choice"]["split"] && c["storage_batch"] == t["choice"]["storage_batch"]) {
+      found = true;
+      CHECK(s["choice"]["measured_iteration_s"].get<double>() ==
+            doctest::Approx(c["measured"]["iteration_s"].get<double>()));
+    }
+  }
+  CHECK(found);
+  CHECK(s["measured_best"]["iteration_s"].get<double>() == doctest::Approx(best));
+  CHECK(s["choice_vs_measured_best"].get<double>() ==
+        doctest::Approx(s["choice"]["measured_iteration_s"].get<double>() / best));
+  CHECK(s["choice_within_tolerance"] == (s["choice_vs_measured_best"].get<double>() <= 1.05));
+  CHECK(s.contains("speedup_vs_no_pushdown"));
+  CHECK(s.contains("speedup_vs_all_frozen"));
+  CHECK(rep["summary"]["configurations"] == configs.size());
+  CHECK(rep["summary"]["cases"] == 1);
+  CHECK(std::filesystem::file_size(dir + "/report.png") > 0);
+
+  // The summary table reads the report.
+  auto table = tiersplit_cli("validation-table " + dir + "/report.json");
+  INFO(table.output);
+  CHECK(table.exit_code == 0);
+  CHECK(table.output.find("| validate-test | mnv2 | 1Gbit |") != std::string::npos);
+
+  SUBCASE("a second run resumes: nothing is measured again") {
+    auto again = tiersplit_cli(validate_args(dir, scenario));
+    INFO(again.output);
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.output.find("reusing") != std::string::npos);
+    CHECK(again.output.find("kept from") != std::string::npos);
+    json rep2 = read_json(dir + "/report.json");
+    const json& c2 = rep2["points"][0]["tenants"][0]["configurations"];
+    REQUIRE(c2.size() == configs.size());
+    for (std::size_t i = 0; i < c2.size(); ++i) CHECK(c2[i]["measured"] == configs[i]["measured"]);
+  }
+}
+
+TEST_CASE("validate and calibrate: bad input and unusable testbeds give one clear line") {
+  const std::string dir = temp_dir("validate-bad");
+  SUBCASE("a sweep axis other than bandwidth") {
+    auto r = tiersplit_cli(
+        validate_args(dir, write_scenario(dir, R"(, "sweep": {"latency": ["1ms", "2ms"]})")));
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("/sweep: validate sweeps only \"bandwidth\"") != std::string::npos);
+  }
+  SUBCASE("an object store that does not answer") {
+    TestbedLock lock;
+    auto r = tiersplit_cli(
+        "calibrate --testbed -m mobilenet_v2 --batch 8 --allow-busy --store "
+        "swift://127.0.0.1:9/nothing --testbed-dir " +
+        dir + "/testbed -o " + dir + "/cal");
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("scripts/swift-aio.sh") != std::string::npos);
+    CHECK(r.output.find("Traceback") == std::string::npos);
+  }
+  SUBCASE("a file that is not a validation report") {
+    auto r = tiersplit_cli("validation-table " + write_scenario(dir));
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("not a validation report") != std::string::npos);
+  }
+  SUBCASE("a missing scenario") {
+    auto r = tiersplit_cli("validate " + dir + "/nope.json -o " + dir + "/r.json");
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("nope.json") != std::string::npos);
+  }
+}
