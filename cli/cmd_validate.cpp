@@ -287,8 +287,8 @@ void add_validation_table_command(CLI::App& app) {
     std::cout
         << "| scenario | tenant | bandwidth | runs | choice s/b | measured best s/b | choice / "
            "best "
-           "| median abs err | max abs err | worst (stage, s) | rank corr | vs s=0 | vs s=f |\n"
-        << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+           "| median abs err | max abs err | worst (stage, s) | rank corr | vs s=0 | vs s=f | reference policy s/b, vs best |\n"
+        << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     std::vector<std::string> multi;
     for (const auto& f : *files) {
       nlohmann::json r = load_json_file(f).raw();
