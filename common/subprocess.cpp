@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "common/error.hpp"
@@ -116,6 +117,17 @@ void terminate_group(pid_t pid, double grace_s, int& status) {
 }
 
 }  // namespace
+
+std::string log_tail(const std::string& file, std::size_t lines) {
+  std::ifstream in(file);
+  std::vector<std::string> all;
+  std::string l;
+  while (std::getline(in, l)) all.push_back(l);
+  std::string out;
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+    out += "\n  | " + all[i];
+  return out;
+}
 
 void install_child_cleanup_on_signals() {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, on_fatal_signal);

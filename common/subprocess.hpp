@@ -22,6 +22,10 @@ std::string shell_line(const std::vector<std::string>& argv);
 int run_process(const std::vector<std::string>& argv, const std::string& log_file = "",
                 double timeout_s = 0);
 
+/// The last `lines` lines of a log file, each as "\n  | line" (for error messages that end
+/// with what a failed command printed).
+std::string log_tail(const std::string& file, std::size_t lines = 8);
+
 /// On SIGINT, SIGTERM or SIGHUP, first TERM the process groups of every child started through
 /// this file that is still running (servers, trainers), then die of the signal as usual.
 void install_child_cleanup_on_signals();

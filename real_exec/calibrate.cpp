@@ -66,17 +66,6 @@ std::map<int, std::pair<double, double>> core_times() {
   return out;
 }
 
-std::string tail_of(const std::string& file, std::size_t lines = 8) {
-  std::ifstream in(file);
-  std::vector<std::string> all;
-  std::string l;
-  while (std::getline(in, l)) all.push_back(l);
-  std::string out;
-  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
-    out += "\n  | " + all[i];
-  return out;
-}
-
 std::string bytes_q(double v) {
   return fmt("%.0fB", v);
 }
@@ -251,7 +240,7 @@ TierServer start_tier_server(const std::string& state_dir, const std::string& st
   for (;;) {
     if (!s.process.running()) {
       fail("the pushdown server on the storage tier exited (status ", s.process.exit_status(),
-           ") before answering; its log ", log_file, " ends with:", tail_of(log_file));
+           ") before answering; its log ", log_file, " ends with:", log_tail(log_file));
     }
     try {
       client.health();
@@ -260,7 +249,7 @@ TierServer start_tier_server(const std::string& state_dir, const std::string& st
     }
     if (std::chrono::steady_clock::now() > deadline) {
       fail("the pushdown server at ", s.url, " did not answer within 90 s; its log ", log_file,
-           " ends with:", tail_of(log_file));
+           " ends with:", log_tail(log_file));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -331,7 +320,7 @@ nlohmann::json profile_tiers(const std::string& state_dir, const std::string& mo
           if (j.status != 0 || !fs::exists(j.file + ".part")) {
             for (auto& k : jobs) k.process.stop();
             fail("profiling ", model, " on the ", j.tier, " tier failed (status ", j.status, "); ",
-                 j.file, ".log ends with:", tail_of(j.file + ".log"));
+                 j.file, ".log ends with:", log_tail(j.file + ".log"));
           }
           fs::rename(j.file + ".part", j.file);
           j.done = true;
@@ -451,21 +440,24 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
   {
     TierServer server = start_tier_server(state_dir, o.store, o.port, testbed.value("threads", 1),
                                           (fs::path(dir) / "server.log").string());
-    std::vector<std::string> args{"calibrate-link",
-                                  "--server",
-                                  server.url,
-                                  "--bandwidth",
-                                  bandwidth_q(testbed.at("bandwidth_bytes_per_s").get<double>()),
-                                  "--dataset",
-                                  dataset,
-                                  "--model",
-                                  o.models.front(),
-                                  "--resolution",
-                                  std::to_string(o.resolution),
-                                  "--batch",
-                                  std::to_string(o.batch),
-                                  "--classes",
-                                  std::to_string(classes)};
+    auto link_args = [&](const std::string& model) {
+      return std::vector<std::string>{"calibrate-link",
+                                      "--server",
+                                      server.url,
+                                      "--dataset",
+                                      dataset,
+                                      "--model",
+                                      model,
+                                      "--resolution",
+                                      std::to_string(o.resolution),
+                                      "--batch",
+                                      std::to_string(o.batch),
+                                      "--classes",
+                                      std::to_string(classes)};
+    };
+    std::vector<std::string> args = link_args(o.models.front());
+    args.insert(args.end(),
+                {"--bandwidth", bandwidth_q(testbed.at("bandwidth_bytes_per_s").get<double>())});
     // The link from the compute tier (over the shaped link); the server's own parts from the
     // storage tier (the server's address is local there: s = 1 responses do not cross the link).
     for (const auto& [tier, part, file] : {std::make_tuple("compute", "link", link_file),
@@ -478,7 +470,7 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
       int rc = run_process(on_tier(state_dir, tier, a), log, 1800);
       if (rc != 0)
         fail("calibration (", part, ") failed (status ", rc, "); ", log,
-             " ends with:", tail_of(log));
+             " ends with:", log_tail(log));
     }
     // In situ: the server's own block times (storage tier) and the trainer's own step at every
     // split (compute tier), measured at the same time so both tiers are busy.
@@ -488,19 +480,7 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
           (fs::path(dir) / ("insitu-" + m + "-storage-blocks.json")).string();
       const std::string steps_file =
           (fs::path(dir) / ("insitu-" + m + "-compute-steps.json")).string();
-      std::vector<std::string> common{"calibrate-link",
-                                      "--server",
-                                      server.url,
-                                      "--dataset",
-                                      dataset,
-                                      "--model",
-                                      m,
-                                      "--resolution",
-                                      std::to_string(o.resolution),
-                                      "--batch",
-                                      std::to_string(o.batch),
-                                      "--classes",
-                                      std::to_string(classes)};
+      std::vector<std::string> common = link_args(m);
       std::vector<std::pair<ChildProcess, std::string>> both;
       for (const auto& [tier, part, file] :
            {std::make_tuple("storage", "storage-blocks", blocks_file),
@@ -519,7 +499,7 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
         int rc = proc.wait();
         if (rc != 0 || !fs::exists(file + ".part"))
           fail("in-situ calibration failed (status ", rc, "); ", file,
-               ".log ends with:", tail_of(file + ".log"));
+               ".log ends with:", log_tail(file + ".log"));
         fs::rename(file + ".part", file);
       }
       const fs::path pdir = fs::path(dir);

@@ -25,6 +25,20 @@ double quantile(const std::vector<double>& sorted, double q) {
   return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+/// A pushdown of one training batch (or all of `obj` when smaller) at (split, storage batch).
+PushdownRequest batch_request(const LinkCalibrationOptions& o, const ObjectRef& obj, int64_t split,
+                              int64_t storage_batch) {
+  PushdownRequest q;
+  q.tenant = "calibration";
+  q.model = o.model;
+  q.num_classes = o.num_classes;
+  q.resolution = o.resolution;
+  q.split = split;
+  q.storage_batch = storage_batch;
+  q.segments = {{obj.name, 0, std::min(o.batch, obj.samples)}};
+  return q;
+}
+
 }  // namespace
 
 nlohmann::json measure_link(PushdownClient& client, const LinkCalibrationOptions& o);
@@ -179,14 +193,7 @@ nlohmann::json measure_server(PushdownClient& client, const LinkCalibrationOptio
     std::vector<double> read, decode, compute, serialize, total, other, transfer, bytes;
     for (int r = -1; r < o.server_repeats; ++r) {  // r = -1: untimed (loads the model)
       const ObjectRef& obj = objects[static_cast<std::size_t>(r + 1) % objects.size()];
-      PushdownRequest q;
-      q.tenant = "calibration";
-      q.model = o.model;
-      q.num_classes = o.num_classes;
-      q.resolution = o.resolution;
-      q.split = split;
-      q.storage_batch = o.batch;
-      q.segments = {{obj.name, 0, std::min(o.batch, obj.samples)}};
+      PushdownRequest q = batch_request(o, obj, split, o.batch);
       PushdownReply rep = client.pushdown(q);
       if (r < 0) continue;
       const PushdownTimings& t = rep.timings;
@@ -233,16 +240,8 @@ nlohmann::json measure_storage_blocks(const LinkCalibrationOptions& o) {
     std::vector<std::vector<double>> per_block(static_cast<std::size_t>(f));
     for (int r = -1; r < o.server_repeats; ++r) {  // r = -1: untimed
       const ObjectRef& obj = objects[static_cast<std::size_t>(r + 1) % objects.size()];
-      PushdownRequest q;
-      q.tenant = "calibration";
-      q.model = o.model;
-      q.num_classes = o.num_classes;
-      q.resolution = o.resolution;
-      q.split = f;
-      q.storage_batch = b;
       const int64_t n = std::min(o.batch, obj.samples);
-      q.segments = {{obj.name, 0, n}};
-      PushdownReply rep = client.pushdown(q);
+      PushdownReply rep = client.pushdown(batch_request(o, obj, f, b));
       if (r < 0) continue;
       const double minibatches = static_cast<double>((n + b - 1) / b);
       for (std::size_t i = 0; i < per_block.size() && i < rep.timings.block_s.size(); ++i)

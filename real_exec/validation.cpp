@@ -38,16 +38,6 @@ std::string bandwidth_label(double bytes_per_s) {
   return fmt("%gkbit", bits / 1e3);
 }
 
-std::string tail_of(const std::string& file, std::size_t lines = 6) {
-  std::ifstream in(file);
-  std::vector<std::string> all;
-  std::string l;
-  while (std::getline(in, l)) all.push_back(l);
-  std::string out;
-  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
-    out += "\n  | " + all[i];
-  return out;
-}
 
 /// Runs `tiersplit <args>` (a simulation or recommendation: no LibTorch work in that process).
 void run_self(const std::vector<std::string>& args, const std::string& log) {
@@ -57,7 +47,7 @@ void run_self(const std::vector<std::string>& args, const std::string& log) {
   int rc = run_process(argv, log);
   if (rc != 0)
     fail("`tiersplit ", args.front(), "` failed (status ", rc, "); ", log,
-         " ends with:", tail_of(log));
+         " ends with:", log_tail(log));
 }
 
 /// A configuration to run for real and why.
@@ -262,7 +252,7 @@ class PointValidation {
     int rc = run_process(argv, log, 3600);
     if (rc != 0 || !fs::exists(file + ".part")) {
       fail("the real run of ", vt.name, " at s = ", s, ", b = ", b, " failed (status ", rc, "); ",
-           log, " ends with:", tail_of(log));
+           log, " ends with:", log_tail(log));
     }
     fs::rename(file + ".part", file);
     return log;
@@ -441,7 +431,7 @@ class PointValidation {
         int rc = procs[i].wait();
         if (rc != 0 || !fs::exists(files[i] + ".part")) {
           fail("the real run of ", o_.tenants[i].name, " (all tenants at once) failed (status ", rc,
-               "); ", files[i], ".log ends with:", tail_of(files[i] + ".log"));
+               "); ", files[i], ".log ends with:", log_tail(files[i] + ".log"));
         }
         fs::rename(files[i] + ".part", files[i]);
       }
