@@ -170,6 +170,17 @@ nlohmann::json tenant_summary(const nlohmann::json& configs, const nlohmann::jso
                  {"measured_iteration_s", ch_s},
                  {"predicted_iteration_s", ch->at("predicted").at("iteration_s")}};
   s["choice_vs_measured_best"] = ch_s / best_s;
+  // Is the gap to the measured best larger than the runs' own noise? Two standard errors of the
+  // difference of the two means (iteration times of a run treated as independent samples).
+  auto se2 = [](const nlohmann::json& m) {
+    const double sd = m.at("std_s").get<double>();
+    const double n = std::max(1.0, m.at("iterations").get<double>());
+    return sd * sd / n;
+  };
+  const double gap_noise = 2 * std::sqrt(se2(ch->at("measured")) + se2(best->at("measured")));
+  s["choice_gap_s"] = ch_s - best_s;
+  s["choice_gap_noise_s"] = gap_noise;
+  s["choice_gap_within_noise"] = ch_s - best_s <= gap_noise;
   s["choice_is_measured_best"] = ch == best;
   s["choice_within_tolerance"] = ch_s <= best_s * (1 + tolerance);
   // The reference system's policy, when it was among the runs: how its choice fared.
@@ -204,7 +215,8 @@ nlohmann::json tenant_summary(const nlohmann::json& configs, const nlohmann::jso
 
 nlohmann::json overall_summary(const nlohmann::json& points) {
   std::vector<double> errs, rho, speedups_nb;
-  int cases = 0, within = 0, best = 0, nb_cases = 0, nb_fast = 0, ref_cases = 0, ref_within = 0;
+  int cases = 0, within = 0, best = 0, nb_cases = 0, nb_fast = 0, ref_cases = 0, ref_within = 0,
+      misses_in_noise = 0;
   std::vector<double> makespan_errs;
   for (const auto& p : points) {
     for (const auto& t : p.at("tenants")) {
@@ -214,6 +226,8 @@ nlohmann::json overall_summary(const nlohmann::json& points) {
       if (!s.contains("choice")) continue;
       ++cases;
       within += s.at("choice_within_tolerance").get<bool>() ? 1 : 0;
+      if (!s.at("choice_within_tolerance").get<bool>() && s.value("choice_gap_within_noise", false))
+        ++misses_in_noise;
       if (s.contains("reference_policy")) {
         ++ref_cases;
         ref_within += s["reference_policy"].at("within_tolerance").get<bool>() ? 1 : 0;
@@ -236,6 +250,7 @@ nlohmann::json overall_summary(const nlohmann::json& points) {
       {"choice_within_tolerance", within},
       {"choice_is_measured_best", best},
       {"choice_within_tolerance_share", cases ? static_cast<double>(within) / cases : 0.0}};
+  out["choice_misses_within_noise"] = misses_in_noise;
   out["reference_policy_cases"] = ref_cases;
   out["reference_policy_within_tolerance"] = ref_within;
   if (!errs.empty()) {

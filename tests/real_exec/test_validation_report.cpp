@@ -3,6 +3,7 @@
 // and the transfer-line fit — on hand-made numbers.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
@@ -118,6 +119,16 @@ TEST_CASE("validation: tenant summary finds the measured best and judges the cho
   SUBCASE("choice too slow") {
     json s = tenant_summary(configs, {{"split", 4}, {"storage_batch", 16}}, 4, 0.05);
     CHECK(s["choice_within_tolerance"] == false);
+    // Iterations (1.2, 1.2) and (1.0, 1.0): no spread, so a gap of 0.2 s is not noise.
+    CHECK(s["choice_gap_s"].get<double>() == doctest::Approx(0.2));
+    CHECK(s["choice_gap_noise_s"].get<double>() == doctest::Approx(0.0));
+    CHECK(s["choice_gap_within_noise"] == false);
+  }
+  SUBCASE("a gap smaller than two standard errors is within noise") {
+    configs[3]["measured"]["std_s"] = 0.3;  // choice s = 4, b = 16: 1.2 s +- 0.3 s over 2 runs
+    json s = tenant_summary(configs, {{"split", 4}, {"storage_batch", 16}}, 4, 0.05);
+    CHECK(s["choice_gap_noise_s"].get<double>() == doctest::Approx(2 * 0.3 / std::sqrt(2.0)));
+    CHECK(s["choice_gap_within_noise"] == true);
   }
   SUBCASE("a choice that was not measured is an internal error") {
     CHECK_THROWS_AS(tenant_summary(configs, {{"split", 3}, {"storage_batch", 8}}, 4, 0.05),
