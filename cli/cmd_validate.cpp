@@ -236,9 +236,10 @@ void add_validate_command(CLI::App& app) {
   cmd->add_option("--iterations", o->iterations, "Measured iterations per run")
       ->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Iterations run before measuring")->capture_default_str();
-  cmd->add_option("--max-configs", o->max_configs,
-                  "Real runs per tenant and bandwidth beyond the choice, runner-ups and baselines "
-                  "(evenly spaced splits fill up to this many)")
+  cmd->add_option(
+         "--max-configs", o->max_configs,
+         "Real runs per tenant and bandwidth: the choice, runner-ups and baselines always, "
+         "then evenly spaced splits up to this many")
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "LibTorch threads per tier")->capture_default_str();
   cmd->add_option("--mode", o->mode, "Testbed: auto, netns or pacer")->capture_default_str();
