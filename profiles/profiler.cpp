@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/progress.hpp"
+#include "common/stats.hpp"
 #include "models/block_metadata.hpp"
 #include "models/zoo.hpp"
 #include "profiles/machine_info.hpp"
@@ -19,14 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  double pos = q * static_cast<double>(v.size() - 1);
-  auto lo = static_cast<std::size_t>(pos);
-  std::size_t hi = std::min(lo + 1, v.size() - 1);
-  double frac = pos - static_cast<double>(lo);
-  return v[lo] * (1 - frac) + v[hi] * frac;
-}
 
 /// Times `run` under the settings: warm-up, then repeats until the spread is small.
 TimingPoint time_point(int64_t batch, const MeasureSettings& s, const std::function<void()>& run) {
@@ -39,8 +32,9 @@ TimingPoint time_point(int64_t batch, const MeasureSettings& s, const std::funct
     auto t0 = Clock::now();
     run();
     samples.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-    double med = quantile(samples, 0.5);
-    double spread = med > 0 ? (quantile(samples, 0.75) - quantile(samples, 0.25)) / med : 0;
+    const Spread sp = spread_of(samples);
+    double med = sp.median;
+    double spread = sp.rel_iqr;
     double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     int n = static_cast<int>(samples.size());
     bool enough = n >= s.min_repeats && spread <= s.target_spread;

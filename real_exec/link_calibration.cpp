@@ -17,14 +17,6 @@ namespace tiersplit::real_exec {
 
 namespace {
 
-double quantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  double pos = q * static_cast<double>(sorted.size() - 1);
-  auto lo = static_cast<std::size_t>(std::floor(pos));
-  auto hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
-}
-
 /// A pushdown of one training batch (or all of `obj` when smaller) at (split, storage batch).
 PushdownRequest batch_request(const LinkCalibrationOptions& o, const ObjectRef& obj, int64_t split,
                               int64_t storage_batch) {
@@ -43,18 +35,6 @@ PushdownRequest batch_request(const LinkCalibrationOptions& o, const ObjectRef& 
 
 nlohmann::json measure_link(PushdownClient& client, const LinkCalibrationOptions& o);
 nlohmann::json measure_server(PushdownClient& client, const LinkCalibrationOptions& o);
-
-Spread spread_of(std::vector<double> values) {
-  Spread s;
-  if (values.empty()) return s;
-  std::sort(values.begin(), values.end());
-  s.count = static_cast<int>(values.size());
-  s.median = quantile(values, 0.5);
-  s.rel_iqr = s.median > 0 ? (quantile(values, 0.75) - quantile(values, 0.25)) / s.median : 0;
-  s.min = values.front();
-  s.max = values.back();
-  return s;
-}
 
 nlohmann::json to_json(const Spread& s) {
   return {{"median", s.median},
@@ -108,7 +88,6 @@ nlohmann::json fit_transfer_line(const std::vector<std::pair<double, double>>& i
   // a shaper's burst can let small transfers through faster than the line).
   std::vector<double> rest;
   for (const auto& [x, y] : pts) rest.push_back(y - g * x);
-  std::sort(rest.begin(), rest.end());
   const double a = std::max(0.0, quantile(rest, 0.5));
   double sq = 0;
   for (const auto& [x, y] : pts) {

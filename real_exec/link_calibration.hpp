@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/stats.hpp"
+
 namespace tiersplit::real_exec {
 
 /// What `tiersplit calibrate` measures through a running server (run on the compute tier).
@@ -55,14 +57,8 @@ nlohmann::json measure_link_and_server(const LinkCalibrationOptions& options);
 nlohmann::json measure_storage_blocks(const LinkCalibrationOptions& options);
 nlohmann::json measure_compute_steps(const LinkCalibrationOptions& options);
 
-/// Median and relative inter-quartile range ((q3 - q1) / median) of `values`.
-struct Spread {
-  double median = 0;
-  double rel_iqr = 0;
-  double min = 0, max = 0;
-  int count = 0;
-};
-Spread spread_of(std::vector<double> values);
+using tiersplit::Spread;  // common/stats.hpp
+using tiersplit::spread_of;
 nlohmann::json to_json(const Spread& s);
 
 }  // namespace tiersplit::real_exec

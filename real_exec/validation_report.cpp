@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "common/error.hpp"
+#include "common/stats.hpp"
 
 namespace tiersplit::real_exec {
 
@@ -13,15 +14,6 @@ namespace {
 
 double mean(const std::vector<double>& v) {
   return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-}
-
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  double pos = q * static_cast<double>(v.size() - 1);
-  auto lo = static_cast<std::size_t>(std::floor(pos));
-  auto hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
 std::vector<double> ranks(const std::vector<double>& v) {
@@ -65,17 +57,18 @@ nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t 
     fail("the trainer report has ", its.size(), " iterations, none after the ", warmup,
          " warm-up iterations");
   }
+  const Spread sp = spread_of(total);
   const double m = mean(total);
   double var = 0;
   for (double t : total) var += (t - m) * (t - m);
-  const double med = quantile(total, 0.5);
+  const double med = sp.median;
   return {{"iterations", total.size()},
           {"iteration_s", m},
           {"median_s", med},
-          {"rel_iqr", med > 0 ? (quantile(total, 0.75) - quantile(total, 0.25)) / med : 0.0},
+          {"rel_iqr", sp.rel_iqr},
           {"std_s", std::sqrt(var / static_cast<double>(total.size()))},
-          {"min_s", *std::min_element(total.begin(), total.end())},
-          {"max_s", *std::max_element(total.begin(), total.end())},
+          {"min_s", sp.min},
+          {"max_s", sp.max},
           {"bytes_per_iteration", mean(bytes)},
           {"stages",
            {{"storage_s", mean(server)},

@@ -179,10 +179,4 @@ TEST_CASE("calibration: the transfer line and the probe sizes") {
     CHECK(probe_sizes(1e12, 0.8).back() == 16 << 20);  // clamped
     CHECK(probe_sizes(1.0, 0.8).back() == 64 << 10);
   }
-  SUBCASE("spread") {
-    Spread s = spread_of({4, 1, 3, 2, 5});
-    CHECK(s.median == doctest::Approx(3));
-    CHECK(s.rel_iqr == doctest::Approx((4.0 - 2.0) / 3.0));
-    CHECK(s.count == 5);
-  }
 }
