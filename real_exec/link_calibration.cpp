@@ -239,15 +239,10 @@ nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
   spec.num_classes = o.num_classes;
   spec.resolution = o.resolution;
   models::BlockModel model = make_model(spec);
-  const int64_t L = model->size();
   const int64_t f = model->default_freeze();
   model->train();
   model->apply_freeze(f);
-  std::vector<torch::Tensor> params;
-  for (int64_t i = f; i < L; ++i) {
-    for (auto& p : model->block(i).parameters()) params.push_back(p);
-  }
-  auto optimizer = make_optimizer("sgd", params, 0.01, 0.9);
+  auto optimizer = make_optimizer("sgd", trainable_parameters(model, f), 0.01, 0.9);
   torch::manual_seed(1);
   // Inputs of every split: the activations of one batch, computed once.
   std::vector<torch::Tensor> inputs;

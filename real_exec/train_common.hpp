@@ -102,6 +102,15 @@ inline std::vector<std::vector<Segment>> split_segments(const std::vector<Segmen
   return out;
 }
 
+/// The parameters of the trainable blocks [f, L): what the optimiser updates.
+inline std::vector<torch::Tensor> trainable_parameters(models::BlockModel& model, int64_t f) {
+  std::vector<torch::Tensor> params;
+  for (int64_t i = f; i < model->size(); ++i) {
+    for (auto& p : model->block(i).parameters()) params.push_back(p);
+  }
+  return params;
+}
+
 /// SGD with momentum or Adam over `params`.
 inline std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::string& name,
                                                                std::vector<torch::Tensor> params,

@@ -227,11 +227,7 @@ nlohmann::json run_training(const TrainOptions& o) {
   // Optimiser over the trainable blocks [f, L).
   model->train();
   model->apply_freeze(f);
-  std::vector<torch::Tensor> params;
-  for (int64_t i = f; i < L; ++i) {
-    for (auto& p : model->block(i).parameters()) params.push_back(p);
-  }
-  auto optimizer = make_optimizer(o.optimizer, params, o.lr, o.momentum);
+  auto optimizer = make_optimizer(o.optimizer, trainable_parameters(model, f), o.lr, o.momentum);
   torch::manual_seed(static_cast<uint64_t>(o.seed));
 
   nlohmann::json iterations = nlohmann::json::array();
