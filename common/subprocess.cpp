@@ -212,6 +212,15 @@ int ChildProcess::wait() {
   return status_;
 }
 
+void ChildProcess::kill() {
+  if (pid_ <= 0) return;
+  ::kill(-pid_, SIGKILL);
+  int status = 0;
+  wait_for(pid_, 0, status);
+  status_ = decode_status(status);
+  pid_ = -1;
+}
+
 void ChildProcess::stop(double grace_s) {
   if (pid_ <= 0) return;
   int status = 0;

@@ -48,6 +48,8 @@ class ChildProcess {
   int exit_status() const { return status_; }
   /// Waits until it ends; returns its exit status (128 + signal when killed).
   int wait();
+  /// KILL to its process group at once (no chance to clean up); waits for it.
+  void kill();
   /// TERM to its process group, KILL after `grace_s`; waits for it.
   void stop(double grace_s = 5);
 

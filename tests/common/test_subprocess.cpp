@@ -53,6 +53,11 @@ TEST_CASE("subprocess: a background child runs until stopped or done") {
   CHECK_FALSE(sleeper.running());
   CHECK(sleeper.exit_status() == 128 + 15);
 
+  ChildProcess killed({"/bin/sleep", "30"}, "");
+  killed.kill();
+  CHECK_FALSE(killed.running());
+  CHECK(killed.exit_status() == 128 + 9);
+
   ChildProcess quick({"/bin/sh", "-c", "exit 5"}, "");
   CHECK(quick.wait() == 5);
   CHECK_FALSE(quick.running());

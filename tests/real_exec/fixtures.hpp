@@ -3,9 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/subprocess.hpp"
 #include "real_exec/dataset.hpp"
 #include "support/command.hpp"
 
@@ -70,29 +69,17 @@ inline std::string ensure_swift() {
 }
 inline const char* kSwiftStore = "swift://127.0.0.1:18080/tiersplit-test";
 
-/// A child process (setsid'd tiersplit command) killed on destruction; output goes to `log`.
-class ChildProcess {
+/// A command line run through /bin/sh in its own process group, output to `log`; killed
+/// (SIGKILL) when the test ends. The work is common/subprocess.hpp's.
+class ShellProcess : public tiersplit::ChildProcess {
  public:
-  ChildProcess(const std::string& command, const std::string& log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      setsid();
-      execl("/bin/sh", "sh", "-c", ("exec " + command + " > " + log + " 2>&1").c_str(), nullptr);
-      _exit(127);
-    }
-  }
-  ~ChildProcess() { kill_now(); }
-  void kill_now() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = -1;
+  ShellProcess(const std::string& command, const std::string& log)
+      : tiersplit::ChildProcess({"/bin/sh", "-c", "exec " + command + " > " + log + " 2>&1"}, "") {}
+  ~ShellProcess() { kill(); }
+  ShellProcess(const ShellProcess&) = delete;
+  ShellProcess& operator=(const ShellProcess&) = delete;
+  /// SIGKILL at once: connections drop mid-response.
+  void kill_now() { kill(); }
 };
 
 /// Held by tests that bring the one-machine testbed up: there is one namespace and one veth

@@ -44,7 +44,7 @@ TEST_CASE("end to end against Swift: import then serve then train and the loss d
   REQUIRE(imp.exit_code == 0);
   CHECK(imp.output.find("target-train: 100 samples in 4 objects") != std::string::npos);
   int port = free_port();
-  ChildProcess server(std::string(TIERSPLIT_BINARY) + " serve --threads 1 --store " + kSwiftStore +
+  ShellProcess server(std::string(TIERSPLIT_BINARY) + " serve --threads 1 --store " + kSwiftStore +
                           " --listen 127.0.0.1:" + std::to_string(port),
                       dir + "/serve.log");
   REQUIRE(wait_for_server(port, 60));
@@ -73,7 +73,7 @@ TEST_CASE(
   // epoch is still running when the server is killed after its second response.
   std::string serve = std::string(TIERSPLIT_BINARY) + " serve --threads 1 --pace 2Mbit --store " +
                       store + " --listen 127.0.0.1:" + std::to_string(port);
-  auto server = std::make_unique<ChildProcess>(serve, dir + "/serve1.log");
+  auto server = std::make_unique<ShellProcess>(serve, dir + "/serve1.log");
   REQUIRE(wait_for_server(port, 30));
   real_exec::TrainOptions o;
   o.server = "http://127.0.0.1:" + std::to_string(port);
@@ -89,7 +89,7 @@ TEST_CASE(
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   server->kill_now();  // SIGKILL: connections drop mid-response
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  server = std::make_unique<ChildProcess>(serve, dir + "/serve2.log");
+  server = std::make_unique<ShellProcess>(serve, dir + "/serve2.log");
   auto r = job.get();
   REQUIRE(r["iterations"].size() == 20);
   int max_attempts = 0;
@@ -116,7 +116,7 @@ TEST_CASE("two-tier testbed: shaped link (netns or pacer) with serve and train a
   MESSAGE("testbed mode: " << mode);
   std::string addr = state["server_address"];
   int port = free_port();
-  ChildProcess server(std::string(TIERSPLIT_BINARY) + " " + tb + "exec storage -- " +
+  ShellProcess server(std::string(TIERSPLIT_BINARY) + " " + tb + "exec storage -- " +
                           TIERSPLIT_BINARY + " serve --allow-remote --store " + small_dir_store() +
                           " --listen " + addr + ":" + std::to_string(port),
                       dir + "/serve.log");
