@@ -148,19 +148,21 @@ std::string dataset_name(int64_t resolution, int64_t per_object) {
   return "fashion-mnist-r" + std::to_string(resolution) + "-o" + std::to_string(per_object);
 }
 
-void check_cores_idle(const std::string& cores, const std::string& tier) {
+void check_cores_idle(const nlohmann::json& testbed) {
   auto a = core_times();
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // one sample for both tiers
   auto b = core_times();
-  for (int c : parse_core_list(cores)) {
-    if (!a.count(c) || !b.count(c)) continue;
-    double busy = b[c].first - a[c].first, total = b[c].second - a[c].second;
-    if (total <= 0) continue;
-    double share = busy / total;
-    if (share > 0.3) {
-      fail("the ", tier, " tier's core ", c, " is ", fmt("%.0f", 100 * share),
-           "% busy with other work; timings measured there would not be the tier's own. Stop that "
-           "work (see top) and try again, or pass --allow-busy to measure anyway");
+  for (const std::string tier : {"storage", "compute"}) {
+    for (int c : parse_core_list(testbed.at(tier + "_cores").get<std::string>())) {
+      if (!a.count(c) || !b.count(c)) continue;
+      double busy = b[c].first - a[c].first, total = b[c].second - a[c].second;
+      if (total <= 0) continue;
+      double share = busy / total;
+      if (share > 0.3) {
+        fail("the ", tier, " tier's core ", c, " is ", fmt("%.0f", 100 * share),
+             "% busy with other work; timings measured there would not be the tier's own. Stop "
+             "that work (see top) and try again, or pass --allow-busy to measure anyway");
+      }
     }
   }
 }
@@ -408,8 +410,7 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
   note(o.quiet, "testbed " + testbed.value("mode", std::string("?")) + ": " +
                     testbed.value("link", std::string("")));
   if (!o.allow_busy) {
-    check_cores_idle(testbed.at("storage_cores").get<std::string>(), "storage");
-    check_cores_idle(testbed.at("compute_cores").get<std::string>(), "compute");
+    check_cores_idle(testbed);
   }
   nlohmann::json manifest =
       ensure_dataset(o.store, dataset, o.resolution, per_object, 8 * o.batch, o.quiet);

@@ -35,9 +35,10 @@ struct CalibrateOptions {
 /// The default data set name for a resolution and object size: "fashion-mnist-r64-o32".
 std::string dataset_name(int64_t resolution, int64_t per_object);
 
-/// Fails with what to do when a core of `cores` ("0-3", "1") spent more than 30 % of a short
-/// sample busy with other work (timings taken there would not be the tiers' own).
-void check_cores_idle(const std::string& cores, const std::string& tier);
+/// Fails with what to do when a core of either tier (the testbed state's "storage_cores" and
+/// "compute_cores", e.g. "0-3") spent more than 30 % of a one-second sample busy with other work
+/// (timings taken there would not be the tiers' own).
+void check_cores_idle(const nlohmann::json& testbed);
 
 /// Makes sure `dataset` exists in `store` at this resolution with at least `min_samples` target
 /// training samples; imports Fashion-MNIST (Debian's package) otherwise. Returns the manifest.

@@ -114,7 +114,8 @@ nlohmann::json measure_link_and_server(const LinkCalibrationOptions& o) {
 
   const bool do_link = o.part != "server", do_server = o.part != "link";
   if (o.part != "link" && o.part != "server" && o.part != "all")
-    fail("calibration part '", o.part, "' is not link, server or all");
+    fail("calibration part '", o.part,
+         "' is not link, server, storage-blocks, compute-steps or all");
   nlohmann::json out = nlohmann::json::object();
   if (do_link) out.update(measure_link(client, o));
   if (do_server) out["server"] = measure_server(client, o);
