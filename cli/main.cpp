@@ -62,9 +62,9 @@ int run(void* p) {
 
 int main(int argc, char** argv) {
   // Keep freed memory for reuse. glibc otherwise serves each large tensor with a fresh mmap and
-  // returns it on free, so every forward pass faults its activations in again; measured by
-  // `tiersplit calibrate`/`validate`: a MobileNetV2 pushdown (64 px, s = 8, b = 8, 32 samples)
-  // took 45-53 ms with glibc's defaults and 27-35 ms with these, and varied less.
+  // returns it on free, so every forward pass faults its activations in again. A MobileNetV2
+  // pushdown (64 px, s = 8, b = 8, 32 samples) took 45-53 ms with glibc's defaults and 27-35 ms
+  // without the give-back (docs/validation.md, "Findings", has the commands).
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: tensors up to 32 MiB come from the heap
   mallopt(M_TRIM_THRESHOLD, 1 << 30);   // do not give the heap's top back after every free
   mallopt(M_TOP_PAD, 64 << 20);         // grow the heap in 64 MiB steps

@@ -136,7 +136,7 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
           // transfer through at veth speed). The queue holds half a second of data and at least
           // 1 MiB: with "latency 200ms" it held 25 kB at 1 Mbit/s, and a 33 kB response sent at
           // once by a grown congestion window lost its tail and waited for a retransmission
-          // timeout (570 ms instead of 280 ms, measured by `tiersplit validate`).
+          // timeout (570 ms instead of 280 ms; docs/validation.md, "Findings").
           int64_t burst = std::max<int64_t>(2 * 1514, static_cast<int64_t>(bw / 250));
           int64_t limit = std::max<int64_t>(int64_t{1} << 20, static_cast<int64_t>(bw / 2));
           std::vector<std::string> tbf{"root",  "tbf",
