@@ -472,7 +472,8 @@ struct PushdownServer::Impl {
         return;
       }
       TensorFile f;
-      f.add("probe", RawTensor{"U8", {bytes}, std::string(static_cast<std::size_t>(bytes), '\x5a')});
+      f.add("probe",
+            RawTensor{"U8", {bytes}, std::string(static_cast<std::size_t>(bytes), '\x5a')});
       res.set_header(header::kTotalMs, fmt_ms(0));
       res.set_header(header::kLink, link());
       send_body(res, std::make_shared<std::string>(encode_safetensors(f)));
