@@ -146,10 +146,10 @@ struct Resource {
   bool utilization_only = false;  ///< counted for busy fractions, not a constraint
 };
 
-}  // namespace
 
-ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus, const PlatformParams& pf,
-                       int64_t prefetch_depth) {
+/// The closed form without interference between the tiers.
+ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focus, const PlatformParams& pf,
+                          int64_t prefetch_depth) {
   const PathModel path = path_model(pf);
   const std::size_t K = static_cast<std::size_t>(pf.storage.nodes);
   const std::size_t T = plans.size();
@@ -259,6 +259,39 @@ ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus, 
   else if (top == cf.compute_busy) cf.bottleneck = "compute";
   else if (top == cf.storage_busy) cf.bottleneck = "storage";
   else cf.bottleneck = "network";
+  return cf;
+}
+
+/// Rounds of the interference fixed point (each a closed form of every tenant's demands).
+constexpr int kInterferenceRounds = 6;
+
+}  // namespace
+
+ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus, const PlatformParams& pf,
+                       int64_t prefetch_depth) {
+  const InterferenceParams& in = pf.interference;
+  if (!in.any()) return separate_tiers(plans, focus, pf, prefetch_depth);
+  // Co-located tiers (see InterferenceParams): each tier's work is slowed in proportion to the
+  // share of time the other tier executes, 1 + (slowdown - 1) x that share; the shares come from
+  // the previous round's busy fractions (storage: only its pushdown compute, not reads). Nodes
+  // are not told apart: a platform-wide approximation of what the simulation does per node.
+  std::vector<TenantPlan> scaled = plans;
+  ClosedForm cf = separate_tiers(scaled, focus, pf, prefetch_depth);
+  for (int round = 0; round < kInterferenceRounds; ++round) {
+    // The storage tier executes its tenants' pushdowns once per iteration each, at the pace of
+    // the focus (the closed form's own assumption for shared resources).
+    double storage_exec_s = 0;
+    for (const TenantPlan& p : scaled) storage_exec_s += p.storage_compute_time(p.training_batch);
+    const double storage_exec = cf.iteration_s > 0 ? std::min(1.0, storage_exec_s / cf.iteration_s) : 0.0;
+    const double storage_scale = 1.0 + (in.storage_slowdown - 1.0) * cf.compute_busy;
+    const double compute_scale = 1.0 + (in.compute_slowdown - 1.0) * storage_exec;
+    for (std::size_t u = 0; u < plans.size(); ++u) {
+      for (std::size_t n = 0; n < plans[u].minibatch_time_s.size(); ++n)
+        scaled[u].minibatch_time_s[n] = plans[u].minibatch_time_s[n] * storage_scale;
+      scaled[u].compute_time_s = plans[u].compute_time_s * compute_scale;
+    }
+    cf = separate_tiers(scaled, focus, pf, prefetch_depth);
+  }
   return cf;
 }
 

@@ -82,7 +82,7 @@ NetworkModelParams parse_network_model(const JsonView& m) {
 }
 
 PlatformParams parse_platform(const JsonView& p, const std::string& dir) {
-  p.allow_keys({"storage", "network", "compute"});
+  p.allow_keys({"storage", "network", "compute", "interference"});
   PlatformParams out;
 
   JsonView s = p.at("storage");
@@ -125,6 +125,16 @@ PlatformParams parse_platform(const JsonView& p, const std::string& dir) {
   cp.memory_bytes = positive_quantity(c, "memory", Dimension::kBytes, cp.memory_bytes);
   cp.decode_time_per_sample_s =
       positive_quantity(c, "decode_time_per_sample", Dimension::kDuration, 0, true);
+
+  if (auto i = p.find("interference")) {
+    i->allow_keys({"storage_slowdown", "compute_slowdown"});
+    InterferenceParams& ip = out.interference;
+    for (auto [key, value] : {std::pair<const char*, double*>{"storage_slowdown", &ip.storage_slowdown},
+                              {"compute_slowdown", &ip.compute_slowdown}}) {
+      *value = i->number(key, *value);
+      if (!(*value >= 1.0) || *value > 100.0) i->fail_at(key, "must be a factor in [1, 100]");
+    }
+  }
   return out;
 }
 

@@ -54,10 +54,20 @@ struct ComputeParams {
   double decode_time_per_sample_s = 0;  ///< decoding a stored sample when s = 0 [s]
 };
 
+/// Tiers that share a machine (the one-machine testbed): storage node k and compute node k
+/// compete for caches and memory bandwidth, so each runs slower while the other executes.
+/// Factors multiply execution times; 1 (the default) means separate machines.
+struct InterferenceParams {
+  double storage_slowdown = 1.0;  ///< storage work while compute node k executes [x]
+  double compute_slowdown = 1.0;  ///< compute work while storage node k executes [x]
+  bool any() const { return storage_slowdown != 1.0 || compute_slowdown != 1.0; }
+};
+
 struct PlatformParams {
   StorageParams storage;
   NetworkParams network;
   ComputeParams compute;
+  InterferenceParams interference;
 };
 
 struct DatasetParams {

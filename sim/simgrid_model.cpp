@@ -7,6 +7,8 @@
 //   core       shared link (the core link, or unlimited when the scenario has none)
 //   nic-j      link into compute-j (the compute NIC, or unlimited)
 //   route storage-k -> compute-j = path-k, core, nic-j
+// Hosts have two pstates: 0 full speed, 1 slowed by the platform's interference factor, taken
+// while the co-located node of the other tier (storage-k with compute-k) executes.
 // Times are executed as work = seconds x kWork on hosts of speed kWork, so an Exec of t seconds
 // takes t seconds alone and shares the host with concurrent ones.
 #include "sim/simgrid_model.hpp"
@@ -45,6 +47,7 @@ double storage_slots(const StorageParams& s) {
 struct World {
   sg4::Engine* engine = nullptr;
   NetworkModelParams model;
+  InterferenceParams interference;
   int slots = 1;
   std::vector<sg4::Host*> storage, compute;
   std::vector<sg4::Disk*> disks;
@@ -59,7 +62,15 @@ bool same_model(const NetworkModelParams& a, const NetworkModelParams& b) {
          a.crosstraffic == b.crosstraffic && a.tcp_window_bytes == b.tcp_window_bytes;
 }
 
-void build_world(const NetworkModelParams& model, int64_t storage_nodes, int64_t compute_nodes, int slots) {
+bool same_interference(const InterferenceParams& a, const InterferenceParams& b) {
+  return a.storage_slowdown == b.storage_slowdown && a.compute_slowdown == b.compute_slowdown;
+}
+
+/// Pstate speeds of a host of a tier slowed by `slowdown` while the other tier executes.
+std::vector<double> tier_speeds(double slowdown) { return {kWork, kWork / slowdown}; }
+
+void build_world(const NetworkModelParams& model, const InterferenceParams& interference,
+                 int64_t storage_nodes, int64_t compute_nodes, int slots) {
   static int argc = 1;
   static char arg0[] = "tiersplit";
   static char* argv[] = {arg0, nullptr};
@@ -67,6 +78,7 @@ void build_world(const NetworkModelParams& model, int64_t storage_nodes, int64_t
   auto* w = new World;
   w->engine = new sg4::Engine(&argc, argv);
   w->model = model;
+  w->interference = interference;
   w->slots = slots;
   // A clean flow model by default (docs/simulator.md, "Network model"): CM02 sharing with the
   // scenario's factors instead of LV08's 13.01 x latency, 0.97 x bandwidth and cross-traffic.
@@ -79,14 +91,16 @@ void build_world(const NetworkModelParams& model, int64_t storage_nodes, int64_t
   auto* zone = sg4::create_full_zone("tiersplit");
   for (int64_t k = 0; k < storage_nodes; ++k) {
     std::string name = "storage-" + std::to_string(k);
-    sg4::Host* h = zone->create_host(name, kWork)->set_core_count(slots)->seal();
+    sg4::Host* h =
+        zone->create_host(name, tier_speeds(interference.storage_slowdown))->set_core_count(slots)->seal();
     w->storage.push_back(h);
     w->disks.push_back(h->create_disk(name + "-disk", 1e9, 1e9)->seal());
     w->paths.push_back(zone->create_link("path-" + std::to_string(k), 1e9)->seal());
   }
   w->core = zone->create_link("core", kUnlimitedBandwidth)->seal();
   for (int64_t j = 0; j < compute_nodes; ++j) {
-    w->compute.push_back(zone->create_host("compute-" + std::to_string(j), kWork)->seal());
+    w->compute.push_back(
+        zone->create_host("compute-" + std::to_string(j), tier_speeds(interference.compute_slowdown))->seal());
     w->nics.push_back(zone->create_link("nic-" + std::to_string(j), kUnlimitedBandwidth)->seal());
   }
   for (int64_t k = 0; k < storage_nodes; ++k) {
@@ -115,7 +129,41 @@ void configure_world(const PlatformParams& pf) {
   w.core->set_bandwidth(n.core_bandwidth > 0 ? n.core_bandwidth : kUnlimitedBandwidth);
   w.core->set_latency(n.core_latency_s);
   for (auto* nic : w.nics) nic->set_bandwidth(n.compute_nic > 0 ? n.compute_nic : kUnlimitedBandwidth);
+  for (auto* h : w.storage) h->set_pstate(0);
+  for (auto* h : w.compute) h->set_pstate(0);
 }
+
+// ---- interference between co-located tiers ------------------------------------------------
+
+enum class Tier { kStorage, kCompute };
+
+/// Executions running on each node of each tier; while storage-k executes, compute-k runs at
+/// its slowed pstate, and the other way round (pstate changes apply to running executions).
+struct Colocation {
+  std::vector<int> storage_running, compute_running;
+
+  void init(std::size_t storage_nodes, std::size_t compute_nodes) {
+    storage_running.assign(storage_nodes, 0);
+    compute_running.assign(compute_nodes, 0);
+  }
+  /// The other tier's host sharing a machine with `node` of `tier`, if any.
+  static sg4::Host* partner(Tier tier, std::size_t node) {
+    const auto& other = tier == Tier::kStorage ? g_world->compute : g_world->storage;
+    return node < other.size() ? other[node] : nullptr;
+  }
+  void begin(Tier tier, std::size_t node) {
+    int& n = (tier == Tier::kStorage ? storage_running : compute_running)[node];
+    if (n++ == 0) {
+      if (auto* h = partner(tier, node)) h->set_pstate(1);
+    }
+  }
+  void end(Tier tier, std::size_t node) {
+    int& n = (tier == Tier::kStorage ? storage_running : compute_running)[node];
+    if (--n == 0) {
+      if (auto* h = partner(tier, node)) h->set_pstate(0);
+    }
+  }
+};
 
 // ---- synchronisation between actors (simulated-time free; one actor runs at a time) ----------
 
@@ -225,6 +273,7 @@ struct Run {
   double last_arrival = 0;                ///< when the last tenant arrives (absolute)
   std::vector<MemoryPool> memory;         ///< per storage node
   std::vector<std::vector<Interval>> storage_busy, compute_busy;  ///< per node
+  Colocation colocation;
   std::vector<Flow> flows;
 
   struct Tenant {
@@ -246,6 +295,14 @@ struct Run {
 };
 
 double now() { return sg4::Engine::get_clock(); }
+
+/// Executes `seconds` of `tier` work (at full speed) on the calling actor's host, node `node`.
+void tier_execute(Run& run, Tier tier, std::size_t node, double seconds) {
+  if (seconds <= 0) return;
+  run.colocation.begin(tier, node);
+  sg4::this_actor::execute(seconds * kWork);
+  run.colocation.end(tier, node);
+}
 
 void grant(Run& run, Run::Tenant& t) {
   int64_t it = t.granted++;
@@ -296,7 +353,7 @@ void producer(Run* run, int64_t ti, int64_t k) {
     for (std::size_t ci = 0; ci < chunks.size(); ++ci) {
       const Chunk& chunk = chunks[ci];
       double mb_start = now();
-      if (chunk.compute_s > 0) sg4::this_actor::execute(chunk.compute_s * kWork);
+      tier_execute(*run, Tier::kStorage, node, chunk.compute_s);
       if (run->trace && chunk.compute_s > 0) {
         run->trace->add(track, p.name + " blocks [0," + std::to_string(p.split) + ")", mb_start - run->t0,
                         now() - run->t0, {{"tenant", p.name}, {"iteration", it}, {"samples", chunk.samples}});
@@ -363,7 +420,7 @@ void consumer(Run* run, int64_t ti) {
       t.received[static_cast<std::size_t>(got)]++;
     }
     double start = now();
-    if (p.compute_time_s > 0) sg4::this_actor::execute(p.compute_time_s * kWork);
+    tier_execute(*run, Tier::kCompute, cnode, p.compute_time_s);
     double end = now();
     if (end > start) run->compute_busy[cnode].push_back({start, end});
     if (run->trace) {
@@ -398,11 +455,14 @@ void consumer(Run* run, int64_t ti) {
 void prepare_engine(const PlatformParams& pf, int64_t storage_nodes, int64_t compute_nodes) {
   const int slots = static_cast<int>(storage_slots(pf.storage));
   if (!g_world) {
-    build_world(pf.network.model, storage_nodes, compute_nodes, slots);
+    build_world(pf.network.model, pf.interference, storage_nodes, compute_nodes, slots);
     return;
   }
   if (!same_model(g_world->model, pf.network.model)) {
     throw std::logic_error("the SimGrid network model cannot change within one process");
+  }
+  if (!same_interference(g_world->interference, pf.interference)) {
+    throw std::logic_error("the platform's interference factors cannot change within one process");
   }
   if (g_world->slots != slots) throw std::logic_error("storage slots cannot change within one process");
   if (storage_nodes > static_cast<int64_t>(g_world->storage.size()) ||
@@ -435,6 +495,7 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   for (auto& m : run.memory) m.capacity = pf.storage.memory_bytes;
   run.storage_busy.resize(static_cast<std::size_t>(pf.storage.nodes));
   run.compute_busy.resize(static_cast<std::size_t>(pf.compute.nodes));
+  run.colocation.init(g_world->storage.size(), g_world->compute.size());
   run.tenants.resize(spec.tenants.size());
   for (std::size_t i = 0; i < spec.tenants.size(); ++i) {
     Run::Tenant& t = run.tenants[i];

@@ -139,3 +139,51 @@ TEST_CASE("cli: the main command sweeps the built-in quickstart and prints the b
   CHECK(doc["best"].size() == 6);  // 3 bandwidths x 2 tenants
   for (const auto& r : doc["results"]) CHECK(r["source"] == "simulation");
 }
+
+namespace {
+
+/// `tiersplit simulate` of the toy at one (split, storage batch) with /platform/interference
+/// set to `interference` (none when null): the first result row.
+json simulate_colocated(int split, const json& interference) {
+  simtest::TempDir dir;
+  json j = simtest::toy_scenario();
+  if (!interference.is_null()) j["platform"]["interference"] = interference;
+  simtest::write_toy(dir, j);
+  const std::string cmd = "simulate scenario.json --split " + std::to_string(split) +
+                          " --storage-batch 16 -o sim.json";
+  Outcome o = run(dir, cmd);
+  CAPTURE(o.err);
+  REQUIRE(o.code == 0);
+  return json::parse(slurp(dir.file("sim.json")))["results"][0];
+}
+
+}  // namespace
+
+// Interference needs a process of its own per setting (one SimGrid platform per process), so
+// these go through the binary.
+TEST_CASE("cli: co-located tiers slow each other only while both execute") {
+  const json base = simulate_colocated(2, nullptr);
+
+  SUBCASE("factors of 1 are separate machines") {
+    json same = simulate_colocated(2, {{"storage_slowdown", 1.0}, {"compute_slowdown", 1.0}});
+    CHECK(same["iteration_s"].get<double>() == doctest::Approx(base["iteration_s"].get<double>()).epsilon(1e-9));
+  }
+  SUBCASE("storage slowed while the compute tier executes: longer by at most what the overlap allows") {
+    json slow = simulate_colocated(2, {{"storage_slowdown", 2.0}});
+    const double t0 = base["iteration_s"].get<double>(), t1 = slow["iteration_s"].get<double>();
+    // Per iteration the compute tier executes compute_busy x iteration seconds; storage work done
+    // meanwhile takes twice as long, so the storage stage grows by at most half of that.
+    const double compute_s = base["compute_busy"].get<double>() * t0;
+    CHECK(t1 > t0 * 1.001);
+    CHECK(t1 <= t0 + 0.5 * compute_s * 1.01);
+    // The closed form's fixed point follows the simulation.
+    CHECK(slow["closed_form_iteration_s"].get<double>() == doctest::Approx(t1).epsilon(0.05));
+  }
+  SUBCASE("no pushdown: the storage tier executes nothing, so the compute tier is never slowed") {
+    json none = simulate_colocated(0, nullptr);
+    json slow = simulate_colocated(0, {{"storage_slowdown", 3.0}, {"compute_slowdown", 3.0}});
+    CHECK(slow["iteration_s"].get<double>() == doctest::Approx(none["iteration_s"].get<double>()).epsilon(1e-9));
+    CHECK(slow["closed_form_iteration_s"].get<double>() ==
+          doctest::Approx(none["closed_form_iteration_s"].get<double>()).epsilon(1e-9));
+  }
+}

@@ -169,6 +169,10 @@ TEST_CASE("scenario: other bad values") {
   j = simtest::toy_scenario();
   j["platform"]["storage"]["pushdown_device"] = "nvidia-t5";
   CHECK(error_of(j).find("/platform/storage/pushdown_device: ") != std::string::npos);
+  j = simtest::toy_scenario();
+  j["platform"]["interference"] = {{"storage_slowdown", 0.5}};
+  CHECK(error_of(j).find("/platform/interference/storage_slowdown: must be a factor in [1, 100]") !=
+        std::string::npos);
 }
 
 TEST_CASE("scenario: the embedded quickstart is scenarios/quickstart.json") {
