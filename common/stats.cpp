@@ -26,4 +26,24 @@ Spread spread_of(const std::vector<double>& values) {
   return s;
 }
 
+std::vector<double> non_increasing_fit(const std::vector<double>& values) {
+  struct Pool {
+    double sum;
+    int count;
+    double mean() const { return sum / count; }
+  };
+  std::vector<Pool> pools;
+  for (double x : values) {
+    pools.push_back({x, 1});
+    while (pools.size() > 1 && pools[pools.size() - 2].mean() < pools.back().mean()) {
+      pools[pools.size() - 2].sum += pools.back().sum;
+      pools[pools.size() - 2].count += pools.back().count;
+      pools.pop_back();
+    }
+  }
+  std::vector<double> out;
+  for (const Pool& p : pools) out.insert(out.end(), static_cast<std::size_t>(p.count), p.mean());
+  return out;
+}
+
 }  // namespace tiersplit

@@ -1,4 +1,4 @@
-// stats.hpp: quantiles, medians and relative spreads of measured samples (timings).
+// stats.hpp: quantiles, medians, relative spreads and monotone fits of measured samples (timings).
 #pragma once
 
 #include <vector>
@@ -17,5 +17,11 @@ struct Spread {
   int count = 0;
 };
 Spread spread_of(const std::vector<double>& values);
+
+/// The non-increasing sequence closest to `values` in least squares (isotonic regression by
+/// pooling adjacent violators): where measurements that must not increase do, the offending
+/// neighbours are replaced by their mean, instead of letting one noisy value raise all before it
+/// (as a running maximum would).
+std::vector<double> non_increasing_fit(const std::vector<double>& values);
 
 }  // namespace tiersplit

@@ -16,6 +16,7 @@
 
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
+#include "common/stats.hpp"
 #include "common/strings.hpp"
 #include "common/table.hpp"
 #include "common/units.hpp"
@@ -23,6 +24,7 @@
 #include "real_exec/dataset.hpp"
 #include "real_exec/object_store.hpp"
 #include "real_exec/pushdown_client.hpp"
+#include "real_exec/tier_jobs.hpp"
 
 namespace tiersplit::real_exec {
 
@@ -87,6 +89,36 @@ std::string utc_now() {
   return buf;
 }
 
+/// `args` followed by `extra`.
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& extra) {
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+/// Sum over storage batches and blocks of the per-mini-batch block medians (part
+/// "storage-blocks") [s].
+double total_block_time(const nlohmann::json& m) {
+  double t = 0;
+  for (const auto& [b, blocks] : m.at("batches").items()) {
+    for (const auto& blk : blocks) t += blk.at("median").get<double>();
+  }
+  return t;
+}
+
+/// Sum over splits of the trainer's median step (part "compute-steps") [s].
+double total_step_time(const nlohmann::json& m) {
+  double t = 0;
+  for (const auto& sp : m.at("splits")) t += sp.at("step_s").at("median").get<double>();
+  return t;
+}
+
+/// {"alone_s", "busy_s", "slowdown"}: the same work with the other tier idle and at work; the
+/// slowdown is their ratio, at least 1 (faster when the other tier works is noise).
+nlohmann::json slowdown_of(double alone_s, double busy_s) {
+  const double ratio = alone_s > 0 ? busy_s / alone_s : 1.0;
+  return {{"alone_s", alone_s}, {"busy_s", busy_s}, {"slowdown", std::max(1.0, ratio)}};
+}
+
 /// The profiler's storage-side profile with the forward times of blocks [0, f) replaced by the
 /// pushdown server's own per-mini-batch block times (part "storage-blocks").
 void write_insitu_storage_profile(const std::string& in, const nlohmann::json& m,
@@ -111,7 +143,7 @@ void write_insitu_storage_profile(const std::string& in, const nlohmann::json& m
 
 /// The profiler's compute-side profile with its times at B replaced so that, for every split s,
 /// forward [s, f) + training [f, L) equals the trainer's measured step at s (part
-/// "compute-steps"; made non-increasing in s first, against noise).
+/// "compute-steps"; fitted non-increasing in s first, against noise).
 void write_insitu_compute_profile(const std::string& in, const nlohmann::json& m,
                                   const std::string& out) {
   profiles::Profile p = profiles::load_profile(in);
@@ -122,7 +154,8 @@ void write_insitu_compute_profile(const std::string& in, const nlohmann::json& m
     u.at(static_cast<std::size_t>(sp.at("split").get<int64_t>())) =
         sp.at("step_s").at("median").get<double>();
   }
-  for (int64_t s = f - 1; s >= 0; --s) u[s] = std::max(u[s], u[s + 1]);
+  // A step at a later split does less work than one at an earlier split.
+  u = non_increasing_fit(u);
   auto set_at = [B](std::vector<profiles::TimingPoint>& pts, double v) {
     for (auto& pt : pts) {
       if (pt.batch == B) pt.median_s = v;
@@ -216,15 +249,6 @@ nlohmann::json ensure_dataset(const std::string& store_url, const std::string& d
   }
 }
 
-std::vector<std::string> on_tier(const std::string& state_dir, const std::string& tier,
-                                 const std::vector<std::string>& args) {
-  const std::string self = self_executable();
-  std::vector<std::string> argv{self,   "testbed", "--state-dir", state_dir,
-                                "exec", tier,      "--",          self};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
-
 TierServer start_tier_server(const std::string& state_dir, const std::string& store, int port,
                              int threads, const std::string& log_file) {
   auto st = testbed_state(state_dir);
@@ -269,78 +293,26 @@ nlohmann::json profile_tiers(const std::string& state_dir, const std::string& mo
       (fs::path(dir) / (stem + "-compute-b" + std::to_string(batch) + ".json")).string();
   std::vector<std::string> bs;
   for (int64_t b : storage_batches) bs.push_back(std::to_string(b));
-  // Both tiers are busy at once when deployed (shared caches and memory bandwidth), so each is
-  // measured while the other works: the two profilers run together, and a tier whose profiler
-  // is done repeats it (into a scratch file) until the other one has finished too.
-  struct Job {
-    std::string tier, file;
-    std::vector<std::string> args;
-    ChildProcess process;
-    bool done = false;
-    int status = 0;
+  auto profile_args = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = {"profile",   "-m",
+                                  model,       "--input",
+                                  std::to_string(resolution), "--classes",
+                                  std::to_string(num_classes), "--threads",
+                                  std::to_string(threads),     "-q"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
   };
-  std::vector<Job> jobs;
-  auto add = [&](const std::string& tier, const std::string& file, std::vector<std::string> extra) {
-    Job j;
-    j.tier = tier;
-    j.file = file;
-    j.done = fs::exists(file);
-    j.args = {"profile",
-              "-m",
-              model,
-              "--input",
-              std::to_string(resolution),
-              "--classes",
-              std::to_string(num_classes),
-              "--threads",
-              std::to_string(threads),
-              "-q"};
-    j.args.insert(j.args.end(), extra.begin(), extra.end());
-    jobs.push_back(std::move(j));
-  };
-  add("storage", storage_file, {"--batch", join(bs, ","), "--no-train"});
-  add("compute", compute_file, {"--batch", std::to_string(batch)});
-  if (jobs[0].done && jobs[1].done) return {{"storage", storage_file}, {"compute", compute_file}};
-  note(quiet, "profiling " + model + " at " + std::to_string(resolution) +
-                  " px on both tiers at once (storage: forward at b = " + join(bs, ",") +
-                  "; compute: forward and training at B = " + std::to_string(batch) + ")");
-  auto start = [&](Job& j, bool filler) {
-    std::vector<std::string> a = j.args;
-    a.insert(a.end(), {"-o", filler ? j.file + ".filler" : j.file + ".part"});
-    const std::string log = j.file + (filler ? ".filler.log" : ".log");
-    std::ofstream(log, std::ios::trunc)
-        << "# " << shell_line(on_tier(state_dir, j.tier, a)) << "\n";
-    j.process = ChildProcess(on_tier(state_dir, j.tier, a), log);
-  };
-  for (auto& j : jobs) start(j, j.done);
-  for (;;) {
-    bool all_done = true;
-    for (auto& j : jobs) {
-      if (!j.process.running()) {
-        if (!j.done) {
-          j.status = j.process.exit_status();
-          if (j.status != 0 || !fs::exists(j.file + ".part")) {
-            for (auto& k : jobs) k.process.stop();
-            fail("profiling ", model, " on the ", j.tier, " tier failed (status ", j.status, "); ",
-                 j.file, ".log ends with:", log_tail(j.file + ".log"));
-          }
-          fs::rename(j.file + ".part", j.file);
-          j.done = true;
-        }
-      }
-      all_done = all_done && j.done;
-    }
-    if (all_done) break;
-    for (auto& j : jobs) {
-      if (j.done && !j.process.running()) start(j, true);  // keep this tier busy
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::vector<TierJob> jobs = {
+      {"storage", profile_args({"--batch", join(bs, ","), "--no-train"}), storage_file},
+      {"compute", profile_args({"--batch", std::to_string(batch)}), compute_file}};
+  if (!fs::exists(storage_file) || !fs::exists(compute_file)) {
+    note(quiet, "profiling " + model + " at " + std::to_string(resolution) +
+                    " px on both tiers at once (storage: forward at b = " + join(bs, ",") +
+                    "; compute: forward and training at B = " + std::to_string(batch) + ")");
   }
-  for (auto& j : jobs) {
-    j.process.stop();
-    std::error_code ec;
-    fs::remove(j.file + ".filler", ec);
-  }
+  // Both tiers are busy at once when deployed (shared caches and memory bandwidth), so the
+  // profiles' metadata and their split of the training time are measured with both at work.
+  run_tier_jobs_together(state_dir, jobs, "profiling " + model);
   return {{"storage", storage_file}, {"compute", compute_file}};
 }
 
@@ -357,6 +329,7 @@ nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann
   const double per_sample = med(s1.at("decode_s_per_sample")) +
                             med(s1.at("serialize_s_per_sample")) + med(s1.at("other_s_per_sample"));
   const double normalise = med(measured.at("compute").at("normalise_s_per_sample"));
+  const nlohmann::json interference = measured.value("interference", nlohmann::json::object());
   int storage_cores = 0, compute_cores = 0;
   for (const std::string key : {"storage_cores", "compute_cores"}) {
     int n = static_cast<int>(parse_core_list(testbed.at(key).get<std::string>()).size());
@@ -388,7 +361,11 @@ nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann
            {{"nodes", 1},
             {"device", "this-machine"},
             {"memory", "16GiB"},
-            {"decode_time_per_sample", seconds_q(normalise)}}}};
+            {"decode_time_per_sample", seconds_q(normalise)}}},
+          // Both tiers on one machine (the testbed): they slow each other down.
+          {"interference",
+           {{"storage_slowdown", interference.value("storage_slowdown", 1.0)},
+            {"compute_slowdown", interference.value("compute_slowdown", 1.0)}}}};
 }
 
 nlohmann::json calibrate(const CalibrateOptions& o) {
@@ -438,6 +415,7 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
   const std::string link_file = (fs::path(dir) / ("link-" + label + "bit.json")).string();
   const std::string server_file =
       (fs::path(dir) / ("server-overheads-" + label + "bit.json")).string();
+  nlohmann::json interference = {{"models", nlohmann::json::object()}};
   {
     TierServer server = start_tier_server(state_dir, o.store, o.port, testbed.value("threads", 1),
                                           (fs::path(dir) / "server.log").string());
@@ -461,63 +439,65 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
                 {"--bandwidth", bandwidth_q(testbed.at("bandwidth_bytes_per_s").get<double>())});
     // The link from the compute tier (over the shaped link); the server's own parts from the
     // storage tier (the server's address is local there: s = 1 responses do not cross the link).
-    for (const auto& [tier, part, file] : {std::make_tuple("compute", "link", link_file),
-                                           std::make_tuple("storage", "server", server_file)}) {
-      std::vector<std::string> a = args;
-      a.insert(a.end(), {"--part", part, "-o", file});
-      const std::string log = file + ".log";
-      std::ofstream(log, std::ios::trunc)
-          << "# " << shell_line(on_tier(state_dir, tier, a)) << "\n";
-      int rc = run_process(on_tier(state_dir, tier, a), log, 1800);
-      if (rc != 0)
-        fail("calibration (", part, ") failed (status ", rc, "); ", log,
-             " ends with:", log_tail(log));
-    }
+    run_tier_jobs_alone(state_dir,
+                        {{"compute", with(args, {"--part", "link"}), link_file},
+                         {"storage", with(args, {"--part", "server"}), server_file}},
+                        "calibration");
     // In situ: the server's own block times (storage tier) and the trainer's own step at every
-    // split (compute tier), measured at the same time so both tiers are busy.
+    // split (compute tier), each with the other tier idle (the profiles the simulator uses) and
+    // with the other tier at work (their ratio is the tiers' interference).
     for (auto& p : profiles) {
       const std::string m = p["model"].get<std::string>();
-      const std::string blocks_file =
-          (fs::path(dir) / ("insitu-" + m + "-storage-blocks.json")).string();
-      const std::string steps_file =
-          (fs::path(dir) / ("insitu-" + m + "-compute-steps.json")).string();
-      std::vector<std::string> common = link_args(m);
-      std::vector<std::pair<ChildProcess, std::string>> both;
-      for (const auto& [tier, part, file] :
-           {std::make_tuple("storage", "storage-blocks", blocks_file),
-            std::make_tuple("compute", "compute-steps", steps_file)}) {
-        if (fs::exists(file)) continue;
-        std::vector<std::string> a = common;
-        a.insert(a.end(),
-                 {"--part", part, "--storage-batches", join(sbs, ","), "-o", file + ".part"});
-        std::ofstream(file + ".log", std::ios::trunc)
-            << "# " << shell_line(on_tier(state_dir, tier, a)) << "\n";
-        both.emplace_back(ChildProcess(on_tier(state_dir, tier, a), file + ".log"), file);
-      }
-      if (!both.empty())
-        note(o.quiet, "measuring " + m + " in situ (server block times, trainer steps per split)");
-      for (auto& [proc, file] : both) {
-        int rc = proc.wait();
-        if (rc != 0 || !fs::exists(file + ".part"))
-          fail("in-situ calibration failed (status ", rc, "); ", file,
-               ".log ends with:", log_tail(file + ".log"));
-        fs::rename(file + ".part", file);
-      }
+      auto file = [&](const std::string& what) {
+        return (fs::path(dir) / ("insitu-" + m + "-" + what + ".json")).string();
+      };
+      const std::vector<std::string> part_args =
+          with(link_args(m), {"--storage-batches", join(sbs, ",")});
+      const TierJob blocks{"storage", with(part_args, {"--part", "storage-blocks"}),
+                           file("storage-blocks-alone")};
+      const TierJob steps{"compute", with(part_args, {"--part", "compute-steps"}),
+                          file("compute-steps-alone")};
+      TierJob blocks_busy = blocks, steps_busy = steps;
+      blocks_busy.file = file("storage-blocks-busy");
+      steps_busy.file = file("compute-steps-busy");
+      note(o.quiet, "measuring " + m +
+                        " in situ (server block times, trainer steps per split), each tier alone "
+                        "and both at once");
+      run_tier_jobs_alone(state_dir, {blocks, steps}, "in-situ calibration of " + m);
+      run_tier_jobs_together(state_dir, {blocks_busy, steps_busy}, "in-situ calibration of " + m);
+
+      const nlohmann::json blocks_alone = load_json_file(blocks.file).raw();
+      const nlohmann::json steps_alone = load_json_file(steps.file).raw();
+      interference["models"][m] = {
+          {"storage", slowdown_of(total_block_time(blocks_alone),
+                                  total_block_time(load_json_file(blocks_busy.file).raw()))},
+          {"compute", slowdown_of(total_step_time(steps_alone),
+                                  total_step_time(load_json_file(steps_busy.file).raw()))}};
       const fs::path pdir = fs::path(dir);
       const std::string st_in = (pdir / p["storage"].get<std::string>()).string();
       const std::string cp_in = (pdir / p["compute"].get<std::string>()).string();
       const std::string st_out = st_in.substr(0, st_in.size() - 5) + "-insitu.json";
       const std::string cp_out = cp_in.substr(0, cp_in.size() - 5) + "-insitu.json";
-      write_insitu_storage_profile(st_in, load_json_file(blocks_file).raw(), st_out);
-      write_insitu_compute_profile(cp_in, load_json_file(steps_file).raw(), cp_out);
+      write_insitu_storage_profile(st_in, blocks_alone, st_out);
+      write_insitu_compute_profile(cp_in, steps_alone, cp_out);
       p["profiler_storage"] = p["storage"];
       p["profiler_compute"] = p["compute"];
       p["storage"] = fs::relative(st_out, dir).string();
       p["compute"] = fs::relative(cp_out, dir).string();
     }
   }
+  // One factor per tier for the platform: all models' busy time over their alone time.
+  for (const std::string tier : {"storage", "compute"}) {
+    double alone = 0, busy = 0;
+    for (const auto& [m, f] : interference["models"].items()) {
+      alone += f.at(tier).at("alone_s").get<double>();
+      busy += f.at(tier).at("busy_s").get<double>();
+    }
+    interference[tier + "_slowdown"] = slowdown_of(alone, busy).at("slowdown");
+  }
   nlohmann::json measured = load_json_file(link_file).raw();
   measured["server"] = load_json_file(server_file).raw().at("server");
+  measured["interference"] = interference;
   double memory = 2.0 * 1073741824.0;  // `tiersplit serve`'s default --memory-budget
   nlohmann::json doc = {
       {"format", kCalibrationFormatName},

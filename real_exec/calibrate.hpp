@@ -9,6 +9,7 @@
 
 #include "common/subprocess.hpp"
 #include "real_exec/testbed.hpp"
+#include "real_exec/tier_jobs.hpp"
 
 namespace tiersplit::real_exec {
 
@@ -45,10 +46,6 @@ void check_cores_idle(const nlohmann::json& testbed);
 nlohmann::json ensure_dataset(const std::string& store, const std::string& dataset,
                               int64_t resolution, int64_t per_object, int64_t min_samples,
                               bool quiet);
-
-/// `tiersplit <args>` on a testbed tier (pinned, namespace), as an argv for run_process.
-std::vector<std::string> on_tier(const std::string& state_dir, const std::string& tier,
-                                 const std::vector<std::string>& tiersplit_args);
 
 /// The pushdown server running on the storage tier; stopped when this goes away.
 struct TierServer {

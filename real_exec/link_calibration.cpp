@@ -216,20 +216,26 @@ nlohmann::json measure_storage_blocks(const LinkCalibrationOptions& o) {
   spec.resolution = o.resolution;
   const int64_t f = make_model(spec)->default_freeze();
   nlohmann::json out = {{"model", o.model}, {"freeze", f}, {"batches", nlohmann::json::object()}};
-  for (int64_t b : o.storage_batches) {
-    std::vector<std::vector<double>> per_block(static_cast<std::size_t>(f));
-    for (int r = -1; r < o.server_repeats; ++r) {  // r = -1: untimed
-      const ObjectRef& obj = objects[static_cast<std::size_t>(r + 1) % objects.size()];
-      const int64_t n = std::min(o.batch, obj.samples);
+  // Round-robin over the storage batches (repeat r of every b, then repeat r + 1): a machine
+  // whose speed drifts over the measurement then affects every batch alike.
+  std::vector<std::vector<std::vector<double>>> per_block(
+      o.storage_batches.size(), std::vector<std::vector<double>>(static_cast<std::size_t>(f)));
+  for (int r = -1; r < o.server_repeats; ++r) {  // r = -1: untimed
+    const ObjectRef& obj = objects[static_cast<std::size_t>(r + 1) % objects.size()];
+    const int64_t n = std::min(o.batch, obj.samples);
+    for (std::size_t bi = 0; bi < o.storage_batches.size(); ++bi) {
+      const int64_t b = o.storage_batches[bi];
       PushdownReply rep = client.pushdown(batch_request(o, obj, f, b));
       if (r < 0) continue;
       const double minibatches = static_cast<double>((n + b - 1) / b);
-      for (std::size_t i = 0; i < per_block.size() && i < rep.timings.block_s.size(); ++i)
-        per_block[i].push_back(rep.timings.block_s[i] / minibatches);
+      for (std::size_t i = 0; i < per_block[bi].size() && i < rep.timings.block_s.size(); ++i)
+        per_block[bi][i].push_back(rep.timings.block_s[i] / minibatches);
     }
+  }
+  for (std::size_t bi = 0; bi < o.storage_batches.size(); ++bi) {
     nlohmann::json blocks = nlohmann::json::array();
-    for (auto& v : per_block) blocks.push_back(to_json(spread_of(v)));
-    out["batches"][std::to_string(b)] = blocks;
+    for (auto& v : per_block[bi]) blocks.push_back(to_json(spread_of(v)));
+    out["batches"][std::to_string(o.storage_batches[bi])] = blocks;
   }
   return out;
 }
@@ -259,17 +265,20 @@ nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
     model->apply_freeze(f);
   }
   auto y = torch::randint(0, o.num_classes, {o.batch}, torch::kLong);
-  nlohmann::json splits = nlohmann::json::array();
-  for (int64_t s = 0; s <= f; ++s) {
-    std::vector<double> t;
-    for (int r = -1; r < o.step_repeats; ++r) {
+  // Round-robin over the splits (repeat r of every s, then repeat r + 1), so that a drift in the
+  // machine's speed affects every split alike instead of bending the curve over s.
+  std::vector<std::vector<double>> t(static_cast<std::size_t>(f) + 1);
+  for (int r = -1; r < o.step_repeats; ++r) {  // r = -1: untimed
+    for (int64_t s = 0; s <= f; ++s) {
       auto t0 = std::chrono::steady_clock::now();
       train_step(model, *optimizer, inputs[static_cast<std::size_t>(s)], y, s, f);
       double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (r >= 0) t.push_back(dt);
+      if (r >= 0) t[static_cast<std::size_t>(s)].push_back(dt);
     }
-    splits.push_back({{"split", s}, {"step_s", to_json(spread_of(t))}});
   }
+  nlohmann::json splits = nlohmann::json::array();
+  for (int64_t s = 0; s <= f; ++s)
+    splits.push_back({{"split", s}, {"step_s", to_json(spread_of(t[static_cast<std::size_t>(s)]))}});
   return {{"model", o.model}, {"freeze", f}, {"batch", o.batch}, {"splits", splits}};
 }
 

@@ -35,7 +35,7 @@ struct LinkCalibrationOptions {
   /// batches (run beside the server). "compute-steps": the trainer's step (frozen forward
   /// [s, f), training [f, L), optimiser) at every split on the compute tier, no server.
   std::vector<int64_t> storage_batches{1, 2, 4, 8, 16, 32};
-  int step_repeats = 5;  ///< timed steps per split (after one untimed)
+  int step_repeats = 7;  ///< timed steps per split (after one untimed)
 };
 
 /// Sizes probed: 1 KiB, x4 steps, up to the largest (see LinkCalibrationOptions).

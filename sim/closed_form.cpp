@@ -28,23 +28,25 @@ constexpr int64_t kSampledIterations = 16;
 
 /// Storage-side timing of one node for one iteration, relative to the iteration's start.
 struct NodeIteration {
-  double disk_s = 0;       ///< read bandwidth part (shared between tenants)
-  double overhead_s = 0;   ///< request overheads (not shared)
-  double compute_s = 0;    ///< mini-batches (shared between tenants)
+  double disk_s = 0;      ///< read bandwidth part (shared between tenants)
+  double overhead_s = 0;  ///< request overheads (not shared)
+  double compute_s = 0;   ///< mini-batches (shared between tenants)
   double bytes = 0;
-  double stage_s = 0;      ///< read + overheads + compute
-  double network_end_s = 0;///< when its last byte arrives
+  double stage_s = 0;        ///< read + overheads + compute
+  double network_end_s = 0;  ///< when its last byte arrives
 };
 
 NodeIteration node_iteration(const TenantPlan& p, const NodeShare& share, const PlatformParams& pf,
                              const PathModel& path) {
   NodeIteration r;
   if (share.samples == 0) return r;
-  r.disk_s = static_cast<double>(share.samples) * p.read_bytes_per_sample / pf.storage.disk_bandwidth;
+  r.disk_s =
+      static_cast<double>(share.samples) * p.read_bytes_per_sample / pf.storage.disk_bandwidth;
   r.overhead_s = static_cast<double>(share.objects) * p.request_overhead_s;
   double t = r.disk_s + r.overhead_s;
   // Chunk j ends its compute at e_j; its flow starts after the latency and the link serves
-  // flows work-conservingly, so the last byte arrives at max_j (e_j + L + bytes of flows >= j / bw).
+  // flows work-conservingly, so the last byte arrives at max_j (e_j + L + bytes of flows >= j /
+  // bw).
   std::vector<double> ends, sizes;
   for (const Chunk& c : p.chunks(share.samples)) {
     r.compute_s += c.compute_s;
@@ -117,14 +119,14 @@ double storage_slots(const PlatformParams& pf) {
   return std::max<double>(1.0, static_cast<double>(s.cores / s.pushdown_threads));
 }
 
-
 /// One tenant alone: its stages and the period they allow.
 struct OwnBounds {
   double storage = 0, network = 0, compute = 0, cycle = 0;
   double period() const { return std::max({storage, network, compute, cycle}); }
 };
 
-OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const PathModel& path, int64_t prefetch_depth) {
+OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const PathModel& path,
+                     int64_t prefetch_depth) {
   OwnBounds o;
   o.storage = a.stage_s;
   for (const auto& n : a.nodes) {
@@ -146,10 +148,9 @@ struct Resource {
   bool utilization_only = false;  ///< counted for busy fractions, not a constraint
 };
 
-
 /// The closed form without interference between the tiers.
-ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focus, const PlatformParams& pf,
-                          int64_t prefetch_depth) {
+ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focus,
+                          const PlatformParams& pf, int64_t prefetch_depth) {
   const PathModel path = path_model(pf);
   const std::size_t K = static_cast<std::size_t>(pf.storage.nodes);
   const std::size_t T = plans.size();
@@ -167,8 +168,10 @@ ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focu
   node_bw *= bwf;
   std::vector<Resource> res;
   for (std::size_t k = 0; k < K; ++k) {
-    Resource disk{"storage", 1, std::vector<double>(T)}, cpu{"storage", storage_slots(pf), std::vector<double>(T)};
-    Resource busy{"storage", 1, std::vector<double>(T), true}, link{"network", 1, std::vector<double>(T)};
+    Resource disk{"storage", 1, std::vector<double>(T)},
+        cpu{"storage", storage_slots(pf), std::vector<double>(T)};
+    Resource busy{"storage", 1, std::vector<double>(T), true},
+        link{"network", 1, std::vector<double>(T)};
     for (std::size_t u = 0; u < T; ++u) {
       const NodeIteration& n = avg[u].nodes[k];
       disk.demand[u] = n.disk_s;
@@ -180,7 +183,8 @@ ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focu
   }
   if (pf.network.core_bandwidth > 0) {
     Resource core{"network", 1, std::vector<double>(T)};
-    for (std::size_t u = 0; u < T; ++u) core.demand[u] = avg[u].bytes / (pf.network.core_bandwidth * bwf);
+    for (std::size_t u = 0; u < T; ++u)
+      core.demand[u] = avg[u].bytes / (pf.network.core_bandwidth * bwf);
     res.push_back(std::move(core));
   }
   for (int64_t j = 0; j < pf.compute.nodes; ++j) {
@@ -251,14 +255,20 @@ ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focu
     double use = 0;
     for (std::size_t u = 0; u < T; ++u) use += r.demand[u] * rate[u];
     use = std::min(1.0, use / r.capacity);
-    double& slot = r.tier == "storage" ? cf.storage_busy : r.tier == "network" ? cf.network_busy : cf.compute_busy;
+    double& slot = r.tier == "storage"   ? cf.storage_busy
+                   : r.tier == "network" ? cf.network_busy
+                                         : cf.compute_busy;
     slot = std::max(slot, use);
   }
   double top = std::max({cf.storage_busy, cf.network_busy, cf.compute_busy});
-  if (T == 1 && o.cycle > std::max({o.storage, o.network, o.compute}) * (1 + 1e-9)) cf.bottleneck = "pipeline";
-  else if (top == cf.compute_busy) cf.bottleneck = "compute";
-  else if (top == cf.storage_busy) cf.bottleneck = "storage";
-  else cf.bottleneck = "network";
+  if (T == 1 && o.cycle > std::max({o.storage, o.network, o.compute}) * (1 + 1e-9))
+    cf.bottleneck = "pipeline";
+  else if (top == cf.compute_busy)
+    cf.bottleneck = "compute";
+  else if (top == cf.storage_busy)
+    cf.bottleneck = "storage";
+  else
+    cf.bottleneck = "network";
   return cf;
 }
 
@@ -267,8 +277,8 @@ constexpr int kInterferenceRounds = 6;
 
 }  // namespace
 
-ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus, const PlatformParams& pf,
-                       int64_t prefetch_depth) {
+ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus,
+                       const PlatformParams& pf, int64_t prefetch_depth) {
   const InterferenceParams& in = pf.interference;
   if (!in.any()) return separate_tiers(plans, focus, pf, prefetch_depth);
   // Co-located tiers (see InterferenceParams): each tier's work is slowed in proportion to the
@@ -282,7 +292,8 @@ ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus, 
     // the focus (the closed form's own assumption for shared resources).
     double storage_exec_s = 0;
     for (const TenantPlan& p : scaled) storage_exec_s += p.storage_compute_time(p.training_batch);
-    const double storage_exec = cf.iteration_s > 0 ? std::min(1.0, storage_exec_s / cf.iteration_s) : 0.0;
+    const double storage_exec =
+        cf.iteration_s > 0 ? std::min(1.0, storage_exec_s / cf.iteration_s) : 0.0;
     const double storage_scale = 1.0 + (in.storage_slowdown - 1.0) * cf.compute_busy;
     const double compute_scale = 1.0 + (in.compute_slowdown - 1.0) * storage_exec;
     for (std::size_t u = 0; u < plans.size(); ++u) {

@@ -66,6 +66,19 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
   CHECK(std::filesystem::exists(point["calibration"].get<std::string>()));
   CHECK(point["platform"]["network"]["model"]["bandwidth_factor"].get<double>() > 0);
   CHECK(point["platform"]["network"]["model"]["bandwidth_factor"].get<double>() <= 1);
+  // Interference of the co-located tiers: each tier's in-situ work alone and with the other
+  // tier at work; the platform's factor is their ratio (at least 1).
+  const json cal = read_json(point["calibration"].get<std::string>());
+  const json& in = cal["measured"]["interference"];
+  for (const char* tier : {"storage", "compute"}) {
+    CAPTURE(tier);
+    const json& f = in["models"]["mobilenet_v2"][tier];
+    CHECK(f["alone_s"].get<double>() > 0);
+    CHECK(f["busy_s"].get<double>() > 0);
+    CHECK(f["slowdown"].get<double>() ==
+          doctest::Approx(std::max(1.0, f["busy_s"].get<double>() / f["alone_s"].get<double>())));
+    CHECK(point["platform"]["interference"][std::string(tier) + "_slowdown"] == f["slowdown"]);
+  }
   REQUIRE(point["tenants"].size() == 1);
   const json& t = point["tenants"][0];
   CHECK(t["freeze_index"] == 18);
