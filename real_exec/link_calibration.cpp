@@ -251,9 +251,27 @@ nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
   model->apply_freeze(f);
   auto optimizer = make_optimizer("sgd", trainable_parameters(model, f), 0.01, 0.9);
   torch::manual_seed(1);
-  // Inputs of every split: the activations of one batch, computed once.
+  // Inputs of every split: what the trainer gets, one real batch as the server sends it at that
+  // split (real images' activations, not random ones'); random images when no server answers.
   std::vector<torch::Tensor> inputs;
-  {
+  torch::Tensor y;
+  std::string input_kind = "random";
+  try {
+    PushdownClient client(o.server, o.token, RetryPolicy{0.05, 0.5, 2.0});
+    auto objects = split_objects(client.manifest(o.dataset), o.split_name);
+    if (!objects.empty()) {
+      for (int64_t s = 0; s <= f; ++s) {
+        PushdownReply rep = client.pushdown(batch_request(o, objects.front(), s, o.batch));
+        torch::Tensor x = to_torch(rep.tensors.at("features"));
+        inputs.push_back(s == 0 ? normalise_images(x) : x);
+        if (s == 0) y = to_torch(rep.tensors.at("labels"));
+      }
+      input_kind = "real: " + objects.front().name;
+    }
+  } catch (const Error&) {
+    inputs.clear();
+  }
+  if (inputs.empty()) {
     torch::NoGradGuard no_grad;
     model->eval();
     torch::Tensor x = torch::randn({o.batch, 3, o.resolution, o.resolution});
@@ -263,8 +281,8 @@ nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
     }
     model->train();
     model->apply_freeze(f);
+    y = torch::randint(0, o.num_classes, {o.batch}, torch::kLong);
   }
-  auto y = torch::randint(0, o.num_classes, {o.batch}, torch::kLong);
   // Round-robin over the splits (repeat r of every s, then repeat r + 1), so that a drift in the
   // machine's speed affects every split alike instead of bending the curve over s.
   std::vector<std::vector<double>> t(static_cast<std::size_t>(f) + 1);
@@ -279,7 +297,8 @@ nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
   nlohmann::json splits = nlohmann::json::array();
   for (int64_t s = 0; s <= f; ++s)
     splits.push_back({{"split", s}, {"step_s", to_json(spread_of(t[static_cast<std::size_t>(s)]))}});
-  return {{"model", o.model}, {"freeze", f}, {"batch", o.batch}, {"splits", splits}};
+  return {{"model", o.model}, {"freeze", f},         {"batch", o.batch},
+          {"inputs", input_kind}, {"splits", splits}};
 }
 
 }  // namespace tiersplit::real_exec

@@ -212,9 +212,10 @@ class PointValidation {
     return sc;
   }
 
-  /// Real run of one configuration on the compute tier (kept when already complete).
-  std::string real_run(const ValidationTenant& vt, int64_t s, int64_t b, const std::string& file,
-                       bool wait_for_it, std::vector<ChildProcess>* spawned) {
+  /// The argv of the real run of one configuration on the compute tier (`tiersplit train`,
+  /// writing <file>.part); the command heads its log, <file>.log.
+  std::vector<std::string> train_argv(const ValidationTenant& vt, int64_t s, int64_t b,
+                                      const std::string& file) {
     std::vector<std::string> args{"train",
                                   "--server",
                                   server_.url,
@@ -242,20 +243,18 @@ class PointValidation {
       args.push_back("--freeze");
       args.push_back(std::to_string(vt.freeze));
     }
-    const std::string log = file + ".log";
     auto argv = on_tier(o_.testbed_dir, "compute", args);
-    std::ofstream(log, std::ios::trunc) << "# " << shell_line(argv) << "\n";
-    if (!wait_for_it) {
-      spawned->emplace_back(argv, log);
-      return log;
-    }
-    int rc = run_process(argv, log, 3600);
-    if (rc != 0 || !fs::exists(file + ".part")) {
-      fail("the real run of ", vt.name, " at s = ", s, ", b = ", b, " failed (status ", rc, "); ",
-           log, " ends with:", log_tail(log));
+    std::ofstream(file + ".log", std::ios::trunc) << "# " << shell_line(argv) << "\n";
+    return argv;
+  }
+
+  /// Keeps a finished real run (<file>.part -> <file>), or fails naming it and its log.
+  static void keep_run(const std::string& what, int status, const std::string& file) {
+    if (status != 0 || !fs::exists(file + ".part")) {
+      fail("the real run of ", what, " failed (status ", status, "); ", file,
+           ".log ends with:", log_tail(file + ".log"));
     }
     fs::rename(file + ".part", file);
-    return log;
   }
 
   nlohmann::json validate_tenant(std::size_t t, const std::string& where) {
@@ -346,7 +345,8 @@ class PointValidation {
             ": kept from " + file);
       } else {
         say(where + "run " + std::to_string(n) + "/" + std::to_string(plan.size()) + " " + what);
-        real_run(vt, p.split, p.storage_batch, file, true, nullptr);
+        keep_run(what, run_process(train_argv(vt, p.split, p.storage_batch, file), file + ".log", 3600),
+                 file);
       }
       nlohmann::json report = load_json_file(file).raw();
       nlohmann::json c = {
@@ -425,16 +425,11 @@ class PointValidation {
       std::vector<ChildProcess> procs;
       for (std::size_t i = 0; i < all.size(); ++i) {
         fs::remove(files[i]);
-        real_run(o_.tenants[i], fixed[i].first, fixed[i].second, files[i], false, &procs);
+        procs.emplace_back(train_argv(o_.tenants[i], fixed[i].first, fixed[i].second, files[i]),
+                           files[i] + ".log");
       }
-      for (std::size_t i = 0; i < procs.size(); ++i) {
-        int rc = procs[i].wait();
-        if (rc != 0 || !fs::exists(files[i] + ".part")) {
-          fail("the real run of ", o_.tenants[i].name, " (all tenants at once) failed (status ", rc,
-               "); ", files[i], ".log ends with:", log_tail(files[i] + ".log"));
-        }
-        fs::rename(files[i] + ".part", files[i]);
-      }
+      for (std::size_t i = 0; i < procs.size(); ++i)
+        keep_run(o_.tenants[i].name + " (all tenants at once)", procs[i].wait(), files[i]);
     }
     // Measured start offsets become the replay's arrivals: the simulation starts each job when
     // it really started, and its makespan is compared with the measured one.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # swift-aio.sh: bring up a single-node OpenStack Swift (Debian packages) on 127.0.0.1 for tests.
-#   scripts/swift-aio.sh [--no-install] [--quiet]
+#   scripts/swift-aio.sh [--no-install] [--quiet] [--cpus LIST]
 # Idempotent: if the recorded servers are running and healthy it only prints the credentials.
+# --cpus LIST (taskset syntax, e.g. 0 or 0-3): run every Swift process (and memcached) on these
+# CPUs only, also an instance already running: the object store belongs to the storage tier.
 # Everything (config, rings, data, logs, PID files) lives in a private state directory:
 #   TIERSPLIT_SWIFT_DIR   state directory              (default /tmp/tiersplit-swift)
 #   TIERSPLIT_SWIFT_PORT  proxy port; account/container/object servers use PORT+1..PORT+3 and
@@ -24,11 +26,15 @@ user=${TIERSPLIT_SWIFT_USER:-test:tester}
 key=${TIERSPLIT_SWIFT_KEY:-testing}
 install=1
 quiet=0
+cpus=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-install) install=0; shift ;;
     --quiet) quiet=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --cpus)
+      [ $# -ge 2 ] || { echo "swift-aio.sh: --cpus needs a CPU list, e.g. --cpus 0" >&2; exit 2; }
+      cpus=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "swift-aio.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -64,8 +70,27 @@ all_recorded_running() {
   done
 }
 
+# Every process of the recorded servers' sessions (Swift's workers are their children) onto
+# $cpus; children forked later inherit it.
+pin_cpus() {
+  [ -n "$cpus" ] || return 0
+  local f sid pid
+  for f in memcached proxy account container object; do
+    sid=$(cat "$state/run/$f.pid")
+    for pid in $(ps -eo pid=,sid= | awk -v s="$sid" '$2 == s {print $1}'); do
+      taskset -a -c -p "$cpus" "$pid" >/dev/null 2>&1 || true
+    done
+  done
+  say "pinned to CPUs $cpus"
+}
+if [ -n "$cpus" ] && ! taskset -c "$cpus" true 2>/dev/null; then
+  echo "swift-aio.sh: --cpus '$cpus' is not a usable CPU list here (see taskset(1); CPUs: 0-$(($(nproc) - 1)))" >&2
+  exit 2
+fi
+
 if all_recorded_running && healthy; then
   say "already running (state in $state)"
+  pin_cpus
   print_credentials
   exit 0
 fi
@@ -241,6 +266,7 @@ done
 for _ in $(seq 1 120); do
   if healthy; then
     say "Swift is up (state in $state, logs in $state/log)"
+    pin_cpus
     print_credentials
     exit 0
   fi

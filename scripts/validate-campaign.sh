@@ -45,7 +45,11 @@ mkdir -p "$out"
 } > "$out/machine.txt"
 cat "$out/machine.txt"
 
-eval "$(scripts/swift-aio.sh | grep '^TIERSPLIT_STORE=')"
+# The object store is part of the storage tier: Swift runs on the testbed's storage cores (the
+# first half, as `tiersplit testbed up` assigns them), not beside the trainer.
+half=$(( $(nproc) / 2 )); [[ $half -lt 1 ]] && half=1
+storage_cpus=$([[ $half -eq 1 ]] && echo 0 || echo "0-$((half - 1))")
+eval "$(scripts/swift-aio.sh --cpus "$storage_cpus" | grep '^TIERSPLIT_STORE=')"
 store="${TIERSPLIT_STORE:-swift://127.0.0.1:18080/tiersplit}"
 
 run() {  # run NAME [extra validate options]
