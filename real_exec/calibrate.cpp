@@ -112,11 +112,18 @@ double total_step_time(const nlohmann::json& m) {
   return t;
 }
 
-/// {"alone_s", "busy_s", "slowdown"}: the same work with the other tier idle and at work; the
-/// slowdown is their ratio, at least 1 (faster when the other tier works is noise).
-nlohmann::json slowdown_of(double alone_s, double busy_s) {
-  const double ratio = alone_s > 0 ? busy_s / alone_s : 1.0;
-  return {{"alone_s", alone_s}, {"busy_s", busy_s}, {"slowdown", std::max(1.0, ratio)}};
+/// The same work alone (other tier idle) before, with the other tier at work, and alone again
+/// after: {"alone_before_s", "busy_s", "alone_after_s", "alone_s" (their mean), "drift" (how much
+/// the two alone measurements differ, relative), "ratio" (busy / alone), "slowdown"}. The
+/// slowdown is the ratio only where it exceeds the drift: on a machine whose speed drifts, a
+/// smaller difference is not the other tier's doing, and 1 is kept.
+nlohmann::json slowdown_of(double before_s, double busy_s, double after_s) {
+  const double alone = 0.5 * (before_s + after_s);
+  const double drift = alone > 0 ? std::abs(after_s - before_s) / alone : 0.0;
+  const double ratio = alone > 0 ? busy_s / alone : 1.0;
+  return {{"alone_before_s", before_s}, {"busy_s", busy_s},  {"alone_after_s", after_s},
+          {"alone_s", alone},           {"drift", drift},    {"ratio", ratio},
+          {"slowdown", ratio - 1.0 > drift ? ratio : 1.0}};
 }
 
 /// The profiler's storage-side profile with the forward times of blocks [0, f) replaced by the
@@ -457,22 +464,29 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
                            file("storage-blocks-alone")};
       const TierJob steps{"compute", with(part_args, {"--part", "compute-steps"}),
                           file("compute-steps-alone")};
-      TierJob blocks_busy = blocks, steps_busy = steps;
+      TierJob blocks_busy = blocks, steps_busy = steps, blocks_after = blocks, steps_after = steps;
       blocks_busy.file = file("storage-blocks-busy");
       steps_busy.file = file("compute-steps-busy");
+      blocks_after.file = file("storage-blocks-alone-after");
+      steps_after.file = file("compute-steps-alone-after");
       note(o.quiet, "measuring " + m +
-                        " in situ (server block times, trainer steps per split), each tier alone "
-                        "and both at once");
-      run_tier_jobs_alone(state_dir, {blocks, steps}, "in-situ calibration of " + m);
-      run_tier_jobs_together(state_dir, {blocks_busy, steps_busy}, "in-situ calibration of " + m);
+                        " in situ (server block times, trainer steps per split): each tier alone, "
+                        "both at once, each alone again");
+      const std::string what = "in-situ calibration of " + m;
+      run_tier_jobs_alone(state_dir, {blocks, steps}, what);
+      run_tier_jobs_together(state_dir, {blocks_busy, steps_busy}, what);
+      run_tier_jobs_alone(state_dir, {blocks_after, steps_after}, what);
 
       const nlohmann::json blocks_alone = load_json_file(blocks.file).raw();
       const nlohmann::json steps_alone = load_json_file(steps.file).raw();
+      auto total = [](const TierJob& j, double (*of)(const nlohmann::json&)) {
+        return of(load_json_file(j.file).raw());
+      };
       interference["models"][m] = {
-          {"storage", slowdown_of(total_block_time(blocks_alone),
-                                  total_block_time(load_json_file(blocks_busy.file).raw()))},
-          {"compute", slowdown_of(total_step_time(steps_alone),
-                                  total_step_time(load_json_file(steps_busy.file).raw()))}};
+          {"storage", slowdown_of(total(blocks, total_block_time), total(blocks_busy, total_block_time),
+                                  total(blocks_after, total_block_time))},
+          {"compute", slowdown_of(total(steps, total_step_time), total(steps_busy, total_step_time),
+                                  total(steps_after, total_step_time))}};
       const fs::path pdir = fs::path(dir);
       const std::string st_in = (pdir / p["storage"].get<std::string>()).string();
       const std::string cp_in = (pdir / p["compute"].get<std::string>()).string();
@@ -486,14 +500,16 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
       p["compute"] = fs::relative(cp_out, dir).string();
     }
   }
-  // One factor per tier for the platform: all models' busy time over their alone time.
+  // One factor per tier for the platform: all models' times together.
   for (const std::string tier : {"storage", "compute"}) {
-    double alone = 0, busy = 0;
+    double before = 0, busy = 0, after = 0;
     for (const auto& [m, f] : interference["models"].items()) {
-      alone += f.at(tier).at("alone_s").get<double>();
+      before += f.at(tier).at("alone_before_s").get<double>();
       busy += f.at(tier).at("busy_s").get<double>();
+      after += f.at(tier).at("alone_after_s").get<double>();
     }
-    interference[tier + "_slowdown"] = slowdown_of(alone, busy).at("slowdown");
+    interference[tier] = slowdown_of(before, busy, after);
+    interference[tier + "_slowdown"] = interference[tier].at("slowdown");
   }
   nlohmann::json measured = load_json_file(link_file).raw();
   measured["server"] = load_json_file(server_file).raw().at("server");

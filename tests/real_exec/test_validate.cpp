@@ -66,18 +66,26 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
   CHECK(std::filesystem::exists(point["calibration"].get<std::string>()));
   CHECK(point["platform"]["network"]["model"]["bandwidth_factor"].get<double>() > 0);
   CHECK(point["platform"]["network"]["model"]["bandwidth_factor"].get<double>() <= 1);
-  // Interference of the co-located tiers: each tier's in-situ work alone and with the other
-  // tier at work; the platform's factor is their ratio (at least 1).
+  // Interference of the co-located tiers: each tier's in-situ work alone, with the other tier at
+  // work, and alone again; the factor is busy / alone where that exceeds the drift between the
+  // two alone measurements, else 1.
   const json cal = read_json(point["calibration"].get<std::string>());
   const json& in = cal["measured"]["interference"];
   for (const char* tier : {"storage", "compute"}) {
     CAPTURE(tier);
     const json& f = in["models"]["mobilenet_v2"][tier];
-    CHECK(f["alone_s"].get<double>() > 0);
-    CHECK(f["busy_s"].get<double>() > 0);
-    CHECK(f["slowdown"].get<double>() ==
-          doctest::Approx(std::max(1.0, f["busy_s"].get<double>() / f["alone_s"].get<double>())));
-    CHECK(point["platform"]["interference"][std::string(tier) + "_slowdown"] == f["slowdown"]);
+    const double before = f["alone_before_s"], after = f["alone_after_s"], busy = f["busy_s"];
+    CHECK(before > 0);
+    CHECK(after > 0);
+    CHECK(busy > 0);
+    const double alone = (before + after) / 2, ratio = busy / alone;
+    CHECK(f["drift"].get<double>() == doctest::Approx(std::abs(after - before) / alone));
+    CHECK(f["ratio"].get<double>() == doctest::Approx(ratio));
+    CHECK(f["slowdown"].get<double>() == doctest::Approx(ratio - 1 > f["drift"].get<double>() ? ratio : 1.0));
+    CHECK(f["slowdown"].get<double>() >= 1.0);
+    // One model: the platform's factor is the model's.
+    CHECK(point["platform"]["interference"][std::string(tier) + "_slowdown"].get<double>() ==
+          doctest::Approx(f["slowdown"].get<double>()));
   }
   REQUIRE(point["tenants"].size() == 1);
   const json& t = point["tenants"][0];
