@@ -90,7 +90,8 @@ std::string utc_now() {
 }
 
 /// `args` followed by `extra`.
-std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& extra) {
+std::vector<std::string> with(std::vector<std::string> args,
+                              const std::vector<std::string>& extra) {
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -121,8 +122,12 @@ nlohmann::json slowdown_of(double before_s, double busy_s, double after_s) {
   const double alone = 0.5 * (before_s + after_s);
   const double drift = alone > 0 ? std::abs(after_s - before_s) / alone : 0.0;
   const double ratio = alone > 0 ? busy_s / alone : 1.0;
-  return {{"alone_before_s", before_s}, {"busy_s", busy_s},  {"alone_after_s", after_s},
-          {"alone_s", alone},           {"drift", drift},    {"ratio", ratio},
+  return {{"alone_before_s", before_s},
+          {"busy_s", busy_s},
+          {"alone_after_s", after_s},
+          {"alone_s", alone},
+          {"drift", drift},
+          {"ratio", ratio},
           {"slowdown", ratio - 1.0 > drift ? ratio : 1.0}};
 }
 
@@ -301,11 +306,16 @@ nlohmann::json profile_tiers(const std::string& state_dir, const std::string& mo
   std::vector<std::string> bs;
   for (int64_t b : storage_batches) bs.push_back(std::to_string(b));
   auto profile_args = [&](std::vector<std::string> extra) {
-    std::vector<std::string> a = {"profile",   "-m",
-                                  model,       "--input",
-                                  std::to_string(resolution), "--classes",
-                                  std::to_string(num_classes), "--threads",
-                                  std::to_string(threads),     "-q"};
+    std::vector<std::string> a = {"profile",
+                                  "-m",
+                                  model,
+                                  "--input",
+                                  std::to_string(resolution),
+                                  "--classes",
+                                  std::to_string(num_classes),
+                                  "--threads",
+                                  std::to_string(threads),
+                                  "-q"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   };
@@ -483,8 +493,9 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
         return of(load_json_file(j.file).raw());
       };
       interference["models"][m] = {
-          {"storage", slowdown_of(total(blocks, total_block_time), total(blocks_busy, total_block_time),
-                                  total(blocks_after, total_block_time))},
+          {"storage",
+           slowdown_of(total(blocks, total_block_time), total(blocks_busy, total_block_time),
+                       total(blocks_after, total_block_time))},
           {"compute", slowdown_of(total(steps, total_step_time), total(steps_busy, total_step_time),
                                   total(steps_after, total_step_time))}};
       const fs::path pdir = fs::path(dir);

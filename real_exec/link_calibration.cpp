@@ -296,9 +296,13 @@ nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
   }
   nlohmann::json splits = nlohmann::json::array();
   for (int64_t s = 0; s <= f; ++s)
-    splits.push_back({{"split", s}, {"step_s", to_json(spread_of(t[static_cast<std::size_t>(s)]))}});
-  return {{"model", o.model}, {"freeze", f},         {"batch", o.batch},
-          {"inputs", input_kind}, {"splits", splits}};
+    splits.push_back(
+        {{"split", s}, {"step_s", to_json(spread_of(t[static_cast<std::size_t>(s)]))}});
+  return {{"model", o.model},
+          {"freeze", f},
+          {"batch", o.batch},
+          {"inputs", input_kind},
+          {"splits", splits}};
 }
 
 }  // namespace tiersplit::real_exec

@@ -38,7 +38,6 @@ std::string bandwidth_label(double bytes_per_s) {
   return fmt("%gkbit", bits / 1e3);
 }
 
-
 /// Runs `tiersplit <args>` (a simulation or recommendation: no LibTorch work in that process).
 void run_self(const std::vector<std::string>& args, const std::string& log) {
   std::vector<std::string> argv{self_executable()};
@@ -345,7 +344,8 @@ class PointValidation {
             ": kept from " + file);
       } else {
         say(where + "run " + std::to_string(n) + "/" + std::to_string(plan.size()) + " " + what);
-        keep_run(what, run_process(train_argv(vt, p.split, p.storage_batch, file), file + ".log", 3600),
+        keep_run(what,
+                 run_process(train_argv(vt, p.split, p.storage_batch, file), file + ".log", 3600),
                  file);
       }
       nlohmann::json report = load_json_file(file).raw();

@@ -26,14 +26,16 @@ std::string resolve_device(const std::string& base_dir, const std::string& d) {
 int64_t positive_integer(const JsonView& v, const std::string& key, int64_t fallback,
                          int64_t minimum = 1) {
   int64_t x = v.integer(key, fallback);
-  if (x < minimum) v.fail_at(key, "must be at least " + std::to_string(minimum) + ", got " + std::to_string(x));
+  if (x < minimum)
+    v.fail_at(key, "must be at least " + std::to_string(minimum) + ", got " + std::to_string(x));
   return x;
 }
 
 double positive_quantity(const JsonView& v, const std::string& key, Dimension d, double fallback,
                          bool allow_zero = false) {
   double x = v.has(key) ? v.quantity(key, d) : fallback;
-  if (x < 0 || (!allow_zero && x == 0)) v.fail_at(key, std::string("must be ") + (allow_zero ? "non-negative" : "positive"));
+  if (x < 0 || (!allow_zero && x == 0))
+    v.fail_at(key, std::string("must be ") + (allow_zero ? "non-negative" : "positive"));
   return x;
 }
 
@@ -75,7 +77,8 @@ NetworkModelParams parse_network_model(const JsonView& m) {
   p.latency_factor = m.number("latency_factor", p.latency_factor);
   if (p.latency_factor < 0) m.fail_at("latency_factor", "must be non-negative");
   p.bandwidth_factor = m.number("bandwidth_factor", p.bandwidth_factor);
-  if (p.bandwidth_factor <= 0 || p.bandwidth_factor > 1) m.fail_at("bandwidth_factor", "must be in (0, 1]");
+  if (p.bandwidth_factor <= 0 || p.bandwidth_factor > 1)
+    m.fail_at("bandwidth_factor", "must be in (0, 1]");
   p.crosstraffic = m.boolean("crosstraffic", p.crosstraffic);
   p.tcp_window_bytes = optional_limit(m, "tcp_window", Dimension::kBytes);
   return p;
@@ -129,8 +132,9 @@ PlatformParams parse_platform(const JsonView& p, const std::string& dir) {
   if (auto i = p.find("interference")) {
     i->allow_keys({"storage_slowdown", "compute_slowdown"});
     InterferenceParams& ip = out.interference;
-    for (auto [key, value] : {std::pair<const char*, double*>{"storage_slowdown", &ip.storage_slowdown},
-                              {"compute_slowdown", &ip.compute_slowdown}}) {
+    for (auto [key, value] :
+         {std::pair<const char*, double*>{"storage_slowdown", &ip.storage_slowdown},
+          {"compute_slowdown", &ip.compute_slowdown}}) {
       *value = i->number(key, *value);
       if (!(*value >= 1.0) || *value > 100.0) i->fail_at(key, "must be a factor in [1, 100]");
     }
@@ -152,8 +156,8 @@ int64_t integer_or_search(const JsonView& t, const std::string& key, int64_t min
 
 TenantParams parse_tenant(const JsonView& t, const std::string& dir, std::size_t index) {
   t.allow_keys({"name", "model", "resolution", "profile", "storage_profile", "compute_profile",
-                "freeze_index", "batch_size", "dataset",
-                "epochs", "iterations", "arrival", "split", "storage_batch", "compute_node"});
+                "freeze_index", "batch_size", "dataset", "epochs", "iterations", "arrival", "split",
+                "storage_batch", "compute_node"});
   TenantParams out;
   out.json_path = t.path();
   out.model = t.string("model");
@@ -168,8 +172,10 @@ TenantParams parse_tenant(const JsonView& t, const std::string& dir, std::size_t
       t.fail_at("model", e.what());
     }
   }
-  if (t.has("storage_profile")) out.storage_profile_file = resolve_path(dir, t.string("storage_profile"));
-  if (t.has("compute_profile")) out.compute_profile_file = resolve_path(dir, t.string("compute_profile"));
+  if (t.has("storage_profile"))
+    out.storage_profile_file = resolve_path(dir, t.string("storage_profile"));
+  if (t.has("compute_profile"))
+    out.compute_profile_file = resolve_path(dir, t.string("compute_profile"));
   out.freeze_index = t.has("freeze_index") ? positive_integer(t, "freeze_index", 0, 0) : -1;
   out.batch_size = positive_integer(t, "batch_size", 0);
   if (!t.has("batch_size")) t.fail_at("batch_size", "missing required field");
@@ -178,7 +184,8 @@ TenantParams parse_tenant(const JsonView& t, const std::string& dir, std::size_t
   d.allow_keys({"samples", "bytes_per_sample", "samples_per_object"});
   out.dataset.samples = d.integer("samples");
   if (out.dataset.samples < 1) d.fail_at("samples", "must be at least 1");
-  out.dataset.bytes_per_sample = required_positive_quantity(d, "bytes_per_sample", Dimension::kBytes);
+  out.dataset.bytes_per_sample =
+      required_positive_quantity(d, "bytes_per_sample", Dimension::kBytes);
   out.dataset.samples_per_object = positive_integer(d, "samples_per_object", 1);
 
   if (t.has("epochs") == t.has("iterations")) {
@@ -208,11 +215,13 @@ Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
                    "sweep", "simulation"});
   std::string format = root.string("format");
   if (format != kScenarioFormatName) {
-    root.fail_at("format", "expected \"" + std::string(kScenarioFormatName) + "\", found \"" + format + "\"");
+    root.fail_at("format",
+                 "expected \"" + std::string(kScenarioFormatName) + "\", found \"" + format + "\"");
   }
   int64_t version = root.integer("version");
   if (version != kScenarioFormatVersion) {
-    root.fail_at("version", "unsupported version " + std::to_string(version) + " (this tiersplit reads version " +
+    root.fail_at("version", "unsupported version " + std::to_string(version) +
+                                " (this tiersplit reads version " +
                                 std::to_string(kScenarioFormatVersion) + ")");
   }
   sc.name = root.string("name", "scenario");
@@ -227,19 +236,22 @@ Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
     sc.tenants.push_back(parse_tenant(tenants.at(i), base_dir, i));
     const TenantParams& t = sc.tenants.back();
     if (t.compute_node >= sc.platform.compute.nodes) {
-      tenants.at(i).fail_at("compute_node", "there are only " + std::to_string(sc.platform.compute.nodes) +
+      tenants.at(i).fail_at("compute_node", "there are only " +
+                                                std::to_string(sc.platform.compute.nodes) +
                                                 " compute nodes (numbered from 0)");
     }
     for (std::size_t j = 0; j + 1 < sc.tenants.size(); ++j) {
-      if (sc.tenants[j].name == t.name) tenants.at(i).fail_at("name", "duplicate tenant name '" + t.name + "'");
+      if (sc.tenants[j].name == t.name)
+        tenants.at(i).fail_at("name", "duplicate tenant name '" + t.name + "'");
     }
   }
 
   if (auto s = root.find("search")) {
     s->allow_keys({"storage_batches", "splits"});
-    sc.search.storage_batches =
-        list_of<int64_t>(*s, "storage_batches", [](const JsonView& v) { return list_integer(v, 1); });
-    sc.search.splits = list_of<int64_t>(*s, "splits", [](const JsonView& v) { return list_integer(v, 0); });
+    sc.search.storage_batches = list_of<int64_t>(
+        *s, "storage_batches", [](const JsonView& v) { return list_integer(v, 1); });
+    sc.search.splits =
+        list_of<int64_t>(*s, "splits", [](const JsonView& v) { return list_integer(v, 0); });
   }
 
   if (auto s = root.find("sweep")) {
@@ -256,17 +268,23 @@ Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
       if (x < 0) v.fail_here("must be non-negative");
       return x;
     });
-    sw.storage_nodes = list_of<int64_t>(*s, "storage_nodes", [](const JsonView& v) { return list_integer(v, 1); });
-    sw.compute_nodes = list_of<int64_t>(*s, "compute_nodes", [](const JsonView& v) { return list_integer(v, 1); });
-    sw.tenant_count = list_of<int64_t>(*s, "tenant_count", [](const JsonView& v) { return list_integer(v, 1); });
-    sw.training_batch = list_of<int64_t>(*s, "training_batch", [](const JsonView& v) { return list_integer(v, 1); });
-    sw.prefetch_depth = list_of<int64_t>(*s, "prefetch_depth", [](const JsonView& v) { return list_integer(v, 0); });
+    sw.storage_nodes =
+        list_of<int64_t>(*s, "storage_nodes", [](const JsonView& v) { return list_integer(v, 1); });
+    sw.compute_nodes =
+        list_of<int64_t>(*s, "compute_nodes", [](const JsonView& v) { return list_integer(v, 1); });
+    sw.tenant_count =
+        list_of<int64_t>(*s, "tenant_count", [](const JsonView& v) { return list_integer(v, 1); });
+    sw.training_batch = list_of<int64_t>(*s, "training_batch",
+                                         [](const JsonView& v) { return list_integer(v, 1); });
+    sw.prefetch_depth = list_of<int64_t>(*s, "prefetch_depth",
+                                         [](const JsonView& v) { return list_integer(v, 0); });
     for (std::size_t i = 0; i < sc.tenants.size(); ++i) {
       for (int64_t c : sw.compute_nodes) {
         if (sc.tenants[i].compute_node >= c) {
-          s->at("compute_nodes").fail_here("tenant '" + sc.tenants[i].name + "' asks for compute node " +
-                                           std::to_string(sc.tenants[i].compute_node) + " but a sweep value has only " +
-                                           std::to_string(c));
+          s->at("compute_nodes")
+              .fail_here("tenant '" + sc.tenants[i].name + "' asks for compute node " +
+                         std::to_string(sc.tenants[i].compute_node) +
+                         " but a sweep value has only " + std::to_string(c));
         }
       }
     }
@@ -276,7 +294,8 @@ Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
     s->allow_keys({"iterations", "prefetch_depth", "chunks", "allow_extrapolation", "fetch"});
     sc.simulation.chunks = positive_integer(*s, "chunks", sc.simulation.chunks);
     sc.simulation.iterations = positive_integer(*s, "iterations", sc.simulation.iterations);
-    sc.simulation.prefetch_depth = positive_integer(*s, "prefetch_depth", sc.simulation.prefetch_depth, 0);
+    sc.simulation.prefetch_depth =
+        positive_integer(*s, "prefetch_depth", sc.simulation.prefetch_depth, 0);
     sc.simulation.allow_extrapolation = s->boolean("allow_extrapolation", false);
     sc.simulation.fetch = s->string("fetch", sc.simulation.fetch);
     if (sc.simulation.fetch != "pipelined" && sc.simulation.fetch != "serial") {
@@ -295,7 +314,8 @@ Scenario load_scenario(const std::string& file) {
 
 Scenario embedded_quickstart() {
   // Relative paths in the quickstart (none by default) resolve against the current directory.
-  return scenario_from_json(parse_json_text(embedded_quickstart_text(), "<embedded quickstart>"), ".");
+  return scenario_from_json(parse_json_text(embedded_quickstart_text(), "<embedded quickstart>"),
+                            ".");
 }
 
 }  // namespace tiersplit::sim

@@ -1,4 +1,5 @@
-// scenario.hpp: what a scenario file describes (platform, tenants, search space, sweep), parsed strictly.
+// scenario.hpp: what a scenario file describes (platform, tenants, search space, sweep), parsed
+// strictly.
 #pragma once
 
 #include <cstdint>
@@ -25,23 +26,24 @@ struct NetworkModelParams {
 /// The storage tier: identical nodes, each holding a share of the objects.
 struct StorageParams {
   int64_t nodes = 1;
-  int64_t cores = 16;                ///< CPU cores of one node (informational unless pushdown_threads)
-  std::string pushdown_device = "this-machine";  ///< "this-machine", a shipped device or a device file
-  int64_t pushdown_threads = 0;      ///< threads one pushdown uses on a CPU device; 0: all cores
-  double memory_bytes = 16.0 * 1073741824.0;     ///< memory available for pushdowns, per node
-  double disk_bandwidth = 2e9;       ///< disk read bandwidth per node [B/s]
-  double request_overhead_s = 0;     ///< fixed cost per object request [s]
-  double decode_time_per_sample_s = 0;  ///< decoding a stored sample when s > 0 [s]
-  std::string placement = "round-robin";  ///< objects to nodes
+  int64_t cores = 16;  ///< CPU cores of one node (informational unless pushdown_threads)
+  std::string pushdown_device =
+      "this-machine";            ///< "this-machine", a shipped device or a device file
+  int64_t pushdown_threads = 0;  ///< threads one pushdown uses on a CPU device; 0: all cores
+  double memory_bytes = 16.0 * 1073741824.0;  ///< memory available for pushdowns, per node
+  double disk_bandwidth = 2e9;                ///< disk read bandwidth per node [B/s]
+  double request_overhead_s = 0;              ///< fixed cost per object request [s]
+  double decode_time_per_sample_s = 0;        ///< decoding a stored sample when s > 0 [s]
+  std::string placement = "round-robin";      ///< objects to nodes
 };
 
 /// The network between the tiers.
 struct NetworkParams {
-  double bandwidth = 1.25e8;         ///< each storage node's path to the compute tier [B/s]
-  double latency_s = 50e-6;          ///< one-way latency between the tiers [s]
-  double storage_nic = 0;            ///< per storage node NIC limit [B/s]; 0: none
-  double compute_nic = 0;            ///< per compute node NIC limit [B/s]; 0: none
-  double core_bandwidth = 0;         ///< shared core link [B/s]; 0: no core link
+  double bandwidth = 1.25e8;  ///< each storage node's path to the compute tier [B/s]
+  double latency_s = 50e-6;   ///< one-way latency between the tiers [s]
+  double storage_nic = 0;     ///< per storage node NIC limit [B/s]; 0: none
+  double compute_nic = 0;     ///< per compute node NIC limit [B/s]; 0: none
+  double core_bandwidth = 0;  ///< shared core link [B/s]; 0: no core link
   double core_latency_s = 0;
   NetworkModelParams model;
 };
@@ -72,7 +74,7 @@ struct PlatformParams {
 
 struct DatasetParams {
   int64_t samples = 0;
-  double bytes_per_sample = 0;       ///< stored (e.g. JPEG) bytes per sample
+  double bytes_per_sample = 0;  ///< stored (e.g. JPEG) bytes per sample
   int64_t samples_per_object = 1;
 };
 
@@ -81,7 +83,7 @@ struct TenantParams {
   std::string name;
   std::string model;
   int64_t resolution = 224;
-  std::string profile_file;          ///< resolved path (shipped or given)
+  std::string profile_file;  ///< resolved path (shipped or given)
   /// Per-tier profiles (e.g. from `tiersplit calibrate`): replace profile_file for the pushdown
   /// side / the training side when not empty. Resolved paths.
   std::string storage_profile_file;
@@ -92,16 +94,16 @@ struct TenantParams {
   const std::string& compute_profile() const {
     return compute_profile_file.empty() ? profile_file : compute_profile_file;
   }
-  int64_t freeze_index = -1;         ///< -1: the profile's
-  int64_t batch_size = 0;            ///< training batch B
+  int64_t freeze_index = -1;  ///< -1: the profile's
+  int64_t batch_size = 0;     ///< training batch B
   DatasetParams dataset;
-  int64_t epochs = 0;                ///< either epochs or iterations (the other is 0)
+  int64_t epochs = 0;  ///< either epochs or iterations (the other is 0)
   int64_t iterations = 0;
   double arrival_s = 0;
-  int64_t split = -1;                ///< -1: search
-  int64_t storage_batch = -1;        ///< -1: search
-  int64_t compute_node = -1;         ///< -1: round-robin by tenant index
-  std::string json_path;             ///< "/workload/tenants/2" for messages
+  int64_t split = -1;          ///< -1: search
+  int64_t storage_batch = -1;  ///< -1: search
+  int64_t compute_node = -1;   ///< -1: round-robin by tenant index
+  std::string json_path;       ///< "/workload/tenants/2" for messages
 };
 
 /// Which (split, storage batch) pairs a "search" tenant tries.
@@ -122,12 +124,12 @@ struct SweepParams {
 };
 
 struct SimulationParams {
-  int64_t iterations = 50;          ///< iterations simulated per tenant (the measuring window)
-  int64_t prefetch_depth = 1;       ///< iterations the storage side may run ahead
+  int64_t iterations = 50;     ///< iterations simulated per tenant (the measuring window)
+  int64_t prefetch_depth = 1;  ///< iterations the storage side may run ahead
   /// Messages per iteration and storage node: consecutive mini-batches are grouped into at most
   /// this many chunks (the last mini-batch always alone), each computed then sent as one flow.
   int64_t chunks = 4;
-  bool allow_extrapolation = false; ///< allow batch sizes beyond the profile's measured range
+  bool allow_extrapolation = false;  ///< allow batch sizes beyond the profile's measured range
   /// "pipelined": a storage node computes a tenant's next iteration while the previous one is on
   /// the wire (a streaming server with requests in flight). "serial": one request in flight per
   /// tenant, answered after all its mini-batches (`tiersplit serve` with one request per batch):
@@ -136,8 +138,8 @@ struct SimulationParams {
 };
 
 struct Scenario {
-  std::string file;                 ///< where it came from ("<embedded quickstart>")
-  std::string dir;                  ///< for relative paths
+  std::string file;  ///< where it came from ("<embedded quickstart>")
+  std::string dir;   ///< for relative paths
   std::string name;
   std::string description;
   PlatformParams platform;

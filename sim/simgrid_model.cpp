@@ -1,19 +1,19 @@
-// simgrid_model.cpp: the tiers as a SimGrid platform and each tenant as storage-side producers and a compute-side consumer.
+// simgrid_model.cpp: the tiers as a SimGrid platform and each tenant as storage-side producers and
+// a compute-side consumer.
 //
 // Platform (built once per process with the s4u API, no XML):
 //   storage-k  host, speed kWork units/s, one core per concurrent pushdown slot, with a disk
 //   compute-j  host, speed kWork units/s, one core (the training device)
-//   path-k     link storage-k -> compute tier: bandwidth min(network bandwidth, storage NIC), latency
-//   core       shared link (the core link, or unlimited when the scenario has none)
-//   nic-j      link into compute-j (the compute NIC, or unlimited)
-//   route storage-k -> compute-j = path-k, core, nic-j
+//   path-k     link storage-k -> compute tier: bandwidth min(network bandwidth, storage NIC),
+//   latency core       shared link (the core link, or unlimited when the scenario has none) nic-j
+//   link into compute-j (the compute NIC, or unlimited) route storage-k -> compute-j = path-k,
+//   core, nic-j
 // Hosts have two pstates: 0 full speed, 1 slowed by the platform's interference factor, taken
 // while the co-located node of the other tier (storage-k with compute-k) executes.
 // Times are executed as work = seconds x kWork on hosts of speed kWork, so an Exec of t seconds
 // takes t seconds alone and shares the host with concurrent ones.
 #include "sim/simgrid_model.hpp"
 
-#include <simgrid/s4u.hpp>
 #include <xbt/log.h>
 
 #include <algorithm>
@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <simgrid/s4u.hpp>
 #include <stdexcept>
 
 #include "sim/trace.hpp"
@@ -67,7 +68,9 @@ bool same_interference(const InterferenceParams& a, const InterferenceParams& b)
 }
 
 /// Pstate speeds of a host of a tier slowed by `slowdown` while the other tier executes.
-std::vector<double> tier_speeds(double slowdown) { return {kWork, kWork / slowdown}; }
+std::vector<double> tier_speeds(double slowdown) {
+  return {kWork, kWork / slowdown};
+}
 
 void build_world(const NetworkModelParams& model, const InterferenceParams& interference,
                  int64_t storage_nodes, int64_t compute_nodes, int slots) {
@@ -86,30 +89,34 @@ void build_world(const NetworkModelParams& model, const InterferenceParams& inte
   sg4::Engine::set_config("network/latency-factor", model.latency_factor);
   sg4::Engine::set_config("network/bandwidth-factor", model.bandwidth_factor);
   sg4::Engine::set_config("network/crosstraffic", model.crosstraffic);
-  sg4::Engine::set_config("network/TCP-gamma", model.tcp_window_bytes > 0 ? model.tcp_window_bytes : kNoWindow);
+  sg4::Engine::set_config("network/TCP-gamma",
+                          model.tcp_window_bytes > 0 ? model.tcp_window_bytes : kNoWindow);
 
   auto* zone = sg4::create_full_zone("tiersplit");
   for (int64_t k = 0; k < storage_nodes; ++k) {
     std::string name = "storage-" + std::to_string(k);
-    sg4::Host* h =
-        zone->create_host(name, tier_speeds(interference.storage_slowdown))->set_core_count(slots)->seal();
+    sg4::Host* h = zone->create_host(name, tier_speeds(interference.storage_slowdown))
+                       ->set_core_count(slots)
+                       ->seal();
     w->storage.push_back(h);
     w->disks.push_back(h->create_disk(name + "-disk", 1e9, 1e9)->seal());
     w->paths.push_back(zone->create_link("path-" + std::to_string(k), 1e9)->seal());
   }
   w->core = zone->create_link("core", kUnlimitedBandwidth)->seal();
   for (int64_t j = 0; j < compute_nodes; ++j) {
-    w->compute.push_back(
-        zone->create_host("compute-" + std::to_string(j), tier_speeds(interference.compute_slowdown))->seal());
+    w->compute.push_back(zone->create_host("compute-" + std::to_string(j),
+                                           tier_speeds(interference.compute_slowdown))
+                             ->seal());
     w->nics.push_back(zone->create_link("nic-" + std::to_string(j), kUnlimitedBandwidth)->seal());
   }
   for (int64_t k = 0; k < storage_nodes; ++k) {
     for (int64_t j = 0; j < compute_nodes; ++j) {
-      zone->add_route(w->storage[static_cast<std::size_t>(k)]->get_netpoint(),
-                      w->compute[static_cast<std::size_t>(j)]->get_netpoint(), nullptr, nullptr,
-                      {sg4::LinkInRoute(w->paths[static_cast<std::size_t>(k)]), sg4::LinkInRoute(w->core),
-                       sg4::LinkInRoute(w->nics[static_cast<std::size_t>(j)])},
-                      true);
+      zone->add_route(
+          w->storage[static_cast<std::size_t>(k)]->get_netpoint(),
+          w->compute[static_cast<std::size_t>(j)]->get_netpoint(), nullptr, nullptr,
+          {sg4::LinkInRoute(w->paths[static_cast<std::size_t>(k)]), sg4::LinkInRoute(w->core),
+           sg4::LinkInRoute(w->nics[static_cast<std::size_t>(j)])},
+          true);
     }
   }
   zone->seal();
@@ -128,7 +135,8 @@ void configure_world(const PlatformParams& pf) {
   }
   w.core->set_bandwidth(n.core_bandwidth > 0 ? n.core_bandwidth : kUnlimitedBandwidth);
   w.core->set_latency(n.core_latency_s);
-  for (auto* nic : w.nics) nic->set_bandwidth(n.compute_nic > 0 ? n.compute_nic : kUnlimitedBandwidth);
+  for (auto* nic : w.nics)
+    nic->set_bandwidth(n.compute_nic > 0 ? n.compute_nic : kUnlimitedBandwidth);
   for (auto* h : w.storage) h->set_pstate(0);
   for (auto* h : w.compute) h->set_pstate(0);
 }
@@ -218,7 +226,8 @@ struct Interval {
 /// Length of the union of `iv` within [from, to].
 double busy_time(std::vector<Interval> iv, double from, double to) {
   if (to <= from) return 0;
-  std::sort(iv.begin(), iv.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
+  std::sort(iv.begin(), iv.end(),
+            [](const Interval& a, const Interval& b) { return a.start < b.start; });
   double busy = 0, cur_s = 0, cur_e = -1;
   bool open = false;
   for (const auto& i : iv) {
@@ -269,9 +278,9 @@ struct Run {
   TraceRecorder* trace = nullptr;
   double t0 = 0;
   int64_t nodes = 1;
-  int64_t measuring_left = 0;             ///< tenants still in their measured iterations
-  double last_arrival = 0;                ///< when the last tenant arrives (absolute)
-  std::vector<MemoryPool> memory;         ///< per storage node
+  int64_t measuring_left = 0;      ///< tenants still in their measured iterations
+  double last_arrival = 0;         ///< when the last tenant arrives (absolute)
+  std::vector<MemoryPool> memory;  ///< per storage node
   std::vector<std::vector<Interval>> storage_busy, compute_busy;  ///< per node
   Colocation colocation;
   std::vector<Flow> flows;
@@ -280,21 +289,23 @@ struct Run {
     const TenantPlan* plan = nullptr;
     bool active = false;
     sg4::Mailbox* mailbox = nullptr;
-    std::vector<Credits> credits;             ///< per storage node
-    std::vector<Stream> streams;              ///< per storage node
+    std::vector<Credits> credits;                ///< per storage node
+    std::vector<Stream> streams;                 ///< per storage node
     std::vector<std::vector<NodeShare>> shares;  ///< per granted iteration
-    std::vector<int64_t> needed, received;    ///< messages per iteration
+    std::vector<int64_t> needed, received;       ///< messages per iteration
     int64_t granted = 0;
     bool stopped = false;
-    std::vector<double> ends;                 ///< completion of every iteration (absolute)
-    std::vector<double> memory_wait;          ///< per granted iteration, summed over nodes
+    std::vector<double> ends;                    ///< completion of every iteration (absolute)
+    std::vector<double> memory_wait;             ///< per granted iteration, summed over nodes
     int64_t window_begin = -1, window_end = -1;  ///< measured iterations [begin, end)
     TenantRun out;
   };
   std::vector<Tenant> tenants;
 };
 
-double now() { return sg4::Engine::get_clock(); }
+double now() {
+  return sg4::Engine::get_clock();
+}
 
 /// Executes `seconds` of `tier` work (at full speed) on the calling actor's host, node `node`.
 void tier_execute(Run& run, Tier tier, std::size_t node, double seconds) {
@@ -308,7 +319,8 @@ void grant(Run& run, Run::Tenant& t) {
   int64_t it = t.granted++;
   t.shares.push_back(t.plan->shares(it, run.nodes));
   int64_t msgs = 0;
-  for (const auto& s : t.shares.back()) msgs += static_cast<int64_t>(t.plan->chunks(s.samples).size());
+  for (const auto& s : t.shares.back())
+    msgs += static_cast<int64_t>(t.plan->chunks(s.samples).size());
   t.needed.push_back(msgs);
   t.memory_wait.push_back(0);
   t.received.push_back(0);
@@ -329,7 +341,8 @@ void producer(Run* run, int64_t ti, int64_t k) {
     const NodeShare share = t.shares[static_cast<std::size_t>(it)][node];
     if (share.samples == 0) continue;
     double start = now();
-    if (p.request_overhead_s > 0) sg4::this_actor::sleep_for(p.request_overhead_s * static_cast<double>(share.objects));
+    if (p.request_overhead_s > 0)
+      sg4::this_actor::sleep_for(p.request_overhead_s * static_cast<double>(share.objects));
     double read_bytes = std::round(p.read_bytes_per_sample * static_cast<double>(share.samples));
     if (read_bytes > 0) disk->read(static_cast<sg_size_t>(read_bytes));
     double read_end = now();
@@ -355,14 +368,17 @@ void producer(Run* run, int64_t ti, int64_t k) {
       double mb_start = now();
       tier_execute(*run, Tier::kStorage, node, chunk.compute_s);
       if (run->trace && chunk.compute_s > 0) {
-        run->trace->add(track, p.name + " blocks [0," + std::to_string(p.split) + ")", mb_start - run->t0,
-                        now() - run->t0, {{"tenant", p.name}, {"iteration", it}, {"samples", chunk.samples}});
+        run->trace->add(track, p.name + " blocks [0," + std::to_string(p.split) + ")",
+                        mb_start - run->t0, now() - run->t0,
+                        {{"tenant", p.name}, {"iteration", it}, {"samples", chunk.samples}});
       }
-      t.streams[node].push(it, std::round(p.sent_bytes_per_sample * static_cast<double>(chunk.samples)),
+      t.streams[node].push(it,
+                           std::round(p.sent_bytes_per_sample * static_cast<double>(chunk.samples)),
                            ci + 1 == chunks.size());
     }
     double compute_end = now();
-    if (compute_end > compute_start) run->storage_busy[node].push_back({compute_start, compute_end});
+    if (compute_end > compute_start)
+      run->storage_busy[node].push_back({compute_start, compute_end});
     if (p.pushdown_memory_bytes > 0) pool.release(p.pushdown_memory_bytes);
     // Serial fetch: the node answers the tenant's next request only after this one arrived.
     if (p.serial_fetch && !chunks.empty()) t.streams[node].delivered->acquire();
@@ -392,8 +408,9 @@ void sender(Run* run, int64_t ti, int64_t k) {
     stream.queue.pop_front();
     if (!sent.empty() && m.iteration != sent.back().iteration) drain();
     if (m.iteration < 0) break;
-    comms.push_back(t.mailbox->put_async(reinterpret_cast<void*>(static_cast<uintptr_t>(m.iteration + 1)),
-                                         static_cast<uint64_t>(m.bytes)));
+    comms.push_back(
+        t.mailbox->put_async(reinterpret_cast<void*>(static_cast<uintptr_t>(m.iteration + 1)),
+                             static_cast<uint64_t>(m.bytes)));
     sent.push_back(m);
     if (t.plan->serial_fetch && m.last) {
       drain();
@@ -424,8 +441,8 @@ void consumer(Run* run, int64_t ti) {
     double end = now();
     if (end > start) run->compute_busy[cnode].push_back({start, end});
     if (run->trace) {
-      run->trace->add(track, p.name + " blocks [" + std::to_string(p.split) + ",L)", start - run->t0, end - run->t0,
-                      {{"tenant", p.name}, {"iteration", it}});
+      run->trace->add(track, p.name + " blocks [" + std::to_string(p.split) + ",L)",
+                      start - run->t0, end - run->t0, {{"tenant", p.name}, {"iteration", it}});
     }
     t.ends.push_back(end);
     if (!measured && ((t.window_begin >= 0 && it + 1 - t.window_begin >= p.measure_iterations) ||
@@ -464,10 +481,12 @@ void prepare_engine(const PlatformParams& pf, int64_t storage_nodes, int64_t com
   if (!same_interference(g_world->interference, pf.interference)) {
     throw std::logic_error("the platform's interference factors cannot change within one process");
   }
-  if (g_world->slots != slots) throw std::logic_error("storage slots cannot change within one process");
+  if (g_world->slots != slots)
+    throw std::logic_error("storage slots cannot change within one process");
   if (storage_nodes > static_cast<int64_t>(g_world->storage.size()) ||
       compute_nodes > static_cast<int64_t>(g_world->compute.size())) {
-    throw std::logic_error("the SimGrid platform was prepared with fewer nodes than a configuration needs");
+    throw std::logic_error(
+        "the SimGrid platform was prepared with fewer nodes than a configuration needs");
   }
 }
 
@@ -500,7 +519,8 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   for (std::size_t i = 0; i < spec.tenants.size(); ++i) {
     Run::Tenant& t = run.tenants[i];
     t.plan = &spec.tenants[i];
-    t.active = t.plan->pushdown_memory_bytes <= pf.storage.memory_bytes && t.plan->total_iterations > 0;
+    t.active =
+        t.plan->pushdown_memory_bytes <= pf.storage.memory_bytes && t.plan->total_iterations > 0;
     t.credits.resize(static_cast<std::size_t>(pf.storage.nodes));
     t.streams.resize(static_cast<std::size_t>(pf.storage.nodes));
     t.mailbox = sg4::Mailbox::by_name("tenant-" + std::to_string(i));
@@ -517,7 +537,8 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
     double start = run.t0 + p.arrival_s;
     Run* r = &run;
     auto ti = static_cast<int64_t>(i);
-    sg4::Actor::create("consumer-" + std::to_string(i), g_world->compute[static_cast<std::size_t>(p.compute_node)],
+    sg4::Actor::create("consumer-" + std::to_string(i),
+                       g_world->compute[static_cast<std::size_t>(p.compute_node)],
                        [r, ti, start]() {
                          if (start > now()) sg4::this_actor::sleep_until(start);
                          consumer(r, ti);
@@ -529,7 +550,8 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
                            producer(r, ti, k);
                          });
       sg4::Actor::create("sender-" + std::to_string(i) + "-" + std::to_string(k),
-                         g_world->storage[static_cast<std::size_t>(k)], [r, ti, k]() { sender(r, ti, k); });
+                         g_world->storage[static_cast<std::size_t>(k)],
+                         [r, ti, k]() { sender(r, ti, k); });
     }
   }
   g_world->engine->run();
@@ -561,7 +583,9 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
       nlohmann::json args = {{"tenant", p.name}, {"iteration", f.iteration}, {"bytes", f.bytes}};
       trace->add("link path-" + std::to_string(f.node), name, s - run.t0, e - run.t0, args);
       if (core_cap > 0) trace->add("link core", name, s - run.t0, e - run.t0, args);
-      if (nic_cap > 0) trace->add("link nic-" + std::to_string(f.compute_node), name, s - run.t0, e - run.t0, args);
+      if (nic_cap > 0)
+        trace->add("link nic-" + std::to_string(f.compute_node), name, s - run.t0, e - run.t0,
+                   args);
     }
   }
 
@@ -579,10 +603,12 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
       continue;
     }
     const double arrival = run.t0 + p.arrival_s;
-    const auto wb = static_cast<std::size_t>(t.window_begin), we = static_cast<std::size_t>(t.window_end);
+    const auto wb = static_cast<std::size_t>(t.window_begin),
+               we = static_cast<std::size_t>(t.window_end);
     const std::vector<double> window(t.ends.begin() + static_cast<std::ptrdiff_t>(wb),
                                      t.ends.begin() + static_cast<std::ptrdiff_t>(we));
-    const double before = wb > 0 ? t.ends[wb - 1] : arrival;  // when the window's first iteration began
+    const double before =
+        wb > 0 ? t.ends[wb - 1] : arrival;  // when the window's first iteration began
     r.measured_iterations = static_cast<int64_t>(window.size());
     r.first_measured_iteration = t.window_begin;
     for (double e : t.ends) r.iteration_end_s.push_back(e - arrival);
@@ -591,7 +617,8 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
     const auto simulated = static_cast<int64_t>(t.ends.size());
     r.job_s = p.total_iterations <= simulated
                   ? t.ends[static_cast<std::size_t>(p.total_iterations - 1)] - arrival
-                  : t.ends.back() - arrival + static_cast<double>(p.total_iterations - simulated) * r.iteration_s;
+                  : t.ends.back() - arrival +
+                        static_cast<double>(p.total_iterations - simulated) * r.iteration_s;
     r.bytes_per_iteration = tenant_bytes[i] / static_cast<double>(r.measured_iterations);
     for (std::size_t it = wb; it < we; ++it) r.memory_wait_s += t.memory_wait[it];
     r.peak_storage_memory = peak_memory;
@@ -623,7 +650,9 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
       if (nic_cap > 0) network = std::max(network, nic_bytes / (nic_cap * span));
       r.storage_busy = std::min(1.0, storage);
       r.network_busy = std::min(1.0, network);
-      r.compute_busy = std::min(1.0, busy_time(run.compute_busy[static_cast<std::size_t>(p.compute_node)], from, to) / span);
+      r.compute_busy = std::min(
+          1.0,
+          busy_time(run.compute_busy[static_cast<std::size_t>(p.compute_node)], from, to) / span);
     }
     out.tenants.push_back(r);
   }

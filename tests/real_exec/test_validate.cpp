@@ -81,7 +81,8 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
     const double alone = (before + after) / 2, ratio = busy / alone;
     CHECK(f["drift"].get<double>() == doctest::Approx(std::abs(after - before) / alone));
     CHECK(f["ratio"].get<double>() == doctest::Approx(ratio));
-    CHECK(f["slowdown"].get<double>() == doctest::Approx(ratio - 1 > f["drift"].get<double>() ? ratio : 1.0));
+    CHECK(f["slowdown"].get<double>() ==
+          doctest::Approx(ratio - 1 > f["drift"].get<double>() ? ratio : 1.0));
     CHECK(f["slowdown"].get<double>() >= 1.0);
     // One model: the platform's factor is the model's.
     CHECK(point["platform"]["interference"][std::string(tier) + "_slowdown"].get<double>() ==

@@ -1,6 +1,5 @@
 // test_cli.cpp: `tiersplit simulate` and `tiersplit sweep` end to end through the built binary.
 #include <doctest/doctest.h>
-
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -27,8 +26,8 @@ std::string slurp(const std::string& file) {
 }
 
 Outcome run(const simtest::TempDir& dir, const std::string& args) {
-  std::string cmd = "cd '" + dir.path.string() + "' && TIERSPLIT_NO_PROGRESS=1 '" + TIERSPLIT_BINARY + "' " + args +
-                    " > out.txt 2> err.txt";
+  std::string cmd = "cd '" + dir.path.string() + "' && TIERSPLIT_NO_PROGRESS=1 '" +
+                    TIERSPLIT_BINARY + "' " + args + " > out.txt 2> err.txt";
   int status = std::system(cmd.c_str());
   Outcome o;
   o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -84,7 +83,8 @@ TEST_CASE("cli: sweep covers the space, writes JSON and CSV, prints the best") {
 TEST_CASE("cli: simulate prints a table, writes JSON and a Chrome trace") {
   simtest::TempDir dir;
   simtest::write_toy(dir, searching_scenario());
-  Outcome o = run(dir, "simulate scenario.json --split 2 --storage-batch 16 -o sim.json --trace trace.json");
+  Outcome o = run(
+      dir, "simulate scenario.json --split 2 --storage-batch 16 -o sim.json --trace trace.json");
   CAPTURE(o.err);
   REQUIRE(o.code == 0);
   CHECK(o.out.find("iteration") != std::string::npos);
@@ -107,8 +107,10 @@ TEST_CASE("cli: a bad scenario gives exit 2 and one line naming path and file") 
     Outcome o = run(dir, cmd);
     CHECK(o.code == 2);
     CHECK(lines(o.err) == 1);
-    CHECK(o.err.find("scenario.json: /platform/network/bandwith: unknown field, did you mean 'bandwidth'") !=
-          std::string::npos);
+    CHECK(
+        o.err.find(
+            "scenario.json: /platform/network/bandwith: unknown field, did you mean 'bandwidth'") !=
+        std::string::npos);
   }
   simtest::write_toy(dir, searching_scenario());
   Outcome o = run(dir, "simulate scenario.json --split 9");
@@ -123,7 +125,8 @@ TEST_CASE("cli: a bad scenario gives exit 2 and one line naming path and file") 
   CHECK(o.err.find("missing.json: cannot open file") != std::string::npos);
 }
 
-TEST_CASE("cli: the main command sweeps the built-in quickstart and prints the best configuration") {
+TEST_CASE(
+    "cli: the main command sweeps the built-in quickstart and prints the best configuration") {
   std::string shipped = std::string(TIERSPLIT_SOURCE_DIR) + "/profiles/data/resnet18-r64.json";
   if (!std::ifstream(shipped)) {
     MESSAGE("shipped profiles not measured yet; skipped");
@@ -149,8 +152,8 @@ json simulate_colocated(int split, const json& interference) {
   json j = simtest::toy_scenario();
   if (!interference.is_null()) j["platform"]["interference"] = interference;
   simtest::write_toy(dir, j);
-  const std::string cmd = "simulate scenario.json --split " + std::to_string(split) +
-                          " --storage-batch 16 -o sim.json";
+  const std::string cmd =
+      "simulate scenario.json --split " + std::to_string(split) + " --storage-batch 16 -o sim.json";
   Outcome o = run(dir, cmd);
   CAPTURE(o.err);
   REQUIRE(o.code == 0);
@@ -166,9 +169,11 @@ TEST_CASE("cli: co-located tiers slow each other only while both execute") {
 
   SUBCASE("factors of 1 are separate machines") {
     json same = simulate_colocated(2, {{"storage_slowdown", 1.0}, {"compute_slowdown", 1.0}});
-    CHECK(same["iteration_s"].get<double>() == doctest::Approx(base["iteration_s"].get<double>()).epsilon(1e-9));
+    CHECK(same["iteration_s"].get<double>() ==
+          doctest::Approx(base["iteration_s"].get<double>()).epsilon(1e-9));
   }
-  SUBCASE("storage slowed while the compute tier executes: longer by at most what the overlap allows") {
+  SUBCASE(
+      "storage slowed while the compute tier executes: longer by at most what the overlap allows") {
     json slow = simulate_colocated(2, {{"storage_slowdown", 2.0}});
     const double t0 = base["iteration_s"].get<double>(), t1 = slow["iteration_s"].get<double>();
     // Per iteration the compute tier executes compute_busy x iteration seconds; storage work done
@@ -182,7 +187,8 @@ TEST_CASE("cli: co-located tiers slow each other only while both execute") {
   SUBCASE("no pushdown: the storage tier executes nothing, so the compute tier is never slowed") {
     json none = simulate_colocated(0, nullptr);
     json slow = simulate_colocated(0, {{"storage_slowdown", 3.0}, {"compute_slowdown", 3.0}});
-    CHECK(slow["iteration_s"].get<double>() == doctest::Approx(none["iteration_s"].get<double>()).epsilon(1e-9));
+    CHECK(slow["iteration_s"].get<double>() ==
+          doctest::Approx(none["iteration_s"].get<double>()).epsilon(1e-9));
     CHECK(slow["closed_form_iteration_s"].get<double>() ==
           doctest::Approx(none["closed_form_iteration_s"].get<double>()).epsilon(1e-9));
   }

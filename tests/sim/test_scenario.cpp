@@ -1,4 +1,5 @@
-// test_scenario.cpp: scenario parsing (units, defaults) and every bad-input case, each naming the JSON path and file.
+// test_scenario.cpp: scenario parsing (units, defaults) and every bad-input case, each naming the
+// JSON path and file.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -116,15 +117,18 @@ TEST_CASE("scenario: a split beyond the freeze index is an error") {
   json j = simtest::toy_scenario();
   j["workload"]["tenants"][0]["split"] = 4;  // toy freeze index is 3
   std::string msg = error_of(j);
-  CHECK(msg.find("DIR/scenario.json: /workload/tenants/0/split: split 4 is beyond the freeze index 3") == 0);
+  CHECK(msg.find(
+            "DIR/scenario.json: /workload/tenants/0/split: split 4 is beyond the freeze index 3") ==
+        0);
 }
 
 TEST_CASE("scenario: a storage batch larger than the training batch is an error") {
   json j = simtest::toy_scenario();
   j["workload"]["tenants"][0]["storage_batch"] = 128;
   std::string msg = error_of(j);
-  CHECK(msg == "DIR/scenario.json: /workload/tenants/0/storage_batch: storage batch 128 is larger than "
-               "the training batch 64");
+  CHECK(msg ==
+        "DIR/scenario.json: /workload/tenants/0/storage_batch: storage batch 128 is larger than "
+        "the training batch 64");
 }
 
 TEST_CASE("scenario: a profile lacking a needed batch size is an error") {
@@ -152,7 +156,8 @@ TEST_CASE("scenario: other bad values") {
 
   j = simtest::toy_scenario();
   j["workload"]["tenants"][0]["split"] = "serch";
-  CHECK(error_of(j).find("/workload/tenants/0/split: expected an integer or \"search\"") != std::string::npos);
+  CHECK(error_of(j).find("/workload/tenants/0/split: expected an integer or \"search\"") !=
+        std::string::npos);
 
   j = simtest::toy_scenario();
   j["sweep"] = {{"bandwidth", json::array()}};
