@@ -147,10 +147,13 @@ enum class Tier { kStorage, kCompute };
 
 /// Executions running on each node of each tier; while storage-k executes, compute-k runs at
 /// its slowed pstate, and the other way round (pstate changes apply to running executions).
+/// Inactive (no counting, no pstate changes on the sweep's hot path) without interference.
 struct Colocation {
+  bool active = false;
   std::vector<int> storage_running, compute_running;
 
-  void init(std::size_t storage_nodes, std::size_t compute_nodes) {
+  void init(bool interference, std::size_t storage_nodes, std::size_t compute_nodes) {
+    active = interference;
     storage_running.assign(storage_nodes, 0);
     compute_running.assign(compute_nodes, 0);
   }
@@ -160,12 +163,14 @@ struct Colocation {
     return node < other.size() ? other[node] : nullptr;
   }
   void begin(Tier tier, std::size_t node) {
+    if (!active) return;
     int& n = (tier == Tier::kStorage ? storage_running : compute_running)[node];
     if (n++ == 0) {
       if (auto* h = partner(tier, node)) h->set_pstate(1);
     }
   }
   void end(Tier tier, std::size_t node) {
+    if (!active) return;
     int& n = (tier == Tier::kStorage ? storage_running : compute_running)[node];
     if (--n == 0) {
       if (auto* h = partner(tier, node)) h->set_pstate(0);
@@ -514,7 +519,7 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   for (auto& m : run.memory) m.capacity = pf.storage.memory_bytes;
   run.storage_busy.resize(static_cast<std::size_t>(pf.storage.nodes));
   run.compute_busy.resize(static_cast<std::size_t>(pf.compute.nodes));
-  run.colocation.init(g_world->storage.size(), g_world->compute.size());
+  run.colocation.init(pf.interference.any(), g_world->storage.size(), g_world->compute.size());
   run.tenants.resize(spec.tenants.size());
   for (std::size_t i = 0; i < spec.tenants.size(); ++i) {
     Run::Tenant& t = run.tenants[i];
