@@ -305,19 +305,10 @@ nlohmann::json profile_tiers(const std::string& state_dir, const std::string& mo
       (fs::path(dir) / (stem + "-compute-b" + std::to_string(batch) + ".json")).string();
   std::vector<std::string> bs;
   for (int64_t b : storage_batches) bs.push_back(std::to_string(b));
-  auto profile_args = [&](std::vector<std::string> extra) {
-    std::vector<std::string> a = {"profile",
-                                  "-m",
-                                  model,
-                                  "--input",
-                                  std::to_string(resolution),
-                                  "--classes",
-                                  std::to_string(num_classes),
-                                  "--threads",
-                                  std::to_string(threads),
-                                  "-q"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
+  auto profile_args = [&](const std::vector<std::string>& extra) {
+    return with({"profile", "-m", model, "--input", std::to_string(resolution), "--classes",
+                 std::to_string(num_classes), "--threads", std::to_string(threads), "-q"},
+                extra);
   };
   const std::vector<TierJob> jobs = {
       {"storage", profile_args({"--batch", join(bs, ","), "--no-train"}), storage_file},
@@ -489,15 +480,13 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
 
       const nlohmann::json blocks_alone = load_json_file(blocks.file).raw();
       const nlohmann::json steps_alone = load_json_file(steps.file).raw();
-      auto total = [](const TierJob& j, double (*of)(const nlohmann::json&)) {
-        return of(load_json_file(j.file).raw());
-      };
+      auto load = [](const TierJob& j) { return load_json_file(j.file).raw(); };
       interference["models"][m] = {
           {"storage",
-           slowdown_of(total(blocks, total_block_time), total(blocks_busy, total_block_time),
-                       total(blocks_after, total_block_time))},
-          {"compute", slowdown_of(total(steps, total_step_time), total(steps_busy, total_step_time),
-                                  total(steps_after, total_step_time))}};
+           slowdown_of(total_block_time(blocks_alone), total_block_time(load(blocks_busy)),
+                       total_block_time(load(blocks_after)))},
+          {"compute", slowdown_of(total_step_time(steps_alone), total_step_time(load(steps_busy)),
+                                  total_step_time(load(steps_after)))}};
       const fs::path pdir = fs::path(dir);
       const std::string st_in = (pdir / p["storage"].get<std::string>()).string();
       const std::string cp_in = (pdir / p["compute"].get<std::string>()).string();
