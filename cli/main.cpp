@@ -62,10 +62,14 @@ int run(void* p) {
 
 int main(int argc, char** argv) {
   // Keep freed memory for reuse. glibc otherwise serves each large tensor with a fresh mmap and
-  // returns it on free, so every forward pass faults its activations in again. A MobileNetV2
-  // pushdown (64 px, s = 8, b = 8, 32 samples) took 45-53 ms with glibc's defaults and 27-35 ms
-  // without the give-back (docs/validation.md, "Findings", has the commands).
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: tensors up to 32 MiB come from the heap
+  // returns it on free, so every pass faults its tensors in again (the kernel zeroes each 4 KiB
+  // page). A MobileNetV2 pushdown (64 px, s = 8, b = 8, 32 samples) took 45-53 ms with glibc's
+  // defaults and 27-35 ms without the give-back; a VGG-11 trainer step at s = 15 (whose weight
+  // gradient of 64 MiB is above any mmap threshold glibc accepts) took 95-120 ms with 16385 page
+  // faults and 64-72 ms with none (docs/validation.md, "Findings", has the commands).
+  mallopt(M_MMAP_MAX, 0);  // no mmap for large blocks (a thread's arena still maps what its heap
+                           // of 64 MiB cannot hold)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // fixed, so that frees do not move the trim threshold
   mallopt(M_TRIM_THRESHOLD, 1 << 30);   // do not give the heap's top back after every free
   mallopt(M_TOP_PAD, 64 << 20);         // grow the heap in 64 MiB steps
   Args args{argc, argv};

@@ -1,6 +1,8 @@
 // trainer.cpp: the compute-tier training loop with prefetched, retried pushdown fetches.
 #include "real_exec/trainer.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -23,6 +25,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/// Page faults of the calling thread so far: a step that faults in fresh memory (the kernel
+/// zeroes each 4 KiB page) is slower than the same step on reused memory.
+int64_t thread_page_faults() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return static_cast<int64_t>(u.ru_minflt + u.ru_majflt);
 }
 
 double unix_seconds() {
@@ -246,8 +256,10 @@ nlohmann::json run_training(const TrainOptions& o) {
       double wait_s = since(t_wait);
       auto t_compute = Clock::now();
       torch::Tensor x = o.split == 0 ? normalise_images(b.x) : b.x;
+      const int64_t faults_before = thread_page_faults();
       double loss = train_step(model, *optimizer, x, b.y, o.split, f);
       double compute_s = since(t_compute);
+      const int64_t page_faults = thread_page_faults() - faults_before;
       auto ids = b.ids.contiguous();
       seen[b.epoch].insert(seen[b.epoch].end(), ids.data_ptr<int64_t>(),
                            ids.data_ptr<int64_t>() + ids.numel());
@@ -264,6 +276,7 @@ nlohmann::json run_training(const TrainOptions& o) {
                             {"server_s", b.server_s},
                             {"server_compute_s", b.server_compute_s},
                             {"compute_s", compute_s},
+                            {"page_faults", page_faults},
                             {"total_s", total_s},
                             {"bytes", b.bytes},
                             {"attempts", b.attempts}});

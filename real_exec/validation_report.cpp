@@ -42,7 +42,7 @@ const nlohmann::json* find_config(const nlohmann::json& configs, int64_t split, 
 
 nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t warmup) {
   const auto& its = report.at("iterations");
-  std::vector<double> total, wait, server, transfer, compute, bytes;
+  std::vector<double> total, wait, server, transfer, compute, bytes, faults;
   for (std::size_t i = static_cast<std::size_t>(std::max<int64_t>(0, warmup)); i < its.size();
        ++i) {
     const auto& it = its[i];
@@ -52,6 +52,7 @@ nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t 
     transfer.push_back(it.at("transfer_s").get<double>());
     compute.push_back(it.at("compute_s").get<double>());
     bytes.push_back(it.at("bytes").get<double>());
+    faults.push_back(it.value("page_faults", 0.0));  // absent in reports before 2026-11-23
   }
   if (total.empty()) {
     fail("the trainer report has ", its.size(), " iterations, none after the ", warmup,
@@ -70,6 +71,7 @@ nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t 
           {"min_s", sp.min},
           {"max_s", sp.max},
           {"bytes_per_iteration", mean(bytes)},
+          {"page_faults_per_step", mean(faults)},
           {"stages",
            {{"storage_s", mean(server)},
             {"network_s", mean(transfer)},

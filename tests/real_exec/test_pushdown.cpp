@@ -181,6 +181,7 @@ TEST_CASE(
     for (const char* k : {"storage_wait_s", "transfer_s", "compute_s", "total_s", "loss"}) {
       CHECK(it.contains(k));
     }
+    CHECK(it.at("page_faults").get<int64_t>() >= 0);
   }
   CHECK(r["epochs"][0]["unique_samples"] == 100);
   CHECK(r["epochs"][0]["duplicates"] == 0);

@@ -24,7 +24,8 @@ json train_report(const std::vector<double>& totals, double bytes) {
                    {"server_s", 0.5 * t},
                    {"transfer_s", 0.25 * t},
                    {"compute_s", 0.75 * t},
-                   {"bytes", bytes}});
+                   {"bytes", bytes},
+                   {"page_faults", 100 * t}});
   }
   return {{"iterations", its}};
 }
@@ -56,6 +57,7 @@ TEST_CASE("validation: measured summary skips the warm-up and averages the rest"
   CHECK(m["max_s"].get<double>() == doctest::Approx(3.0));
   CHECK(m["rel_iqr"].get<double>() == doctest::Approx((2.5 - 1.5) / 2.0));
   CHECK(m["bytes_per_iteration"].get<double>() == doctest::Approx(400));
+  CHECK(m["page_faults_per_step"].get<double>() == doctest::Approx(200));
   CHECK(m["stages"]["compute_s"].get<double>() == doctest::Approx(1.5));
   CHECK(m["stages"]["storage_s"].get<double>() == doctest::Approx(1.0));
   CHECK_THROWS_WITH_AS(measured_from_train_report(train_report({1.0, 2.0}, 1), 2),
