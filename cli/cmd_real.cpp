@@ -280,10 +280,18 @@ void add_pretrain_command(CLI::App& app) {
   });
 }
 
+/// The words of `text`, split at whitespace ("ssh -tt  -p 22" -> ssh, -tt, -p, 22).
+std::vector<std::string> split_words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
 void add_testbed_command(CLI::App& app) {
   auto o = std::make_shared<rx::TestbedOptions>();
-  CLI::App* tb =
-      app.add_subcommand("testbed", "Two tiers on one machine: a shaped link, pinned cores");
+  CLI::App* tb = app.add_subcommand(
+      "testbed", "Two tiers to measure on: one machine (a shaped link, pinned cores) or two hosts");
   tb->require_subcommand(1);
   tb->add_option("--state-dir", o->state_dir, "Where the testbed's state is kept")
       ->capture_default_str();
@@ -291,9 +299,34 @@ void add_testbed_command(CLI::App& app) {
       tb->add_subcommand("up", "Create the link (root: netns + veth + tc; else a pacer)");
   up->add_option("--bandwidth", o->bandwidth, "Link bandwidth")->capture_default_str();
   up->add_option("--delay", o->delay, "One-way delay")->capture_default_str();
-  up->add_option("--mode", o->mode, "auto, netns or pacer")->capture_default_str();
+  up->add_option("--mode", o->mode, "auto, netns, pacer or hosts (two real machines)")
+      ->capture_default_str();
   up->add_option("--threads", o->threads, "Threads per tier")->capture_default_str();
-  up->callback([o] { std::cout << rx::testbed_up(*o).dump(2) << "\n"; });
+  // Real hosts (mode hosts, implied by --storage-host): nothing is shaped, the bandwidth and
+  // delay above are the link's nominal values.
+  auto& h = o->hosts;
+  up->add_option("--storage-host", h.storage_host, "hosts: the storage tier, e.g. user@store1");
+  up->add_option("--compute-host", h.compute_host, "hosts: the compute tier, e.g. user@gpu1");
+  up->add_option("--server-address", h.server_address,
+                 "hosts: the storage host's address as the compute host reaches it (default: "
+                 "the storage host's name)");
+  up->add_option("--storage-cores", h.storage_cores, "hosts: taskset list on the storage host");
+  up->add_option("--compute-cores", h.compute_cores, "hosts: taskset list on the compute host");
+  auto launcher = std::make_shared<std::string>();
+  up->add_option("--launcher", *launcher,
+                 "hosts: command that runs a shell line on a host, as 'LAUNCHER HOST LINE' "
+                 "(default: ssh -tt -o BatchMode=yes -o ConnectTimeout=10)");
+  up->add_option("--remote-tiersplit", h.tiersplit,
+                 "hosts: tiersplit's path on the hosts (default: this executable's path)");
+  up->add_option("--shared-dir", h.shared_dir,
+                 "hosts: check that both hosts see this directory at the same path");
+  up->callback([o, launcher] {
+    if (!o->hosts.storage_host.empty() && o->mode == "auto") o->mode = "hosts";
+    if (o->mode != "hosts" && (!o->hosts.storage_host.empty() || !o->hosts.compute_host.empty()))
+      fail("--storage-host and --compute-host need --mode hosts (not ", o->mode, ")");
+    if (!launcher->empty()) o->hosts.launcher = split_words(*launcher);
+    std::cout << rx::testbed_up(*o).dump(2) << "\n";
+  });
   CLI::App* down = tb->add_subcommand("down", "Remove the link and namespace");
   down->callback([o] { std::cout << rx::testbed_down(o->state_dir).dump(2) << "\n"; });
   CLI::App* status = tb->add_subcommand("status", "Print the testbed's state");

@@ -12,6 +12,7 @@
 #include "common/units.hpp"
 #include "real_exec/calibrate.hpp"
 #include "real_exec/link_calibration.hpp"
+#include "real_exec/testbed_hosts.hpp"
 #include "real_exec/validation.hpp"
 #include "real_exec/validation_report.hpp"
 #include "sim/scenario.hpp"
@@ -39,7 +40,8 @@ void add_calibrate_command(CLI::App& app) {
       "Measure the deployed tiers (per-tier profiles, link, server overheads) into a calibrated "
       "platform for the simulator");
   cmd->add_flag("--testbed", *testbed,
-                "Calibrate the one-machine testbed (`tiersplit testbed`; the only kind so far)");
+                "Calibrate the testbed (`tiersplit testbed`: one machine, or two hosts brought up "
+                "with `testbed up --mode hosts` and used with --use-running-testbed)");
   cmd->add_option("--model,-m", o->models, "Zoo model to profile on both tiers (repeatable)")
       ->capture_default_str();
   cmd->add_option("--resolution", o->resolution, "Input side [px]")->capture_default_str();
@@ -64,7 +66,7 @@ void add_calibrate_command(CLI::App& app) {
   cmd->add_option("-o,--output", o->dir, "Output folder (calibration.json, profiles, logs)")
       ->capture_default_str();
   cmd->callback([o, batches, testbed, keep] {
-    if (!*testbed) fail("calibrate: only the one-machine testbed (--testbed) is supported so far");
+    if (!*testbed) fail("calibrate: only a testbed (--testbed) is supported so far");
     if (!batches->empty()) o->storage_batches = parse_int_list(*batches, "--storage-batches");
     nlohmann::json c;
     {
@@ -140,7 +142,8 @@ rx::ValidationOptions validation_from_scenario(const std::string& file) {
   sim::Scenario sc = sim::load_scenario(file);
   rx::ValidationOptions v;
   v.scenario_file = file;
-  v.scenario = load_json_file(file).raw();
+  const JsonView root = load_json_file(file);
+  v.scenario = root.raw();
   const auto& sw = sc.sweep;
   if (!sw.latency_s.empty() || !sw.storage_nodes.empty() || !sw.compute_nodes.empty() ||
       !sw.tenant_count.empty() || !sw.training_batch.empty() || !sw.prefetch_depth.empty()) {
@@ -152,7 +155,17 @@ rx::ValidationOptions validation_from_scenario(const std::string& file) {
       sw.bandwidth.empty() ? std::vector<double>{sc.platform.network.bandwidth} : sw.bandwidth;
   v.latency_s = sc.platform.network.latency_s;
   if (sc.platform.storage.nodes != 1 || sc.platform.compute.nodes != 1) {
-    fail(file, ": /platform: the one-machine testbed has one storage and one compute node");
+    fail(file, ": /platform: a testbed has one storage and one compute node");
+  }
+  if (auto tb = root.find("testbed")) {  // real hosts: their own link, not shaped
+    v.mode = "hosts";
+    v.hosts = rx::testbed_hosts_from_json(*tb);
+    if (!sw.bandwidth.empty()) {
+      fail(file,
+           ": /sweep/bandwidth: the link between the hosts of /testbed is not shaped, so there "
+           "is one point, at /platform/network/bandwidth (the link's nominal bandwidth); remove "
+           "the sweep");
+    }
   }
   for (const auto& t : sc.tenants) {
     rx::ValidationTenant vt;
@@ -242,7 +255,9 @@ void add_validate_command(CLI::App& app) {
          "then evenly spaced splits up to this many")
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "LibTorch threads per tier")->capture_default_str();
-  cmd->add_option("--mode", o->mode, "Testbed: auto, netns or pacer")->capture_default_str();
+  cmd->add_option("--mode", o->mode,
+                  "Testbed: auto, netns or pacer (a scenario's /testbed: its real hosts)")
+      ->capture_default_str();
   cmd->add_option("--testbed-dir", o->testbed_dir, "Testbed state folder")->capture_default_str();
   cmd->add_option("--port", o->port, "Port of the validation server")->capture_default_str();
   cmd->add_flag("--no-multi-tenant", *no_multi, "Skip the run with all tenants at once");
@@ -263,7 +278,9 @@ void add_validate_command(CLI::App& app) {
     v.warmup = o->warmup;
     v.max_configs = o->max_configs;
     v.threads = o->threads;
-    v.mode = o->mode;
+    if (v.mode == "hosts" && o->mode != "auto")
+      fail(*file, ": /testbed names real hosts; --mode ", o->mode, " does not apply to them");
+    if (v.mode != "hosts") v.mode = o->mode;
     v.testbed_dir = o->testbed_dir;
     v.port = o->port;
     v.multi_tenant = !*no_multi;

@@ -158,6 +158,19 @@ std::string shell_line(const std::vector<std::string>& argv) {
   return out;
 }
 
+CapturedOutput capture_process(const std::vector<std::string>& argv) {
+  FILE* p = popen((shell_line(argv) + " 2>&1").c_str(), "r");
+  if (!p) return {-1, std::string("popen failed: ") + std::strerror(errno)};
+  CapturedOutput r;
+  char buf[512];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int st = pclose(p);
+  while (!r.output.empty() && r.output.back() == '\n') r.output.pop_back();
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
 int run_process(const std::vector<std::string>& argv, const std::string& log_file,
                 double timeout_s) {
   pid_t pid = spawn(argv, log_file);

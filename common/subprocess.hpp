@@ -22,6 +22,17 @@ std::string shell_line(const std::vector<std::string>& argv);
 int run_process(const std::vector<std::string>& argv, const std::string& log_file = "",
                 double timeout_s = 0);
 
+/// What a command printed (stdout and stderr together, trailing newlines dropped) and how it
+/// ended.
+struct CapturedOutput {
+  int status = -1;  ///< exit status; -1 when it could not run or was killed
+  std::string output;
+};
+
+/// Runs `argv` (through /bin/sh, every word quoted), waits and returns its output: for short
+/// commands whose output goes into a message (ip, tc, a host's `tiersplit --version`).
+CapturedOutput capture_process(const std::vector<std::string>& argv);
+
 /// The last `lines` lines of a log file, each as "\n  | line" (for error messages that end
 /// with what a failed command printed).
 std::string log_tail(const std::string& file, std::size_t lines = 8);

@@ -338,12 +338,10 @@ nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann
                             med(s1.at("serialize_s_per_sample")) + med(s1.at("other_s_per_sample"));
   const double normalise = med(measured.at("compute").at("normalise_s_per_sample"));
   const nlohmann::json interference = measured.value("interference", nlohmann::json::object());
-  int storage_cores = 0, compute_cores = 0;
-  for (const std::string key : {"storage_cores", "compute_cores"}) {
-    int n = static_cast<int>(parse_core_list(testbed.at(key).get<std::string>()).size());
-    (key == "storage_cores" ? storage_cores : compute_cores) = n;
-  }
-  (void)compute_cores;
+  // The storage tier's cores: its pinning, or all of its host (real hosts not pinned).
+  int storage_cores =
+      static_cast<int>(parse_core_list(testbed.at("storage_cores").get<std::string>()).size());
+  if (storage_cores == 0) storage_cores = testbed.value("storage_cpu_count", 1);
   const int threads = testbed.value("threads", 1);
   // SimGrid (CM02): a lone flow of x bytes takes latency x latency_factor + x / (bandwidth x
   // bandwidth_factor). The measured line fixed + x / bw maps onto that exactly.
@@ -370,7 +368,8 @@ nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann
             {"device", "this-machine"},
             {"memory", "16GiB"},
             {"decode_time_per_sample", seconds_q(normalise)}}},
-          // Both tiers on one machine (the testbed): they slow each other down.
+          // Tiers on one machine slow each other down (on two hosts the factors come out at 1
+          // unless their drift-checked measurements say otherwise).
           {"interference",
            {{"storage_slowdown", interference.value("storage_slowdown", 1.0)},
             {"compute_slowdown", interference.value("compute_slowdown", 1.0)}}}};
@@ -394,8 +393,8 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
   nlohmann::json testbed = o.bring_up_testbed ? testbed_up(o.testbed) : testbed_state(state_dir);
   note(o.quiet, "testbed " + testbed.value("mode", std::string("?")) + ": " +
                     testbed.value("link", std::string("")));
-  if (!o.allow_busy) {
-    check_cores_idle(testbed);
+  if (!o.allow_busy && testbed.value("mode", std::string()) != "hosts") {
+    check_cores_idle(testbed);  // this machine's cores (not checked on real hosts)
   }
   nlohmann::json manifest =
       ensure_dataset(o.store, dataset, o.resolution, per_object, 8 * o.batch, o.quiet);

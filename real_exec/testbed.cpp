@@ -1,7 +1,7 @@
-// testbed.cpp: ip netns + veth + tc netem for the shaped link; taskset pinning; pacer fallback.
+// testbed.cpp: ip netns + veth + tc netem for the shaped link; taskset pinning; pacer fallback;
+// real hosts through testbed_hosts.
 #include "real_exec/testbed.hpp"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,7 +11,9 @@
 
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
+#include "common/subprocess.hpp"
 #include "common/units.hpp"
+#include "real_exec/testbed_hosts.hpp"
 
 namespace tiersplit::real_exec {
 
@@ -25,37 +27,9 @@ constexpr const char* kComputeIf = "ts-compute0";
 constexpr const char* kStorageAddr = "198.18.0.1";
 constexpr const char* kComputeAddr = "198.18.0.2";
 
-struct Run {
-  int code;
-  std::string output;
-};
-
-Run run(const std::vector<std::string>& argv) {
-  std::string cmd;
-  for (const auto& a : argv) {
-    cmd += "'";
-    for (char c : a) cmd += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    cmd += "' ";
-  }
-  cmd += "2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {-1, "popen failed"};
-  std::string out;
-  char buf[512];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
 void must(const std::vector<std::string>& argv) {
-  Run r = run(argv);
-  if (r.code != 0) {
-    std::string cmd;
-    for (const auto& a : argv) cmd += a + " ";
-    fail("testbed: '", cmd, "' failed: ", r.output);
-  }
+  CapturedOutput r = capture_process(argv);
+  if (r.status != 0) fail("testbed: '", shell_line(argv), "' failed: ", r.output);
 }
 
 std::string state_file(const std::string& dir) {
@@ -63,8 +37,8 @@ std::string state_file(const std::string& dir) {
 }
 
 void remove_link() {
-  run({"ip", "link", "del", kStorageIf});  // deleting one end deletes the pair
-  run({"ip", "netns", "del", kNamespace});
+  capture_process({"ip", "link", "del", kStorageIf});  // deleting one end deletes the pair
+  capture_process({"ip", "netns", "del", kNamespace});
 }
 
 std::string netem_rate(double bytes_per_s) {
@@ -80,10 +54,16 @@ std::string netem_delay(double s) {
 nlohmann::json testbed_up(const TestbedOptions& o) {
   double bw = parse_quantity(o.bandwidth, Dimension::kBandwidth);
   double delay = parse_quantity(o.delay, Dimension::kDuration);
-  if (o.mode != "auto" && o.mode != "netns" && o.mode != "pacer") {
-    fail("--mode '", o.mode, "' must be auto, netns or pacer");
+  if (o.mode != "auto" && o.mode != "netns" && o.mode != "pacer" && o.mode != "hosts") {
+    fail("--mode '", o.mode, "' must be auto, netns, pacer or hosts");
   }
   if (o.threads < 1) fail("--threads ", o.threads, " must be >= 1");
+  if (o.mode == "hosts") {
+    nlohmann::json state = hosts_testbed_state(o, bw, delay);
+    std::filesystem::create_directories(o.state_dir);
+    write_json_file(state_file(o.state_dir), state);
+    return state;
+  }
   unsigned cores = std::max(2u, std::thread::hardware_concurrency());
   unsigned half = cores / 2;
   auto range = [](unsigned a, unsigned b) {
@@ -100,8 +80,8 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
   bool netns = false, delay_by_pacer = false;
   if (o.mode != "pacer") {
     remove_link();
-    Run r = run({"ip", "netns", "add", kNamespace});
-    if (r.code != 0) {
+    CapturedOutput r = capture_process({"ip", "netns", "add", kNamespace});
+    if (r.status != 0) {
       why_not_netns = "ip netns add: " + r.output;
     } else {
       try {
@@ -126,7 +106,7 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
           cmd.insert(cmd.end(), a.begin(), a.end());
           return in_namespace ? ns(cmd) : cmd;
         };
-        if (run(qdisc(netem, kStorageIf, false)).code == 0) {
+        if (capture_process(qdisc(netem, kStorageIf, false)).status == 0) {
           must(qdisc(netem, kComputeIf, true));
           shaper =
               "tc netem: " + format_bandwidth(bw) + ", " + format_duration(delay) + " each way";
@@ -211,26 +191,41 @@ void testbed_exec(const std::string& dir, const std::string& tier,
   if (command.empty())
     fail("testbed exec: no command given (tiersplit testbed exec TIER -- CMD ...)");
   auto st = testbed_state(dir);
-  std::string threads = std::to_string(st.at("threads").get<int>());
-  setenv("OMP_NUM_THREADS", threads.c_str(), 1);
-  setenv("MKL_NUM_THREADS", threads.c_str(), 1);
-  setenv("TIERSPLIT_TESTBED_SERVER", st.at("server_address").get<std::string>().c_str(), 1);
+  const std::string mode = st.at("mode").get<std::string>();
+  const std::string threads = std::to_string(st.at("threads").get<int>());
+  const std::string server = st.at("server_address").get<std::string>();
   std::vector<std::string> argv;
-  bool netns = st.at("mode") == "netns";
-  if (tier == "compute" && netns) argv = {"ip", "netns", "exec", kNamespace};
-  if (tier == "storage" && netns) {
-    setenv("TIERSPLIT_LINK_NOTE", st.at("link").get<std::string>().c_str(), 1);
-    if (st.value("delay_by_pacer", false)) {  // rate by tbf, delay by the pacer only
-      setenv("TIERSPLIT_PACE", ("0," + std::to_string(st.at("delay_s").get<double>())).c_str(), 1);
+  if (mode == "hosts") {
+    // The environment travels in the command line; ssh -tt gives the command a terminal (so that
+    // it ends with the connection), which must not get progress bars: its output is a log here.
+    std::vector<std::pair<std::string, std::string>> env{{"OMP_NUM_THREADS", threads},
+                                                         {"MKL_NUM_THREADS", threads},
+                                                         {"TIERSPLIT_TESTBED_SERVER", server},
+                                                         {"TIERSPLIT_NO_PROGRESS", "1"}};
+    if (tier == "storage")
+      env.emplace_back("TIERSPLIT_LINK_NOTE", st.at("link").get<std::string>());
+    argv = hosts_exec_argv(st, tier, command, env);
+  } else {
+    setenv("OMP_NUM_THREADS", threads.c_str(), 1);
+    setenv("MKL_NUM_THREADS", threads.c_str(), 1);
+    setenv("TIERSPLIT_TESTBED_SERVER", server.c_str(), 1);
+    const bool netns = mode == "netns";
+    if (tier == "compute" && netns) argv = {"ip", "netns", "exec", kNamespace};
+    if (tier == "storage" && netns) {
+      setenv("TIERSPLIT_LINK_NOTE", st.at("link").get<std::string>().c_str(), 1);
+      if (st.value("delay_by_pacer", false)) {  // rate by tbf, delay by the pacer only
+        setenv("TIERSPLIT_PACE", ("0," + std::to_string(st.at("delay_s").get<double>())).c_str(),
+               1);
+      }
     }
+    if (tier == "storage" && !netns) {
+      std::string pace = std::to_string(st.at("bandwidth_bytes_per_s").get<double>()) + "," +
+                         std::to_string(st.at("delay_s").get<double>());
+      setenv("TIERSPLIT_PACE", pace.c_str(), 1);
+    }
+    argv.insert(argv.end(), {"taskset", "-c", st.at(tier + "_cores").get<std::string>()});
+    argv.insert(argv.end(), command.begin(), command.end());
   }
-  if (tier == "storage" && !netns) {
-    std::string pace = std::to_string(st.at("bandwidth_bytes_per_s").get<double>()) + "," +
-                       std::to_string(st.at("delay_s").get<double>());
-    setenv("TIERSPLIT_PACE", pace.c_str(), 1);
-  }
-  argv.insert(argv.end(), {"taskset", "-c", st.at(tier + "_cores").get<std::string>()});
-  argv.insert(argv.end(), command.begin(), command.end());
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);

@@ -125,6 +125,8 @@ class PointValidation {
     tb.mode = o_.mode;
     tb.threads = o_.threads;
     tb.state_dir = o_.testbed_dir;
+    tb.hosts = o_.hosts;
+    tb.hosts.shared_dir = o_.state_dir;  // the hosts write their runs and measurements there
     if (fs::exists(file)) {
       say(where + "reusing " + file);
       testbed_up(tb);

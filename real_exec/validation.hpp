@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "real_exec/testbed.hpp"
+
 namespace tiersplit::real_exec {
 
 /// One TL job of the scenario, as validate runs it.
@@ -37,7 +39,8 @@ struct ValidationOptions {
   int64_t max_configs = 8;    ///< real runs per tenant and point, at least
                               ///< the choice, runner-ups and baselines
   int threads = 1;            ///< LibTorch threads per tier
-  std::string mode = "auto";  ///< testbed mode: auto, netns, pacer
+  std::string mode = "auto";  ///< testbed mode: auto, netns, pacer, hosts
+  TestbedHosts hosts;         ///< mode "hosts": the scenario's /testbed
   std::string testbed_dir = "/tmp/tiersplit-testbed";
   int port = 8472;             ///< the validation server's port
   bool multi_tenant = true;    ///< with several tenants, also run them all at once

@@ -211,8 +211,9 @@ Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
   Scenario sc;
   sc.file = root.file();
   sc.dir = base_dir;
+  // "testbed" names real hosts for `tiersplit validate`; the simulation does not read it.
   root.allow_keys({"format", "version", "name", "description", "platform", "workload", "search",
-                   "sweep", "simulation"});
+                   "sweep", "simulation", "testbed"});
   std::string format = root.string("format");
   if (format != kScenarioFormatName) {
     root.fail_at("format",

@@ -28,6 +28,14 @@ std::string temp_file(const std::string& tag) {
 
 }  // namespace
 
+TEST_CASE("subprocess: capture_process returns what a command printed and its status") {
+  auto r = capture_process(
+      {"/bin/sh", "-c", "printf '%s|' \"$0\" \"$1\"; echo err >&2; exit 3", "it's", "a b"});
+  CHECK(r.status == 3);
+  CHECK(r.output == "it's|a b|err");  // words arrive as given; trailing newline dropped
+  CHECK(capture_process({"/nonexistent/program"}).status == 127);
+}
+
 TEST_CASE("subprocess: exit codes, logs and a missing program") {
   CHECK(run_process({"/bin/sh", "-c", "exit 0"}) == 0);
   CHECK(run_process({"/bin/sh", "-c", "exit 3"}) == 3);

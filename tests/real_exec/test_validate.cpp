@@ -163,6 +163,55 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
   }
 }
 
+TEST_CASE("validate: real hosts named in the scenario, reached through a stand-in for ssh") {
+  const std::string dir = temp_dir("validate-hosts");
+  const std::string fake = std::string(TIERSPLIT_SOURCE_DIR) + "/tests/support/fake-ssh.sh";
+  const std::string scenario =
+      write_scenario(dir, R"(, "testbed": {"storage": {"host": "store1", "address": "127.0.0.1"},
+                            "compute": {"host": "gpu1"}, "launcher": [")" +
+                              fake + R"("]})");
+  auto r = run_command("FAKE_SSH_LOG=" + dir + "/ssh.log TIERSPLIT_NO_PROGRESS=1 " +
+                       TIERSPLIT_BINARY + " " + validate_args(dir, scenario));
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  json rep = read_json(dir + "/report.json");
+  CHECK(rep["complete"] == true);
+  REQUIRE(rep["points"].size() == 1);
+  const json& point = rep["points"][0];
+  CHECK(point["testbed"]["mode"] == "hosts");
+  CHECK(point["testbed"]["compute_host"] == "gpu1");
+  CHECK(point["testbed"]["shared_dir"] == dir + "/state");
+  const json& configs = point["tenants"][0]["configurations"];
+  REQUIRE(configs.size() >= 2);
+  for (const auto& c : configs) {
+    const double pred = c["predicted"]["iteration_s"], meas = c["measured"]["iteration_s"];
+    CHECK(meas > 0);
+    CHECK(c["error"]["iteration"].get<double>() == doctest::Approx((pred - meas) / meas));
+  }
+  // Every tier command went through the launcher to its host: the server and the in-situ
+  // block times to store1, the trainer runs and steps to gpu1.
+  std::ifstream log(dir + "/ssh.log");
+  int serve = 0, train = 0, elsewhere = 0;
+  for (std::string line; std::getline(log, line);) {
+    const bool on_store = line.rfind("store1: ", 0) == 0, on_gpu = line.rfind("gpu1: ", 0) == 0;
+    if (on_store && line.find(" serve ") != std::string::npos) ++serve;
+    if (on_gpu && line.find(" train ") != std::string::npos) ++train;
+    if (!on_store && !on_gpu) ++elsewhere;
+  }
+  CHECK(serve >= 1);
+  CHECK(train >= static_cast<int>(configs.size()));
+  CHECK(elsewhere == 0);
+}
+
+TEST_CASE("validate: a bandwidth sweep with real hosts is refused (their link is not shaped)") {
+  const std::string dir = temp_dir("validate-hosts-sweep");
+  auto r = tiersplit_cli(validate_args(
+      dir, write_scenario(dir, R"(, "testbed": {"storage": {"host": "a"}, "compute": {"host": "b"}},
+                                   "sweep": {"bandwidth": ["1Gbit", "10Gbit"]})")));
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("/sweep/bandwidth: the link between the hosts") != std::string::npos);
+}
+
 TEST_CASE("validate and calibrate: bad input and unusable testbeds give one clear line") {
   const std::string dir = temp_dir("validate-bad");
   SUBCASE("a sweep axis other than bandwidth") {
