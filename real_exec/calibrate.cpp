@@ -24,6 +24,7 @@
 #include "real_exec/dataset.hpp"
 #include "real_exec/object_store.hpp"
 #include "real_exec/pushdown_client.hpp"
+#include "real_exec/store_placement.hpp"
 #include "real_exec/tier_jobs.hpp"
 
 namespace tiersplit::real_exec {
@@ -31,20 +32,6 @@ namespace tiersplit::real_exec {
 namespace fs = std::filesystem;
 
 namespace {
-
-/// Cores named by a taskset list ("0-3", "1", "0,2-3").
-std::vector<int> parse_core_list(const std::string& list) {
-  std::vector<int> out;
-  std::stringstream ss(list);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    auto dash = item.find('-');
-    int a = std::stoi(item.substr(0, dash));
-    int b = dash == std::string::npos ? a : std::stoi(item.substr(dash + 1));
-    for (int c = a; c <= b; ++c) out.push_back(c);
-  }
-  return out;
-}
 
 /// Busy and total jiffies per core from /proc/stat.
 std::map<int, std::pair<double, double>> core_times() {
@@ -393,8 +380,11 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
   nlohmann::json testbed = o.bring_up_testbed ? testbed_up(o.testbed) : testbed_state(state_dir);
   note(o.quiet, "testbed " + testbed.value("mode", std::string("?")) + ": " +
                     testbed.value("link", std::string("")));
-  if (!o.allow_busy && testbed.value("mode", std::string()) != "hosts") {
-    check_cores_idle(testbed);  // this machine's cores (not checked on real hosts)
+  if (testbed.value("mode", std::string()) != "hosts") {  // this machine's cores
+    if (!o.allow_busy) check_cores_idle(testbed);
+    const std::string warning = swift_placement_warning(
+        local_swift_processes(), parse_core_list(testbed.at("compute_cores").get<std::string>()));
+    if (!warning.empty()) std::cerr << "calibrate: warning: " << warning << "\n";
   }
   nlohmann::json manifest =
       ensure_dataset(o.store, dataset, o.resolution, per_object, 8 * o.batch, o.quiet);

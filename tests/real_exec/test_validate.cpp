@@ -227,7 +227,7 @@ TEST_CASE("validate and calibrate: bad input and unusable testbeds give one clea
         "swift://127.0.0.1:9/nothing --testbed-dir " +
         dir + "/testbed -o " + dir + "/cal");
     CHECK(r.exit_code == 2);
-    CHECK(r.output.find("scripts/swift-aio.sh") != std::string::npos);
+    CHECK(r.output.find("Start Swift with scripts/swift-aio.sh") != std::string::npos);
     CHECK(r.output.find("Traceback") == std::string::npos);
   }
   SUBCASE("a file that is not a validation report") {
