@@ -4,10 +4,10 @@
 // Platform (built once per process with the s4u API, no XML):
 //   storage-k  host, speed kWork units/s, one core per concurrent pushdown slot, with a disk
 //   compute-j  host, speed kWork units/s, one core (the training device)
-//   path-k     link storage-k -> compute tier: bandwidth min(network bandwidth, storage NIC),
-//   latency core       shared link (the core link, or unlimited when the scenario has none) nic-j
-//   link into compute-j (the compute NIC, or unlimited) route storage-k -> compute-j = path-k,
-//   core, nic-j
+//   path-k     link storage-k -> compute tier: min(network bandwidth, storage NIC), latency
+//   core       shared link (the core link, or unlimited when the scenario has none)
+//   nic-j      link into compute-j (the compute NIC, or unlimited)
+//   route      storage-k -> compute-j = path-k, core, nic-j
 // Hosts have two pstates: 0 full speed, 1 slowed by the platform's interference factor, taken
 // while the co-located node of the other tier (storage-k with compute-k) executes.
 // Times are executed as work = seconds x kWork on hosts of speed kWork, so an Exec of t seconds
