@@ -8,27 +8,11 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "real_exec/testbed.hpp"
 
 namespace tiersplit::real_exec {
 
 namespace fs = std::filesystem;
-
-std::vector<int> parse_core_list(const std::string& list) {
-  std::vector<int> out;
-  std::stringstream ss(list);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    auto dash = item.find('-');
-    try {
-      int a = std::stoi(item.substr(0, dash));
-      int b = dash == std::string::npos ? a : std::stoi(item.substr(dash + 1));
-      for (int c = a; c <= b; ++c) out.push_back(c);
-    } catch (const std::exception&) {
-      fail("'", list, "' is not a list of cores like 0-3,8");
-    }
-  }
-  return out;
-}
 
 std::vector<StoreProcess> local_swift_processes(const std::string& proc_root) {
   std::vector<StoreProcess> out;

@@ -6,9 +6,6 @@
 
 namespace tiersplit::real_exec {
 
-/// Cores named by a taskset list ("0-3", "1", "0,2-3"); empty for "".
-std::vector<int> parse_core_list(const std::string& list);
-
 /// One process of a Swift on this machine and the cores it may run on.
 struct StoreProcess {
   int pid = 0;

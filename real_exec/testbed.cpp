@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/error.hpp"
@@ -50,6 +51,28 @@ std::string netem_delay(double s) {
 }
 
 }  // namespace
+
+std::vector<int> parse_core_list(const std::string& list) {
+  std::vector<int> out;
+  std::stringstream ss(list);
+  auto number = [&](const std::string& text) {
+    std::size_t used = 0;
+    int n = -1;
+    try {
+      n = std::stoi(text, &used);
+    } catch (const std::exception&) {
+    }
+    if (n < 0 || used != text.size()) fail("'", list, "' is not a list of cores like 0-3,8");
+    return n;
+  };
+  for (std::string item; std::getline(ss, item, ',');) {
+    const auto dash = item.find('-');
+    const int a = number(item.substr(0, dash));
+    const int b = dash == std::string::npos ? a : number(item.substr(dash + 1));
+    for (int c = a; c <= b; ++c) out.push_back(c);
+  }
+  return out;
+}
 
 nlohmann::json testbed_up(const TestbedOptions& o) {
   double bw = parse_quantity(o.bandwidth, Dimension::kBandwidth);

@@ -34,6 +34,10 @@ struct TestbedOptions {
   TestbedHosts hosts;  ///< mode "hosts" only
 };
 
+/// Cores named by a taskset list ("0-3", "1", "0,2-3"); empty for "". Throws tiersplit::Error
+/// naming the list when it is not one.
+std::vector<int> parse_core_list(const std::string& list);
+
 /// Brings the testbed up (replacing an earlier one) and returns its state: mode ("netns",
 /// "pacer" or "hosts"), server_address, compute_namespace, cores per tier, threads, link
 /// description; for hosts also the hosts, launcher and tiersplit path, after checking that

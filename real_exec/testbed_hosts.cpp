@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "common/error.hpp"
@@ -91,13 +90,8 @@ nlohmann::json hosts_testbed_state(const TestbedOptions& o, double bw, double de
                                      : at == std::string::npos ? h.storage_host
                                                                : h.storage_host.substr(at + 1);
   if (h.launcher.empty()) fail("testbed hosts: the launcher is empty (e.g. ssh -tt)");
-  static const std::regex core_list("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*");
-  const std::vector<std::pair<std::string, std::string>> pinning{{"storage", h.storage_cores},
-                                                                 {"compute", h.compute_cores}};
-  for (const auto& [tier, cores] : pinning) {
-    if (!cores.empty() && !std::regex_match(cores, core_list))
-      fail("testbed hosts: the ", tier, " cores '", cores, "' are not a core list like 0-3,8");
-  }
+  parse_core_list(h.storage_cores);  // fails on a list that taskset would refuse on the host
+  parse_core_list(h.compute_cores);
   const std::string tiersplit = h.tiersplit.empty() ? self_executable() : h.tiersplit;
   nlohmann::json state = {
       {"mode", "hosts"},

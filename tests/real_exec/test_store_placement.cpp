@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "real_exec/fixtures.hpp"
 #include "real_exec/store_placement.hpp"
+#include "real_exec/testbed.hpp"
 
 using namespace tiersplit::real_exec;
 using tiersplit::testing::temp_dir;
@@ -56,4 +57,6 @@ TEST_CASE("store placement: core lists") {
   CHECK(parse_core_list("0-3,8") == std::vector<int>{0, 1, 2, 3, 8});
   CHECK(parse_core_list("").empty());
   CHECK_THROWS_AS(parse_core_list("a-b"), tiersplit::Error);
+  CHECK_THROWS_AS(parse_core_list("0-3x"), tiersplit::Error);
+  CHECK_THROWS_AS(parse_core_list("1,,2"), tiersplit::Error);
 }

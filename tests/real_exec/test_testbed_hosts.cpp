@@ -77,6 +77,10 @@ TEST_CASE("testbed hosts: an unreachable host, a missing tiersplit, an unshared 
   CHECK(unshared.output.find(dir + " is not visible on the storage host alice@store1") !=
         std::string::npos);
 
+  auto bad_cores = hosts_up(dir, "", "--compute-cores 0-x");
+  CHECK(bad_cores.exit_code != 0);
+  CHECK(bad_cores.output.find("'0-x' is not a list of cores") != std::string::npos);
+
   auto no_mode = tiersplit_cli("testbed --state-dir " + dir +
                                "/tb up --mode netns --storage-host a --compute-host b");
   CHECK(no_mode.exit_code != 0);
