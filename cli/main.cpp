@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
   // returns it on free, so every pass faults its tensors in again (the kernel zeroes each 4 KiB
   // page). A MobileNetV2 pushdown (64 px, s = 8, b = 8, 32 samples) took 45-53 ms with glibc's
   // defaults and 27-35 ms without the give-back; a VGG-11 trainer step at s = 15 (whose weight
-  // gradient of 64 MiB is above any mmap threshold glibc accepts) took 95-120 ms with 16385 page
-  // faults and 64-72 ms with none (docs/validation.md, "Findings", has the commands).
+  // gradient of 64 MiB is above any mmap threshold glibc accepts) took 95-140 ms with 16385 page
+  // faults and 65-98 ms (median 75) with none (docs/validation.md, "Findings", has the commands).
   mallopt(M_MMAP_MAX, 0);  // no mmap for large blocks (a thread's arena still maps what its heap
                            // of 64 MiB cannot hold)
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // fixed, so that frees do not move the trim threshold

@@ -254,7 +254,7 @@ nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
   // Inputs of every split: what the trainer gets, from one real batch of images as the server
   // sends it at s = 0 (random images when no server answers), run through the frozen blocks
   // here. Fetching every split's activations from the server instead would move them over the
-  // shaped link: 33 MiB at s = 1 for VGG-11 at 64 px, over four minutes at 1 Mbit/s.
+  // shaped link: 32 MiB at s = 1 for VGG-11 at 64 px, over four minutes at 1 Mbit/s.
   torch::Tensor x, y;
   std::string input_kind = "random images";
   try {
