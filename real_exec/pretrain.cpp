@@ -65,7 +65,8 @@ nlohmann::json run_pretraining(const PretrainOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   int64_t iterations = 0;
   for (int64_t e = 0; e < o.epochs; ++e) {
-    auto plan = plan_epoch(objects, o.batch, o.seed * 1000003 + e, true);
+    auto plan =
+        plan_epoch(objects, o.batch, epoch_order_seed(static_cast<uint64_t>(o.seed), e), true);
     ProgressBar bar("pretrain epoch " + std::to_string(e + 1), static_cast<int64_t>(plan.size()));
     for (const auto& segs : plan) {
       if (o.max_iterations > 0 && iterations >= o.max_iterations) break;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/epoch_plan.hpp"
 #include "common/error.hpp"
 #include "models/block_model.hpp"
 #include "real_exec/dataset.hpp"
@@ -24,38 +25,21 @@ struct PlannedBatch {
   std::vector<Segment> segments;
 };
 
-/// Cuts the samples of `objects` into batches of `batch` (the last may be smaller). With
-/// `shuffle`, objects are visited in an order drawn from `seed` (samples inside an object keep
-/// their stored order, which the import already shuffled). Every sample appears exactly once.
+/// Cuts the samples of `objects` into batches of `batch` (the last may be smaller), as
+/// tiersplit::plan_epoch does (common/epoch_plan.hpp, which the simulator follows too): with
+/// `shuffle`, objects are visited in an order drawn from `seed`; samples inside an object keep
+/// their stored order, which the import already shuffled. Every sample appears exactly once.
 inline std::vector<std::vector<Segment>> plan_epoch(const std::vector<ObjectRef>& objects,
                                                     int64_t batch, uint64_t seed, bool shuffle) {
-  std::vector<std::size_t> order(objects.size());
-  std::iota(order.begin(), order.end(), 0);
-  if (shuffle) {
-    std::mt19937_64 rng(seed);
-    for (std::size_t i = order.size(); i > 1; --i) {  // Fisher-Yates: same on every platform
-      std::size_t j = static_cast<std::size_t>(rng() % i);
-      std::swap(order[i - 1], order[j]);
-    }
-  }
+  std::vector<int64_t> counts;
+  for (const auto& o : objects) counts.push_back(o.samples);
   std::vector<std::vector<Segment>> batches;
-  std::vector<Segment> current;
-  int64_t filled = 0;
-  for (std::size_t k : order) {
-    const ObjectRef& o = objects[k];
-    for (int64_t pos = 0; pos < o.samples;) {
-      int64_t take = std::min(batch - filled, o.samples - pos);
-      current.push_back({o.name, pos, take});
-      pos += take;
-      filled += take;
-      if (filled == batch) {
-        batches.push_back(std::move(current));
-        current.clear();
-        filled = 0;
-      }
-    }
+  for (const auto& ranges : tiersplit::plan_epoch(
+           counts, batch, seed, shuffle ? ObjectOrder::kShuffled : ObjectOrder::kStored)) {
+    std::vector<Segment> segs;
+    for (const auto& r : ranges) segs.push_back({objects[r.object].name, r.first, r.count});
+    batches.push_back(std::move(segs));
   }
-  if (!current.empty()) batches.push_back(std::move(current));
   return batches;
 }
 

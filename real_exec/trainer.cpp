@@ -48,6 +48,7 @@ struct FetchedBatch {
   torch::Tensor x, y, ids;
   double fetch_s = 0, transfer_s = 0, server_s = 0, server_compute_s = 0, read_s = 0;
   int64_t bytes = 0;
+  int64_t objects = 0;  ///< object ranges the server read (one batch can straddle objects)
   int attempts = 0;
   std::string link;
 };
@@ -139,6 +140,7 @@ class Prefetcher {
   FetchedBatch fetch(std::size_t i) {
     FetchedBatch b = fetch_batch(client_, base_, plan_[i].segments, requests_);
     b.epoch = plan_[i].epoch;
+    b.objects = static_cast<int64_t>(plan_[i].segments.size());
     return b;
   }
   void run() {
@@ -223,7 +225,8 @@ nlohmann::json run_training(const TrainOptions& o) {
 
   std::vector<PlannedBatch> plan;
   for (int64_t e = 0; e < o.epochs; ++e) {
-    for (auto& segs : plan_epoch(train_objects, o.batch, o.seed * 1000003 + e, true)) {
+    for (auto& segs : plan_epoch(train_objects, o.batch,
+                                 epoch_order_seed(static_cast<uint64_t>(o.seed), e), true)) {
       plan.push_back({e, std::move(segs)});
       if (o.max_iterations > 0 && static_cast<int64_t>(plan.size()) >= o.max_iterations) break;
     }
@@ -279,6 +282,7 @@ nlohmann::json run_training(const TrainOptions& o) {
                             {"page_faults", page_faults},
                             {"total_s", total_s},
                             {"bytes", b.bytes},
+                            {"objects", b.objects},
                             {"attempts", b.attempts}});
       bar.advance(1, "loss " + std::to_string(loss));
     }

@@ -26,6 +26,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// The data-order seed of every real run (`tiersplit train --seed`), which the simulation is
+/// given too: both read the same objects for the same iteration.
+constexpr int64_t kRunSeed = 1;
+
 void say(const std::string& line) {
   std::cerr << "validate: " << line << std::endl;
 }
@@ -172,6 +176,7 @@ class PointValidation {
     sc["platform"] = calibration_["platform"];
     sc.erase("sweep");
     sc["simulation"] = {{"iterations", o_.warmup + o_.iterations},
+                        {"warmup", o_.warmup},  // the runs' warm-up: the same iterations compared
                         {"prefetch_depth", 1},
                         {"chunks", 1},
                         {"fetch", "serial"}};
@@ -200,7 +205,9 @@ class PointValidation {
       }
       t["dataset"] = {{"samples", ds["target_train_samples"]},
                       {"bytes_per_sample", fmt("%.1fB", ds["bytes_per_sample"].get<double>())},
-                      {"samples_per_object", ds["per_object"]}};
+                      {"samples_per_object", ds["per_object"]},
+                      {"order", "shuffled"},  // as the runs read it (train_argv)
+                      {"seed", kRunSeed}};
       t["iterations"] = o_.warmup + o_.iterations;
       if (k < fixed.size()) {
         t["split"] = fixed[k].first;
@@ -236,6 +243,8 @@ class PointValidation {
                                   "-1",
                                   "--prefetch",
                                   "1",
+                                  "--seed",
+                                  std::to_string(kRunSeed),
                                   "--threads",
                                   std::to_string(o_.threads),
                                   "-o",

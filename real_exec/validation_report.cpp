@@ -42,7 +42,7 @@ const nlohmann::json* find_config(const nlohmann::json& configs, int64_t split, 
 
 nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t warmup) {
   const auto& its = report.at("iterations");
-  std::vector<double> total, wait, server, transfer, compute, bytes, faults;
+  std::vector<double> total, wait, server, transfer, compute, bytes, faults, objects;
   for (std::size_t i = static_cast<std::size_t>(std::max<int64_t>(0, warmup)); i < its.size();
        ++i) {
     const auto& it = its[i];
@@ -53,6 +53,7 @@ nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t 
     compute.push_back(it.at("compute_s").get<double>());
     bytes.push_back(it.at("bytes").get<double>());
     faults.push_back(it.value("page_faults", 0.0));  // absent in reports before 2026-11-23
+    if (it.contains("objects")) objects.push_back(it.at("objects").get<double>());  // since 11-24
   }
   if (total.empty()) {
     fail("the trainer report has ", its.size(), " iterations, none after the ", warmup,
@@ -63,20 +64,22 @@ nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t 
   double var = 0;
   for (double t : total) var += (t - m) * (t - m);
   const double med = sp.median;
-  return {{"iterations", total.size()},
-          {"iteration_s", m},
-          {"median_s", med},
-          {"rel_iqr", sp.rel_iqr},
-          {"std_s", std::sqrt(var / static_cast<double>(total.size()))},
-          {"min_s", sp.min},
-          {"max_s", sp.max},
-          {"bytes_per_iteration", mean(bytes)},
-          {"page_faults_per_step", mean(faults)},
-          {"stages",
-           {{"storage_s", mean(server)},
-            {"network_s", mean(transfer)},
-            {"compute_s", mean(compute)},
-            {"storage_wait_s", mean(wait)}}}};
+  nlohmann::json out = {{"iterations", total.size()},
+                        {"iteration_s", m},
+                        {"median_s", med},
+                        {"rel_iqr", sp.rel_iqr},
+                        {"std_s", std::sqrt(var / static_cast<double>(total.size()))},
+                        {"min_s", sp.min},
+                        {"max_s", sp.max},
+                        {"bytes_per_iteration", mean(bytes)},
+                        {"page_faults_per_step", mean(faults)},
+                        {"stages",
+                         {{"storage_s", mean(server)},
+                          {"network_s", mean(transfer)},
+                          {"compute_s", mean(compute)},
+                          {"storage_wait_s", mean(wait)}}}};
+  if (!objects.empty()) out["objects_per_iteration"] = mean(objects);
+  return out;
 }
 
 nlohmann::json predicted_from_sim_result(const nlohmann::json& r) {

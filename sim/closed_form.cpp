@@ -23,8 +23,9 @@ PathModel path_model(const PlatformParams& pf) {
 
 namespace {
 
-/// Iterations whose node shares are averaged (shares repeat with the dataset layout).
-constexpr int64_t kSampledIterations = 16;
+/// Iterations whose node shares are averaged: the first epoch's, up to this many. How many
+/// requests a batch costs depends on where the shuffled order puts a short last object.
+constexpr int64_t kSampledIterations = 256;
 
 /// Storage-side timing of one node for one iteration, relative to the iteration's start.
 struct NodeIteration {

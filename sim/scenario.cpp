@@ -181,12 +181,21 @@ TenantParams parse_tenant(const JsonView& t, const std::string& dir, std::size_t
   if (!t.has("batch_size")) t.fail_at("batch_size", "missing required field");
 
   JsonView d = t.at("dataset");
-  d.allow_keys({"samples", "bytes_per_sample", "samples_per_object"});
+  d.allow_keys({"samples", "bytes_per_sample", "samples_per_object", "order", "seed"});
   out.dataset.samples = d.integer("samples");
   if (out.dataset.samples < 1) d.fail_at("samples", "must be at least 1");
   out.dataset.bytes_per_sample =
       required_positive_quantity(d, "bytes_per_sample", Dimension::kBytes);
   out.dataset.samples_per_object = positive_integer(d, "samples_per_object", 1);
+  const std::string order = d.string("order", to_string(out.dataset.order));
+  if (order == "shuffled") {
+    out.dataset.order = ObjectOrder::kShuffled;
+  } else if (order == "stored") {
+    out.dataset.order = ObjectOrder::kStored;
+  } else {
+    d.fail_at("order", "'" + order + "' is not shuffled or stored");
+  }
+  out.dataset.seed = static_cast<uint64_t>(positive_integer(d, "seed", 1, 0));
 
   if (t.has("epochs") == t.has("iterations")) {
     t.fail_here("give exactly one of \"epochs\" and \"iterations\"");
@@ -292,9 +301,16 @@ Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
   }
 
   if (auto s = root.find("simulation")) {
-    s->allow_keys({"iterations", "prefetch_depth", "chunks", "allow_extrapolation", "fetch"});
+    s->allow_keys(
+        {"iterations", "warmup", "prefetch_depth", "chunks", "allow_extrapolation", "fetch"});
     sc.simulation.chunks = positive_integer(*s, "chunks", sc.simulation.chunks);
     sc.simulation.iterations = positive_integer(*s, "iterations", sc.simulation.iterations);
+    sc.simulation.warmup = positive_integer(*s, "warmup", sc.simulation.warmup, -1);
+    if (sc.simulation.warmup >= sc.simulation.iterations) {
+      s->fail_at("warmup", std::to_string(sc.simulation.warmup) +
+                               " warm-up iterations leave none of the " +
+                               std::to_string(sc.simulation.iterations) + " simulated measured");
+    }
     sc.simulation.prefetch_depth =
         positive_integer(*s, "prefetch_depth", sc.simulation.prefetch_depth, 0);
     sc.simulation.allow_extrapolation = s->boolean("allow_extrapolation", false);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/epoch_plan.hpp"
 #include "common/json_reader.hpp"
 
 namespace tiersplit::sim {
@@ -75,7 +76,12 @@ struct PlatformParams {
 struct DatasetParams {
   int64_t samples = 0;
   double bytes_per_sample = 0;  ///< stored (e.g. JPEG) bytes per sample
-  int64_t samples_per_object = 1;
+  int64_t samples_per_object = 1;  ///< the last object holds the rest
+  /// The order objects are read in each epoch, as `tiersplit train` does by default: shuffled
+  /// per epoch from `seed` (common/epoch_plan.hpp). With a last object smaller than the others,
+  /// the batches after it straddle two objects and cost two requests each.
+  ObjectOrder order = ObjectOrder::kShuffled;
+  uint64_t seed = 1;  ///< `tiersplit train --seed`
 };
 
 /// One TL job. split / storage_batch < 0 mean "search".
@@ -125,6 +131,9 @@ struct SweepParams {
 
 struct SimulationParams {
   int64_t iterations = 50;     ///< iterations simulated per tenant (the measuring window)
+  /// Iterations at the start of the window left out of the iteration time, as a real run's
+  /// warm-up (`tiersplit validate --warmup`); -1: the window's second half is measured.
+  int64_t warmup = -1;
   int64_t prefetch_depth = 1;  ///< iterations the storage side may run ahead
   /// Messages per iteration and storage node: consecutive mini-batches are grouped into at most
   /// this many chunks (the last mini-batch always alone), each computed then sent as one flow.

@@ -495,9 +495,14 @@ void prepare_engine(const PlatformParams& pf, int64_t storage_nodes, int64_t com
   }
 }
 
-double steady_iteration_time(const std::vector<double>& ends, double arrival_s) {
+double steady_iteration_time(const std::vector<double>& ends, double arrival_s, int64_t warmup) {
   const std::size_t n = ends.size();
   if (n == 0) return 0;
+  if (warmup >= 0 && static_cast<std::size_t>(warmup) < n) {
+    const auto w = static_cast<std::size_t>(warmup);
+    const double from = w == 0 ? arrival_s : ends[w - 1];
+    return (ends[n - 1] - from) / static_cast<double>(n - w);
+  }
   if (n == 1) return ends[0] - arrival_s;
   std::size_t w = n / 2;
   if (w >= n - 1) w = n - 2;
@@ -618,7 +623,7 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
     r.first_measured_iteration = t.window_begin;
     for (double e : t.ends) r.iteration_end_s.push_back(e - arrival);
     r.first_iteration_s = t.ends.front() - arrival;
-    r.iteration_s = steady_iteration_time(window, before);
+    r.iteration_s = steady_iteration_time(window, before, p.measure_warmup);
     const auto simulated = static_cast<int64_t>(t.ends.size());
     r.job_s = p.total_iterations <= simulated
                   ? t.ends[static_cast<std::size_t>(p.total_iterations - 1)] - arrival

@@ -53,7 +53,10 @@ void prepare_engine(const PlatformParams& pf, int64_t storage_nodes, int64_t com
 /// clock differences). `trace`, when given, receives the timeline.
 RunOutput simulate(const RunSpec& spec, TraceRecorder* trace = nullptr);
 
-/// Steady-state iteration time from iteration completion times (mean over the second half).
-double steady_iteration_time(const std::vector<double>& ends, double arrival_s);
+/// Steady-state iteration time from the completion times of a window's iterations, the first
+/// of which began at `arrival_s`: the mean over the iterations after the first `warmup` of them,
+/// or (warmup < 0, or none left after it) over the second half of the window.
+double steady_iteration_time(const std::vector<double>& ends, double arrival_s,
+                             int64_t warmup = -1);
 
 }  // namespace tiersplit::sim

@@ -121,20 +121,20 @@ std::vector<ResolvedTenant> resolve_tenants(const Scenario& sc, const SweepPoint
 
 std::vector<NodeShare> TenantPlan::shares(int64_t it, int64_t nodes) const {
   std::vector<NodeShare> out(static_cast<std::size_t>(nodes));
-  // The batch covers samples [it*B, it*B + B) of the dataset, wrapping around at its end.
-  int64_t start = (it % std::max<int64_t>(1, ceil_div(dataset_samples, training_batch))) * training_batch;
-  int64_t remaining = training_batch;
-  int64_t pos = start % dataset_samples;
-  while (remaining > 0) {
-    int64_t object = pos / samples_per_object;
-    int64_t object_end = std::min((object + 1) * samples_per_object, dataset_samples);
-    int64_t take = std::min(remaining, object_end - pos);
-    NodeShare& s = out[static_cast<std::size_t>(object % nodes)];
-    s.samples += take;
+  const int64_t per_epoch = std::max<int64_t>(1, iterations_per_epoch);
+  const int64_t epoch = it / per_epoch;
+  EpochCache& cache = *epoch_cache_;
+  if (cache.epoch != epoch) {
+    cache.batches = plan_epoch(object_layout(dataset_samples, samples_per_object), training_batch,
+                               epoch_order_seed(seed, epoch), order);
+    cache.epoch = epoch;
+  }
+  const auto& batch =
+      cache.batches[static_cast<std::size_t>(it % per_epoch) % cache.batches.size()];
+  for (const ObjectRange& r : batch) {
+    NodeShare& s = out[r.object % static_cast<std::size_t>(nodes)];
+    s.samples += r.count;
     s.objects += 1;
-    remaining -= take;
-    pos += take;
-    if (pos >= dataset_samples) pos = 0;
   }
   return out;
 }
@@ -196,10 +196,13 @@ TenantPlan make_tenant_plan(const Scenario& sc, const SweepPoint& point, const R
   p.total_iterations = t.total_iterations;
   p.iterations_per_epoch = t.iterations_per_epoch;
   p.measure_iterations = std::min(t.total_iterations, sc.simulation.iterations);
+  p.measure_warmup = sc.simulation.warmup;
   p.max_chunks = sc.simulation.chunks;
   p.serial_fetch = sc.simulation.fetch == "serial";
   p.dataset_samples = tp.dataset.samples;
   p.samples_per_object = tp.dataset.samples_per_object;
+  p.order = tp.dataset.order;
+  p.seed = tp.dataset.seed;
   p.read_bytes_per_sample = tp.dataset.bytes_per_sample;
   p.request_overhead_s = point.platform.storage.request_overhead_s;
 

@@ -67,6 +67,7 @@ struct TenantPlan {
   int64_t total_iterations = 1;
   int64_t iterations_per_epoch = 1;
   int64_t measure_iterations = 1;     ///< simulated iterations that are measured
+  int64_t measure_warmup = -1;        ///< of those, left out of the iteration time (-1: first half)
   int64_t max_chunks = 4;             ///< see SimulationParams::chunks
   bool serial_fetch = false;          ///< see SimulationParams::fetch
   /// Storage-side time of one mini-batch of n samples (decode + blocks [0,s)), n = 0..b.
@@ -76,11 +77,16 @@ struct TenantPlan {
   double request_overhead_s = 0;      ///< per object request
   double compute_time_s = 0;          ///< decode (s = 0) + forward [s,f) + train [f,L) at B
   double pushdown_memory_bytes = 0;   ///< weights [0,s) + b x peak activation [0,s); 0 for s = 0
-  // Dataset layout, to spread each iteration's objects over the storage nodes.
+  // Dataset layout and read order, to spread each iteration's objects over the storage nodes.
   int64_t dataset_samples = 1;
   int64_t samples_per_object = 1;
+  ObjectOrder order = ObjectOrder::kShuffled;
+  uint64_t seed = 1;
 
-  /// Samples and objects of iteration `it` on each of `nodes` storage nodes (round-robin objects).
+  /// Samples and object requests of iteration `it` on each of `nodes` storage nodes (object k
+  /// on node k mod nodes): batch it mod E of epoch it / E (E = iterations_per_epoch) of the
+  /// job's epoch plan (common/epoch_plan.hpp), the same batches `tiersplit train` reads. The
+  /// last batch of an epoch may be short.
   std::vector<NodeShare> shares(int64_t it, int64_t nodes) const;
   /// Storage-side compute time of `samples` samples in mini-batches of b (no disk).
   double storage_compute_time(int64_t samples) const;
@@ -88,6 +94,14 @@ struct TenantPlan {
   /// at most max_chunks - 1 chunks, then the last mini-batch alone.
   std::vector<Chunk> chunks(int64_t samples) const;
   double minibatch_time(int64_t n) const { return minibatch_time_s[static_cast<std::size_t>(n)]; }
+
+ private:
+  /// The batches of one epoch, kept for the epoch last asked for (a plan is used by one thread).
+  struct EpochCache {
+    int64_t epoch = -1;
+    std::vector<std::vector<ObjectRange>> batches;
+  };
+  mutable std::shared_ptr<EpochCache> epoch_cache_ = std::make_shared<EpochCache>();
 };
 
 /// Builds the plan of tenant `t` at (split, storage batch). Throws tiersplit::Error with the

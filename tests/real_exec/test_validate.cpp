@@ -118,9 +118,16 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
                             c["measured"]["stages"][stage].get<double>()));
     }
     CHECK(std::filesystem::exists(c["run"].get<std::string>()));
+    CHECK(c["measured"]["objects_per_iteration"].get<double>() >= 1.0);
     best = std::min(best, meas);
   }
   CHECK(saw0);
+  // The simulation reads the objects in the runs' order and measures the runs' iterations.
+  const json sc = read_json(t["scenario"].get<std::string>());
+  CHECK(sc["simulation"]["warmup"] == 1);
+  CHECK(sc["workload"]["tenants"][0]["dataset"]["order"] == "shuffled");
+  const json run = read_json(configs[0]["run"].get<std::string>());
+  CHECK(run["config"]["seed"] == sc["workload"]["tenants"][0]["dataset"]["seed"]);
   CHECK(saw18);
 
   // The choice is one of the measured configurations; the summary agrees with them.

@@ -178,6 +178,15 @@ TEST_CASE("scenario: other bad values") {
   j["platform"]["interference"] = {{"storage_slowdown", 0.5}};
   CHECK(error_of(j).find("/platform/interference/storage_slowdown: must be a factor in [1, 100]") !=
         std::string::npos);
+
+  j = simtest::toy_scenario();
+  j["workload"]["tenants"][0]["dataset"]["order"] = "random";
+  CHECK(error_of(j).find("/workload/tenants/0/dataset/order: 'random' is not shuffled or stored") !=
+        std::string::npos);
+  j = simtest::toy_scenario();
+  j["simulation"]["warmup"] = 40;
+  CHECK(error_of(j).find("/simulation/warmup: 40 warm-up iterations leave none of the 40") !=
+        std::string::npos);
 }
 
 TEST_CASE("scenario: the embedded quickstart is scenarios/quickstart.json") {
