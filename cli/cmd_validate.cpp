@@ -249,6 +249,10 @@ void add_validate_command(CLI::App& app) {
   cmd->add_option("--iterations", o->iterations, "Measured iterations per run")
       ->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Iterations run before measuring")->capture_default_str();
+  cmd->add_option("--repeats", o->repeats,
+                  "Runs of every configuration, in rounds over all of them (a drift of the "
+                  "machine's speed then touches each alike); the choice is judged on their means")
+      ->capture_default_str();
   cmd->add_option(
          "--max-configs", o->max_configs,
          "Real runs per tenant and bandwidth: the choice, runner-ups and baselines always, "
@@ -276,6 +280,7 @@ void add_validate_command(CLI::App& app) {
     v.dataset = o->dataset;
     v.iterations = o->iterations;
     v.warmup = o->warmup;
+    v.repeats = o->repeats;
     v.max_configs = o->max_configs;
     v.threads = o->threads;
     if (v.mode == "hosts" && o->mode != "auto")

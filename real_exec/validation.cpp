@@ -340,38 +340,64 @@ class PointValidation {
       }
     }
 
-    nlohmann::json configs = nlohmann::json::array();
-    std::size_t n = 0;
-    for (auto& [key, p] : plan) {
-      ++n;
-      const std::string file =
-          (fs::path(dir_) / "runs" / (run_name(vt.name, p.split, p.storage_batch) + ".json"))
-              .string();
-      const std::string what =
-          vt.name + " s=" + std::to_string(p.split) + " b=" + std::to_string(p.storage_batch) +
-          " (" + join(std::vector<std::string>(p.reasons.begin(), p.reasons.end()), ", ") + ")";
-      if (complete_run(file, o_.warmup + o_.iterations)) {
-        say(where + "run " + std::to_string(n) + "/" + std::to_string(plan.size()) + " " + what +
-            ": kept from " + file);
-      } else {
-        say(where + "run " + std::to_string(n) + "/" + std::to_string(plan.size()) + " " + what);
+    // Every configuration once per round, round after round: a drift of the machine's speed
+    // over the validation touches every configuration alike instead of the last ones measured.
+    const int64_t rounds = std::max<int64_t>(1, o_.repeats);
+    std::map<std::pair<int64_t, int64_t>, std::vector<std::string>> files;
+    for (int64_t r = 0; r < rounds; ++r) {
+      std::size_t n = 0;
+      for (auto& [key, p] : plan) {
+        ++n;
+        const std::string file =
+            (fs::path(dir_) / "runs" /
+             (run_name(vt.name, p.split, p.storage_batch) +
+              (r == 0 ? std::string() : "-r" + std::to_string(r + 1)) + ".json"))
+                .string();
+        files[key].push_back(file);
+        const std::string what =
+            vt.name + " s=" + std::to_string(p.split) + " b=" + std::to_string(p.storage_batch) +
+            " (" + join(std::vector<std::string>(p.reasons.begin(), p.reasons.end()), ", ") + ")";
+        const std::string counter =
+            "run " + std::to_string(n) + "/" + std::to_string(plan.size()) +
+            (rounds > 1 ? " of round " + std::to_string(r + 1) + "/" + std::to_string(rounds)
+                        : std::string()) +
+            " ";
+        if (complete_run(file, o_.warmup + o_.iterations)) {
+          say(where + counter + what + ": kept from " + file);
+          continue;
+        }
+        say(where + counter + what);
         keep_run(what,
                  run_process(train_argv(vt, p.split, p.storage_batch, file), file + ".log", 3600),
                  file);
+        const double mi =
+            measured_from_train_report(load_json_file(file).raw(), o_.warmup)["iteration_s"];
+        const double pi = predicted.at({p.split, p.storage_batch})["iteration_s"];
+        say(where + "  measured " + fmt("%.1f", 1e3 * mi) + " ms/it, predicted " +
+            fmt("%.1f", 1e3 * pi) + " ms/it: " + fmt("%+.1f", 100 * (pi - mi) / mi) + "%");
       }
-      nlohmann::json report = load_json_file(file).raw();
+    }
+    nlohmann::json configs = nlohmann::json::array();
+    for (auto& [key, p] : plan) {
+      std::vector<nlohmann::json> reports;
+      for (const auto& f : files[key]) reports.push_back(load_json_file(f).raw());
       nlohmann::json c = {
           {"split", p.split},
           {"storage_batch", p.storage_batch},
           {"reasons", std::vector<std::string>(p.reasons.begin(), p.reasons.end())},
           {"predicted", predicted_from_sim_result(predicted.at({p.split, p.storage_batch}))},
-          {"measured", measured_from_train_report(report, o_.warmup)},
-          {"run", file}};
+          {"measured", measured_from_train_reports(reports, o_.warmup)},
+          {"run", files[key].front()},
+          {"runs", files[key]}};
       add_errors(c);
-      say(where + "  measured " + fmt("%.1f", 1e3 * c["measured"]["iteration_s"].get<double>()) +
-          " ms/it (IQR " + fmt("%.1f", 100 * c["measured"]["rel_iqr"].get<double>()) +
-          "%), predicted " + fmt("%.1f", 1e3 * c["predicted"]["iteration_s"].get<double>()) +
-          " ms/it: " + fmt("%+.1f", 100 * c["error"]["iteration"].get<double>()) + "%");
+      if (rounds > 1) {
+        say(where + "  " + vt.name + " s=" + std::to_string(p.split) +
+            " b=" + std::to_string(p.storage_batch) + " over " + std::to_string(rounds) +
+            " runs: measured " + fmt("%.1f", 1e3 * c["measured"]["iteration_s"].get<double>()) +
+            " ms/it (standard error " + fmt("%.1f", 1e3 * c["measured"]["se_s"].get<double>()) +
+            "), predicted " + fmt("%.1f", 1e3 * c["predicted"]["iteration_s"].get<double>()) +
+            " ms/it: " + fmt("%+.1f", 100 * c["error"]["iteration"].get<double>()) + "%");
+      }
       configs.push_back(c);
     }
     nlohmann::json baselines = nlohmann::json::array();
@@ -513,6 +539,8 @@ nlohmann::json run_validation(const ValidationOptions& o0) {
   if (o.bandwidths.empty())
     fail(o.scenario_file, ": /platform/network/bandwidth: no bandwidth to validate at");
   if (o.iterations < 2) fail("--iterations ", o.iterations, " must be at least 2");
+  if (o.repeats < 1 || o.repeats > 100)
+    fail("--repeats ", o.repeats, " must be in 1..100 (runs of every configuration)");
   if (o.warmup < 1)
     fail("--warmup ", o.warmup, " must be at least 1 (the first iteration loads the model)");
   for (const auto& t : o.tenants) {
@@ -561,6 +589,7 @@ nlohmann::json run_validation(const ValidationOptions& o0) {
                            {"settings",
                             {{"iterations", o.iterations},
                              {"warmup", o.warmup},
+                             {"repeats", o.repeats},
                              {"threads_per_tier", o.threads},
                              {"store", o.store},
                              {"max_configs", o.max_configs},

@@ -36,6 +36,7 @@ struct ValidationOptions {
   std::string dataset;        ///< default: fashion-mnist-r<R>-o<B>
   int64_t iterations = 10;    ///< measured iterations per run
   int64_t warmup = 3;         ///< iterations run first and not measured
+  int64_t repeats = 1;        ///< runs of every configuration, in rounds over all of them
   int64_t max_configs = 8;    ///< real runs per tenant and point, at least
                               ///< the choice, runner-ups and baselines
   int threads = 1;            ///< LibTorch threads per tier

@@ -40,35 +40,54 @@ const nlohmann::json* find_config(const nlohmann::json& configs, int64_t split, 
 
 }  // namespace
 
-nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t warmup) {
-  const auto& its = report.at("iterations");
-  std::vector<double> total, wait, server, transfer, compute, bytes, faults, objects;
-  for (std::size_t i = static_cast<std::size_t>(std::max<int64_t>(0, warmup)); i < its.size();
-       ++i) {
-    const auto& it = its[i];
-    total.push_back(it.at("total_s").get<double>());
-    wait.push_back(it.at("storage_wait_s").get<double>());
-    server.push_back(it.at("server_s").get<double>());
-    transfer.push_back(it.at("transfer_s").get<double>());
-    compute.push_back(it.at("compute_s").get<double>());
-    bytes.push_back(it.at("bytes").get<double>());
-    faults.push_back(it.value("page_faults", 0.0));  // absent in reports before 2026-11-23
-    if (it.contains("objects")) objects.push_back(it.at("objects").get<double>());  // since 11-24
-  }
-  if (total.empty()) {
-    fail("the trainer report has ", its.size(), " iterations, none after the ", warmup,
-         " warm-up iterations");
+nlohmann::json measured_from_train_reports(const std::vector<nlohmann::json>& reports,
+                                           int64_t warmup) {
+  if (reports.empty()) fail("internal: no trainer report to summarise");
+  std::vector<double> total, wait, server, transfer, compute, bytes, faults, objects, run_means;
+  for (const auto& report : reports) {
+    const auto& its = report.at("iterations");
+    std::vector<double> mine;
+    for (std::size_t i = static_cast<std::size_t>(std::max<int64_t>(0, warmup)); i < its.size();
+         ++i) {
+      const auto& it = its[i];
+      mine.push_back(it.at("total_s").get<double>());
+      wait.push_back(it.at("storage_wait_s").get<double>());
+      server.push_back(it.at("server_s").get<double>());
+      transfer.push_back(it.at("transfer_s").get<double>());
+      compute.push_back(it.at("compute_s").get<double>());
+      bytes.push_back(it.at("bytes").get<double>());
+      faults.push_back(it.value("page_faults", 0.0));  // absent in reports before 2026-11-23
+      if (it.contains("objects")) objects.push_back(it.at("objects").get<double>());  // 11-24
+    }
+    if (mine.empty()) {
+      fail("the trainer report has ", its.size(), " iterations, none after the ", warmup,
+           " warm-up iterations");
+    }
+    run_means.push_back(mean(mine));
+    total.insert(total.end(), mine.begin(), mine.end());
   }
   const Spread sp = spread_of(total);
   const double m = mean(total);
-  double var = 0;
-  for (double t : total) var += (t - m) * (t - m);
-  const double med = sp.median;
+  auto std_of = [](const std::vector<double>& v, double mu) {
+    double var = 0;
+    for (double t : v) var += (t - mu) * (t - mu);
+    return v.empty() ? 0.0 : std::sqrt(var / static_cast<double>(v.size()));
+  };
+  const double sd = std_of(total, m);
+  // The standard error of the mean: from the runs' means when there are several (a drift
+  // between runs counts), else from the iterations of the one run.
+  const double n_runs = static_cast<double>(run_means.size());
+  const double se = run_means.size() > 1 ? std_of(run_means, mean(run_means)) *
+                                               std::sqrt(n_runs / (n_runs - 1)) / std::sqrt(n_runs)
+                                         : sd / std::sqrt(static_cast<double>(total.size()));
   nlohmann::json out = {{"iterations", total.size()},
+                        {"runs", run_means.size()},
+                        {"run_iteration_s", run_means},
                         {"iteration_s", m},
-                        {"median_s", med},
+                        {"median_s", sp.median},
                         {"rel_iqr", sp.rel_iqr},
-                        {"std_s", std::sqrt(var / static_cast<double>(total.size()))},
+                        {"std_s", sd},
+                        {"se_s", se},
                         {"min_s", sp.min},
                         {"max_s", sp.max},
                         {"bytes_per_iteration", mean(bytes)},
@@ -80,6 +99,10 @@ nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t 
                           {"storage_wait_s", mean(wait)}}}};
   if (!objects.empty()) out["objects_per_iteration"] = mean(objects);
   return out;
+}
+
+nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t warmup) {
+  return measured_from_train_reports({report}, warmup);
 }
 
 nlohmann::json predicted_from_sim_result(const nlohmann::json& r) {
@@ -169,9 +192,11 @@ nlohmann::json tenant_summary(const nlohmann::json& configs, const nlohmann::jso
                  {"predicted_iteration_s", ch->at("predicted").at("iteration_s")}};
   s["choice_vs_measured_best"] = ch_s / best_s;
   // Is the gap to the measured best larger than the runs' own noise? Two standard errors of the
-  // difference of the two means (iteration times of a run treated as independent samples).
+  // difference of the two means (from the runs' means with --repeats, else the iterations of a
+  // run treated as independent samples).
   auto se2 = [](const nlohmann::json& m) {
-    const double sd = m.at("std_s").get<double>();
+    if (m.contains("se_s")) return std::pow(m.at("se_s").get<double>(), 2.0);
+    const double sd = m.at("std_s").get<double>();  // reports before 2026-11-24
     const double n = std::max(1.0, m.at("iterations").get<double>());
     return sd * sd / n;
   };

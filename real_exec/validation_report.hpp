@@ -10,10 +10,17 @@ namespace tiersplit::real_exec {
 inline constexpr const char* kValidationFormatName = "tiersplit-validation";
 inline constexpr int kValidationFormatVersion = 1;
 
-/// What a trainer report (`tiersplit train -o`) measured, iterations [warmup, end) only:
-/// {"iterations", "iteration_s" (mean), "median_s", "rel_iqr", "std_s", "min_s", "max_s",
-///  "bytes_per_iteration", "stages": {"storage_s" (server time), "network_s" (transfer),
-///  "compute_s", "storage_wait_s"}}.
+/// What repeated runs of one configuration (`tiersplit train -o` reports) measured, iterations
+/// [warmup, end) of each, pooled: {"iterations", "runs", "run_iteration_s" (each run's mean),
+/// "iteration_s" (mean), "median_s", "rel_iqr", "std_s", "se_s" (standard error of the mean:
+/// from the runs' means when there are several, else from the iterations), "min_s", "max_s",
+/// "bytes_per_iteration", "page_faults_per_step", "objects_per_iteration" (when reported),
+/// "stages": {"storage_s" (server time), "network_s" (transfer), "compute_s",
+/// "storage_wait_s"}}.
+nlohmann::json measured_from_train_reports(const std::vector<nlohmann::json>& reports,
+                                           int64_t warmup);
+
+/// The same for one run.
 nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t warmup);
 
 /// What a simulation result (`tiersplit simulate -o`, one entry of "results") predicts:

@@ -3,25 +3,29 @@
 # VGG-11 and MobileNetV2 at 64 px, each alone over three shaped bandwidths (network-bound to
 # compute-bound), then three tenants at once over two; writes one summary table.
 #
-#   scripts/validate-campaign.sh [--out DIR] [--iterations N] [--warmup N] [--only NAME]
+#   scripts/validate-campaign.sh [--out DIR] [--iterations N] [--warmup N] [--repeats N]
+#                                [--only NAME]
 #
 # Needs the build (scripts/setup.sh), root for the network namespace (else the pacer fallback),
 # and both cores idle: it measures. Interrupted, it resumes where it stopped (the state folders
-# under DIR keep every calibration and run). About 45-60 minutes on 2 cores.
+# under DIR keep every calibration and run). About 60-70 minutes on 2 cores (--repeats N: the
+# runs N times over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=validation-results
 iterations=10
 warmup=3
+repeats=1
 only=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --iterations) iterations="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
+    --repeats) repeats="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "validate-campaign.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -41,7 +45,7 @@ mkdir -p "$out"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "libtorch: $(dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null || echo '?'), simgrid: $(pkg-config --modversion simgrid 2>/dev/null || echo '?')"
-  echo "settings: $iterations measured iterations after $warmup warm-up iterations per run, 1 thread per tier"
+  echo "settings: $iterations measured iterations after $warmup warm-up iterations per run, $repeats run(s) per configuration, 1 thread per tier"
 } > "$out/machine.txt"
 cat "$out/machine.txt"
 
@@ -57,7 +61,8 @@ run() {  # run NAME [extra validate options]
   [[ -n "$only" && "$only" != "$name" ]] && return 0
   echo "=== $name ($(date -u +%H:%M:%S))"
   "$tiersplit" validate "scenarios/validation/$name.json" -o "$out/$name.json" \
-    --state-dir "$out/$name.d" --store "$store" --iterations "$iterations" --warmup "$warmup" "$@"
+    --state-dir "$out/$name.d" --store "$store" --iterations "$iterations" --warmup "$warmup" \
+    --repeats "$repeats" "$@"
 }
 
 for model in alexnet resnet18 vgg11 mobilenet_v2; do

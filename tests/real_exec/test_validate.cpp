@@ -168,6 +168,31 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
     REQUIRE(c2.size() == configs.size());
     for (std::size_t i = 0; i < c2.size(); ++i) CHECK(c2[i]["measured"] == configs[i]["measured"]);
   }
+
+  SUBCASE("--repeats 2 keeps the first round and measures a second one") {
+    auto again = tiersplit_cli(validate_args(dir, scenario) + " --repeats 2");
+    INFO(again.output);
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.output.find("of round 1/2") != std::string::npos);
+    CHECK(again.output.find("of round 2/2") != std::string::npos);
+    json rep2 = read_json(dir + "/report.json");
+    CHECK(rep2["settings"]["repeats"] == 2);
+    const json& c2 = rep2["points"][0]["tenants"][0]["configurations"];
+    REQUIRE(c2.size() == configs.size());
+    for (std::size_t i = 0; i < c2.size(); ++i) {
+      const json& m = c2[i]["measured"];
+      CHECK(m["runs"] == 2);
+      CHECK(m["iterations"] == 4);
+      REQUIRE(c2[i]["runs"].size() == 2);
+      CHECK(c2[i]["runs"][0] == configs[i]["run"]);  // the first round's run is kept
+      CHECK(std::filesystem::exists(c2[i]["runs"][1].get<std::string>()));
+      // The mean pools both runs: it lies between their means.
+      const double a = m["run_iteration_s"][0], b = m["run_iteration_s"][1];
+      CHECK(a == doctest::Approx(configs[i]["measured"]["iteration_s"].get<double>()));
+      CHECK(m["iteration_s"].get<double>() == doctest::Approx((a + b) / 2));
+      CHECK(m["se_s"].get<double>() == doctest::Approx(std::abs(a - b) / 2));
+    }
+  }
 }
 
 TEST_CASE("validate: real hosts named in the scenario, reached through a stand-in for ssh") {

@@ -64,6 +64,24 @@ TEST_CASE("validation: measured summary skips the warm-up and averages the rest"
                        doctest::Contains("none after the 2 warm-up"), tiersplit::Error);
 }
 
+TEST_CASE("validation: repeated runs pool their iterations; the standard error is the means'") {
+  // Two runs of one configuration: means 2 and 4 (after one warm-up iteration each).
+  json m = measured_from_train_reports(
+      {train_report({5.0, 1.0, 3.0}, 400), train_report({9.0, 3.5, 4.5}, 400)}, 1);
+  CHECK(m["runs"] == 2);
+  CHECK(m["iterations"] == 4);
+  CHECK(m["run_iteration_s"] == json::array({2.0, 4.0}));
+  CHECK(m["iteration_s"].get<double>() == doctest::Approx(3.0));
+  CHECK(m["min_s"].get<double>() == doctest::Approx(1.0));
+  CHECK(m["max_s"].get<double>() == doctest::Approx(4.5));
+  // Sample standard deviation of {2, 4} is sqrt(2); over sqrt(2) runs: 1.
+  CHECK(m["se_s"].get<double>() == doctest::Approx(1.0));
+  // One run: the iterations' standard deviation over sqrt(n).
+  json one = measured_from_train_report(train_report({5.0, 1.0, 3.0}, 400), 1);
+  CHECK(one["runs"] == 1);
+  CHECK(one["se_s"].get<double>() == doctest::Approx(1.0 / std::sqrt(2.0)));
+}
+
 TEST_CASE("validation: errors come from the numbers in the configuration, worst stage named") {
   json c = config(3, 8, 1.1, 1.0);
   CHECK(c["error"]["iteration"].get<double>() == doctest::Approx(0.1));
@@ -127,7 +145,15 @@ TEST_CASE("validation: tenant summary finds the measured best and judges the cho
     CHECK(s["choice_gap_within_noise"] == false);
   }
   SUBCASE("a gap smaller than two standard errors is within noise") {
-    configs[3]["measured"]["std_s"] = 0.3;  // choice s = 4, b = 16: 1.2 s +- 0.3 s over 2 runs
+    {  // reports before se_s: the standard error from std_s and the iterations
+      json old = configs;
+      old[3]["measured"].erase("se_s");
+      old[3]["measured"]["std_s"] = 0.3;
+      json s = tenant_summary(old, {{"split", 4}, {"storage_batch", 16}}, 4, 0.05);
+      CHECK(s["choice_gap_noise_s"].get<double>() == doctest::Approx(2 * 0.3 / std::sqrt(2.0)));
+    }
+    // choice s = 4, b = 16: 1.2 s +- 0.3 s over 2 iterations, a standard error of 0.3 / sqrt(2)
+    configs[3]["measured"]["se_s"] = 0.3 / std::sqrt(2.0);
     json s = tenant_summary(configs, {{"split", 4}, {"storage_batch", 16}}, 4, 0.05);
     CHECK(s["choice_gap_noise_s"].get<double>() == doctest::Approx(2 * 0.3 / std::sqrt(2.0)));
     CHECK(s["choice_gap_within_noise"] == true);
