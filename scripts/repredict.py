@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""repredict.py: the current simulator's predictions for the runs of an earlier validation.
+
+  scripts/repredict.py REPORT.json [REPORT.json ...] [--tiersplit PATH] [--work DIR]
+
+For every point and tenant of each `tiersplit validate` report, re-simulates the calibrated
+scenario the report names (adding what the report's simulator did not set: the runs' object
+order, seed 1, and their warm-up) and sets the new predictions beside the measurements kept in
+the report. No run is repeated: the comparison isolates a change of the model from the machine's
+drift. The choice is made again (`tiersplit recommend --prefetch 1`, as validate does) and judged
+only when that configuration was measured. Prints one Markdown table. Uses no LibTorch: only
+`tiersplit simulate` and `tiersplit recommend`.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit("repredict.py: `%s` failed (status %d):\n%s" % (" ".join(cmd), p.returncode,
+                                                                 p.stderr[-2000:]))
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        sys.exit("repredict.py: %s: %s" % (path, e))
+
+
+def repredict(tiersplit, scenario_file, warmup, work):
+    sc = load(scenario_file)
+    for t in sc["workload"]["tenants"]:
+        t["dataset"].setdefault("order", "shuffled")  # `tiersplit train` reads them so
+        t["dataset"].setdefault("seed", 1)
+    sc["simulation"].setdefault("warmup", warmup)
+    fd, path = tempfile.mkstemp(suffix=".json", dir=work)
+    with os.fdopen(fd, "w") as f:
+        json.dump(sc, f)
+    sim, rec = path + ".sim.json", path + ".rec.json"
+    run([tiersplit, "simulate", path, "-o", sim])
+    run([tiersplit, "recommend", path, "-o", rec, "--prefetch", "1", "-q"])
+    results = {(r["split"], r["storage_batch"]): r["iteration_s"]
+               for r in load(sim)["results"] if r.get("feasible", True)}
+    choice = load(rec)["points"][0]["tenants"][0]["choice"]
+    return results, (choice["split"], choice["storage_batch"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("reports", nargs="+")
+    ap.add_argument("--tiersplit", default="build/cli/tiersplit")
+    ap.add_argument("--work", default=None, help="folder for the scenarios and results written")
+    a = ap.parse_args()
+    work = a.work or tempfile.mkdtemp(prefix="repredict-")
+    os.makedirs(work, exist_ok=True)
+    print("| case | runs | median abs err before / now | max before / now | choice before / now"
+          " | choice vs measured best before / now |")
+    print("|---|---|---|---|---|---|")
+    all_before, all_now, within = [], [], [0, 0, 0]
+    for report_file in a.reports:
+        rep = load(report_file)
+        warmup = rep["settings"].get("warmup", 3)
+        for point in rep["points"]:
+            for t in point["tenants"]:
+                configs = t["configurations"]
+                if not configs:
+                    continue
+                new, (cs, cb) = repredict(a.tiersplit, t["scenario"], warmup, work)
+                best_s = {}
+                for (s, b), it in new.items():
+                    if s not in best_s or it < new[(s, best_s[s])]:
+                        best_s[s] = b
+                measured = {(c["split"], c["storage_batch"]): c["measured"]["iteration_s"]
+                            for c in configs}
+                if cs == 0:  # no pushdown: the storage batch does not matter (validate runs b = 1)
+                    cb = next((b for (s, b) in measured if s == 0), best_s.get(0, cb))
+                before = [c["error"]["abs_iteration"] for c in configs]
+                now = [abs(new[(c["split"], c["storage_batch"])] - c["measured"]["iteration_s"])
+                       / c["measured"]["iteration_s"] for c in configs]
+                all_before += before
+                all_now += now
+                best = min(measured.values())
+                old = t["summary"]
+                old_choice = "%d/%d" % (old["choice"]["split"], old["choice"]["storage_batch"])
+                old_ratio = old["choice_vs_measured_best"]
+                within[0] += old_ratio <= 1.05
+                if (cs, cb) in measured:
+                    ratio = measured[(cs, cb)] / best
+                    within[1] += ratio <= 1.05
+                    now_ratio = "%.3f" % ratio
+                else:
+                    within[2] += 1
+                    now_ratio = "not measured"
+                print("| %s %s | %d | %.1f%% / %.1f%% | %.1f%% / %.1f%% | %s / %d/%d | %.3f / %s |" % (
+                    t["name"], point["bandwidth"], len(configs),
+                    100 * statistics.median(before), 100 * statistics.median(now),
+                    100 * max(before), 100 * max(now), old_choice, cs, cb, old_ratio, now_ratio))
+    print()
+    print("Over %d runs: median abs error %.1f%% -> %.1f%%, mean %.1f%% -> %.1f%%, max %.1f%% -> "
+          "%.1f%%; choice within 5%% of the measured best: %d -> %d (%d new choices not measured)."
+          % (len(all_now), 100 * statistics.median(all_before), 100 * statistics.median(all_now),
+             100 * statistics.mean(all_before), 100 * statistics.mean(all_now),
+             100 * max(all_before), 100 * max(all_now), within[0], within[1], within[2]))
+
+
+if __name__ == "__main__":
+    main()
