@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -134,9 +135,10 @@ void write_insitu_storage_profile(const std::string& in, const nlohmann::json& m
       }
     }
   }
-  p.device.derived_from = "in situ: forward times of blocks [0," +
-                          std::to_string(m.at("freeze").get<int64_t>()) +
-                          ") are the pushdown server's own (tiersplit calibrate)";
+  p.device.derived_from =
+      "in situ: forward times of blocks [0," + std::to_string(m.at("freeze").get<int64_t>()) +
+      ") are the pushdown server's own, the mean of two measurements with the trainer "
+      "idle (tiersplit calibrate)";
   write_json_file(out, profiles::to_json(p));
 }
 
@@ -170,11 +172,48 @@ void write_insitu_compute_profile(const std::string& in, const nlohmann::json& m
   }
   p.device.derived_from =
       "in situ: times at batch " + std::to_string(B) +
-      " reproduce the trainer's measured step at every split (tiersplit calibrate)";
+      " reproduce the trainer's measured step at every split, the mean of two measurements "
+      "with the server idle (tiersplit calibrate)";
   write_json_file(out, profiles::to_json(p));
 }
 
+/// One spread {"median", "rel_iqr", "count", ...} of two measurements of the same thing.
+nlohmann::json pooled_spread(const nlohmann::json& a, const nlohmann::json& b) {
+  nlohmann::json out = a;
+  const double ma = a.at("median").get<double>(), mb = b.at("median").get<double>();
+  const double m = 0.5 * (ma + mb);
+  out["median"] = m;
+  out["count"] = a.value("count", 0) + b.value("count", 0);
+  out["min"] = std::min(a.value("min", ma), b.value("min", mb));
+  out["max"] = std::max(a.value("max", ma), b.value("max", mb));
+  out["rel_iqr"] = std::max(
+      {a.value("rel_iqr", 0.0), b.value("rel_iqr", 0.0), m > 0 ? std::abs(ma - mb) / m : 0.0});
+  return out;
+}
+
 }  // namespace
+
+nlohmann::json pool_alone_measurements(const nlohmann::json& before, const nlohmann::json& after) {
+  nlohmann::json out = before;
+  if (before.contains("batches")) {
+    for (auto& [b, blocks] : out.at("batches").items()) {
+      const auto& other = after.at("batches").at(b);
+      if (other.size() != blocks.size())
+        fail("calibration: the two storage-block measurements of batch ", b, " differ in length");
+      for (std::size_t i = 0; i < blocks.size(); ++i)
+        blocks[i] = pooled_spread(blocks[i], other[i]);
+    }
+  }
+  if (before.contains("splits")) {
+    auto& splits = out.at("splits");
+    const auto& other = after.at("splits");
+    if (other.size() != splits.size())
+      fail("calibration: the two trainer-step measurements differ in their splits");
+    for (std::size_t i = 0; i < splits.size(); ++i)
+      splits[i]["step_s"] = pooled_spread(splits[i].at("step_s"), other[i].at("step_s"));
+  }
+  return out;
+}
 
 std::string dataset_name(int64_t resolution, int64_t per_object) {
   return "fashion-mnist-r" + std::to_string(resolution) + "-o" + std::to_string(per_object);
@@ -481,8 +520,10 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
       const std::string cp_in = (pdir / p["compute"].get<std::string>()).string();
       const std::string st_out = st_in.substr(0, st_in.size() - 5) + "-insitu.json";
       const std::string cp_out = cp_in.substr(0, cp_in.size() - 5) + "-insitu.json";
-      write_insitu_storage_profile(st_in, blocks_alone, st_out);
-      write_insitu_compute_profile(cp_in, steps_alone, cp_out);
+      write_insitu_storage_profile(st_in, pool_alone_measurements(blocks_alone, load(blocks_after)),
+                                   st_out);
+      write_insitu_compute_profile(cp_in, pool_alone_measurements(steps_alone, load(steps_after)),
+                                   cp_out);
       p["profiler_storage"] = p["storage"];
       p["profiler_compute"] = p["compute"];
       p["storage"] = fs::relative(st_out, dir).string();

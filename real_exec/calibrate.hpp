@@ -69,6 +69,14 @@ nlohmann::json profile_tiers(const std::string& state_dir, const std::string& mo
 /// The whole calibration: writes `dir`/calibration.json and returns it (see docs/validation.md).
 nlohmann::json calibrate(const CalibrateOptions& options);
 
+/// Two in-situ measurements of one part with the other tier idle (before and after the one at
+/// work; "storage-blocks": "batches" of per-block spreads, "compute-steps": "splits" with
+/// "step_s"), pooled: every median the mean of the two, counts added, and the relative IQR at
+/// least the two medians' relative difference. The profiles the simulator gets are these: on a
+/// machine whose speed drifts, the mean of a measurement before and one after is closer to the
+/// runs that follow than either alone.
+nlohmann::json pool_alone_measurements(const nlohmann::json& before, const nlohmann::json& after);
+
 /// A scenario "platform" object (docs/scenario-format.md) from a calibration's measurements.
 nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann::json& measured,
                                    double storage_memory_bytes);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "real_exec/calibrate.hpp"
 #include "real_exec/link_calibration.hpp"
 #include "real_exec/validation_report.hpp"
 
@@ -207,4 +208,32 @@ TEST_CASE("calibration: the transfer line and the probe sizes") {
     CHECK(probe_sizes(1e12, 0.8).back() == 16 << 20);  // clamped
     CHECK(probe_sizes(1.0, 0.8).back() == 64 << 10);
   }
+}
+
+TEST_CASE("calibration: the two measurements with the other tier idle are pooled") {
+  auto spread = [](double median, double rel_iqr) {
+    return json{
+        {"median", median}, {"rel_iqr", rel_iqr}, {"count", 7}, {"min", median}, {"max", median}};
+  };
+  // Storage blocks: per batch, per block.
+  json before = {{"freeze", 2}, {"batches", {{"8", {spread(0.010, 0.05), spread(0.020, 0.01)}}}}};
+  json after = {{"freeze", 2}, {"batches", {{"8", {spread(0.012, 0.02), spread(0.020, 0.03)}}}}};
+  json p = pool_alone_measurements(before, after);
+  const json& b0 = p["batches"]["8"][0];
+  CHECK(b0["median"].get<double>() == doctest::Approx(0.011));
+  CHECK(b0["count"] == 14);
+  CHECK(b0["min"].get<double>() == doctest::Approx(0.010));
+  CHECK(b0["max"].get<double>() == doctest::Approx(0.012));
+  // The two medians differ by 0.002 / 0.011: more than either IQR.
+  CHECK(b0["rel_iqr"].get<double>() == doctest::Approx(0.002 / 0.011));
+  CHECK(p["batches"]["8"][1]["rel_iqr"].get<double>() == doctest::Approx(0.03));
+  CHECK(p["freeze"] == 2);
+  // Trainer steps: per split.
+  json s0 = {{"splits", {{{"split", 0}, {"step_s", spread(0.10, 0.1)}}}}};
+  json s1 = {{"splits", {{{"split", 0}, {"step_s", spread(0.14, 0.1)}}}}};
+  CHECK(pool_alone_measurements(s0, s1)["splits"][0]["step_s"]["median"].get<double>() ==
+        doctest::Approx(0.12));
+  // Measurements of different shapes are refused.
+  json short_after = {{"batches", {{"8", {spread(0.012, 0.02)}}}}};
+  CHECK_THROWS_AS(pool_alone_measurements(before, short_after), tiersplit::Error);
 }
