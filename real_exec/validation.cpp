@@ -344,6 +344,7 @@ class PointValidation {
     // over the validation touches every configuration alike instead of the last ones measured.
     const int64_t rounds = std::max<int64_t>(1, o_.repeats);
     std::map<std::pair<int64_t, int64_t>, std::vector<std::string>> files;
+    std::map<std::string, nlohmann::json> reports_read;  // the runs measured now, read once
     for (int64_t r = 0; r < rounds; ++r) {
       std::size_t n = 0;
       for (auto& [key, p] : plan) {
@@ -370,8 +371,8 @@ class PointValidation {
         keep_run(what,
                  run_process(train_argv(vt, p.split, p.storage_batch, file), file + ".log", 3600),
                  file);
-        const double mi =
-            measured_from_train_report(load_json_file(file).raw(), o_.warmup)["iteration_s"];
+        const nlohmann::json& report = reports_read[file] = load_json_file(file).raw();
+        const double mi = measured_from_train_report(report, o_.warmup)["iteration_s"];
         const double pi = predicted.at({p.split, p.storage_batch})["iteration_s"];
         say(where + "  measured " + fmt("%.1f", 1e3 * mi) + " ms/it, predicted " +
             fmt("%.1f", 1e3 * pi) + " ms/it: " + fmt("%+.1f", 100 * (pi - mi) / mi) + "%");
@@ -380,7 +381,10 @@ class PointValidation {
     nlohmann::json configs = nlohmann::json::array();
     for (auto& [key, p] : plan) {
       std::vector<nlohmann::json> reports;
-      for (const auto& f : files[key]) reports.push_back(load_json_file(f).raw());
+      for (const auto& f : files[key]) {
+        auto read = reports_read.find(f);
+        reports.push_back(read != reports_read.end() ? read->second : load_json_file(f).raw());
+      }
       nlohmann::json c = {
           {"split", p.split},
           {"storage_batch", p.storage_batch},
