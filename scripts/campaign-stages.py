@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""campaign-stages.py: where a validation campaign's error sits, by stage.
+
+  scripts/campaign-stages.py DIR [DIR ...]      # e.g. validation-results/s7
+
+For the reports DIR/*-r64.json and the runs and calibrations under DIR/*.d/: the signed error of
+the iteration time by the bottleneck the simulation predicted; the trainer's step in the runs over
+the calibration's step at the same split (part "compute-steps", the first measurement alone), by
+the share of the iteration the trainer waited for its batch; and the steps that page-faulted
+(> 1000 faults). Reads JSON only.
+"""
+import glob
+import json
+import re
+import statistics
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def quartiles(v):
+    q = statistics.quantiles(v, n=4) if len(v) > 1 else [v[0], v[0], v[0]]
+    return "median %.3f (q25 %.3f, q75 %.3f)" % (statistics.median(v), q[0], q[2])
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    run_name = re.compile(r"-s(\d+)-b(\d+)\.json$")
+    for d in sys.argv[1:]:
+        by_bottleneck = {}
+        for f in sorted(glob.glob(d + "/*-r64.json")):
+            for p in load(f)["points"]:
+                for t in p["tenants"]:
+                    for c in t["configurations"]:
+                        by_bottleneck.setdefault(c["predicted"]["bottleneck"], []).append(
+                            c["error"]["iteration"])
+        print("== %s" % d)
+        for k, v in sorted(by_bottleneck.items()):
+            print("predicted %-8s bound: %3d runs, signed error median %+.1f%%, mean %+.1f%%" % (
+                k, len(v), 100 * statistics.median(v), 100 * statistics.mean(v)))
+        ratios, steps, faulty, extra = [], 0, 0, []
+        for point in sorted(glob.glob(d + "/*.d/point-*")):
+            for cal in glob.glob(point + "/insitu-*-compute-steps-alone.json"):
+                model = cal.split("insitu-")[1].split("-compute")[0]
+                step = {s["split"]: s["step_s"]["median"] for s in load(cal)["splits"]}
+                for f in glob.glob(point + "/runs/%s-s*.json" % model):
+                    m = run_name.search(f)
+                    if not m or "together" in f:
+                        continue
+                    its = load(f)["iterations"][3:]
+                    if not its:
+                        continue
+                    median_step = statistics.median(i["compute_s"] for i in its)
+                    wait = statistics.median(i["storage_wait_s"] / i["total_s"] for i in its)
+                    ratios.append((wait, median_step / step[int(m.group(1))]))
+                    for i in its:
+                        steps += 1
+                        if i.get("page_faults", 0) > 1000:
+                            faulty += 1
+                            extra.append(i["compute_s"] - median_step)
+        for lo, hi in [(0, 0.05), (0.05, 0.3), (0.3, 0.7), (0.7, 1.01)]:
+            v = [r for w, r in ratios if lo <= w < hi]
+            if v:
+                print("trainer waited %.2f-%.2f of the iteration: %3d runs, step in run / "
+                      "calibrated step %s" % (lo, hi, len(v), quartiles(v)))
+        print("steps with > 1000 page faults: %d of %d%s" % (
+            faulty, steps,
+            ", %.1f ms longer than their run's median step (median)" %
+            (1e3 * statistics.median(extra)) if extra else ""))
+
+
+if __name__ == "__main__":
+    main()
