@@ -125,7 +125,7 @@ void add_calibrate_link_command(CLI::App& app) {
   cmd->add_option("--batch", o->batch, "Samples per request")->capture_default_str();
   cmd->add_option("--classes", o->num_classes, "Classifier width")->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "Probes per size")->capture_default_str();
-  cmd->add_option("--part", o->part, "link, server, storage-blocks, compute-steps or all")
+  cmd->add_option("--part", o->part, "link, server, storage-blocks, compute-steps, speed or all")
       ->capture_default_str();
   auto sb = std::make_shared<std::string>();
   cmd->add_option("--storage-batches", *sb, "Storage batches (storage-blocks)");
@@ -271,7 +271,18 @@ void add_validate_command(CLI::App& app) {
                   "Evenly spaced extra splits run only if predicted to take at most this long [s]")
       ->capture_default_str();
   cmd->add_flag("--allow-busy", o->allow_busy, "Measure even when the tiers' cores are busy");
-  cmd->callback([file, o, no_multi] {
+  auto no_probes = std::make_shared<bool>(false);
+  cmd->add_flag("--no-speed-probes", *no_probes,
+                "Skip the machine-speed probes around every run (and the wait for a calm machine)");
+  cmd->add_option("--calm-tolerance", o->calm_tolerance,
+                  "A run starts once the speed probe is at most this much slower than at "
+                  "calibration (0.05: 5 %) ...")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--calm-wait", o->calm_wait_s, "... or after waiting this long for it [s]")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd->callback([file, o, no_multi, no_probes] {
     rx::ValidationOptions v = validation_from_scenario(*file);
     v.output = o->output;
     v.plot = o->plot;
@@ -292,6 +303,9 @@ void add_validate_command(CLI::App& app) {
     v.allow_busy = o->allow_busy;
     v.together_only = o->together_only;
     v.max_run_seconds = o->max_run_seconds;
+    v.speed_probes = !*no_probes;
+    v.calm_tolerance = o->calm_tolerance;
+    v.calm_wait_s = o->calm_wait_s;
     nlohmann::json report = rx::run_validation(v);
     print_summary(report);
     std::cerr << "wrote " << v.output << (v.plot.empty() ? "" : " and " + v.plot) << "\n";

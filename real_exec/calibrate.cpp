@@ -25,6 +25,7 @@
 #include "real_exec/dataset.hpp"
 #include "real_exec/object_store.hpp"
 #include "real_exec/pushdown_client.hpp"
+#include "real_exec/speed_probe.hpp"
 #include "real_exec/store_placement.hpp"
 #include "real_exec/tier_jobs.hpp"
 
@@ -452,6 +453,7 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
   const std::string server_file =
       (fs::path(dir) / ("server-overheads-" + label + "bit.json")).string();
   nlohmann::json interference = {{"models", nlohmann::json::object()}};
+  nlohmann::json speed;
   {
     TierServer server = start_tier_server(state_dir, o.store, o.port, testbed.value("threads", 1),
                                           (fs::path(dir) / "server.log").string());
@@ -479,6 +481,10 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
                         {{"compute", with(args, {"--part", "link"}), link_file},
                          {"storage", with(args, {"--part", "server"}), server_file}},
                         "calibration");
+    // The machine's speed on both tiers before and after the in-situ measurements: what runs
+    // predicted from this calibration are compared with (validate probes around every run).
+    const nlohmann::json speed_before =
+        probe_tiers(state_dir, server.url, (fs::path(dir) / "speed-before").string());
     // In situ: the server's own block times (storage tier) and the trainer's own step at every
     // split (compute tier), each with the other tier idle (the profiles the simulator uses) and
     // with the other tier at work (their ratio is the tiers' interference).
@@ -529,6 +535,8 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
       p["storage"] = fs::relative(st_out, dir).string();
       p["compute"] = fs::relative(cp_out, dir).string();
     }
+    speed = speed_reference(
+        speed_before, probe_tiers(state_dir, server.url, (fs::path(dir) / "speed-after").string()));
   }
   // One factor per tier for the platform: all models' times together.
   for (const std::string tier : {"storage", "compute"}) {
@@ -544,6 +552,7 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
   nlohmann::json measured = load_json_file(link_file).raw();
   measured["server"] = load_json_file(server_file).raw().at("server");
   measured["interference"] = interference;
+  measured["speed"] = speed;
   double memory = 2.0 * 1073741824.0;  // `tiersplit serve`'s default --memory-budget
   nlohmann::json doc = {
       {"format", kCalibrationFormatName},

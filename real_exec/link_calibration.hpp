@@ -34,6 +34,7 @@ struct LinkCalibrationOptions {
   /// "storage-blocks": the server's own per-block times at s = f for each of these storage
   /// batches (run beside the server). "compute-steps": the trainer's step (frozen forward
   /// [s, f), training [f, L), optimiser) at every split on the compute tier, no server.
+  /// "speed": the machine-speed probe of speed_probe.hpp on the tier it runs on, no server.
   std::vector<int64_t> storage_batches{1, 2, 4, 8, 16, 32};
   int step_repeats = 7;  ///< timed steps per split (after one untimed)
 };

@@ -3,6 +3,7 @@
 #include "real_exec/validation.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
@@ -17,6 +19,7 @@
 #include "common/subprocess.hpp"
 #include "common/table.hpp"
 #include "real_exec/calibrate.hpp"
+#include "real_exec/speed_probe.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/validation_report.hpp"
 
@@ -258,6 +261,54 @@ class PointValidation {
     return argv;
   }
 
+  /// The calibration's machine speed (speed_probe.hpp), or null: probes off, or a calibration
+  /// written before there were probes.
+  nlohmann::json speed_reference() const {
+    if (!o_.speed_probes) return nullptr;
+    const auto& m = calibration_.at("measured");
+    return m.contains("speed") && m["speed"].is_object() && m["speed"].contains("compute")
+               ? m["speed"]
+               : nlohmann::json();
+  }
+
+  /// probe_tiers into <prefix>-{storage,compute}.json, measured now (older files are replaced).
+  nlohmann::json probe_fresh(const std::string& prefix) {
+    fs::remove(prefix + "-storage.json");
+    fs::remove(prefix + "-compute.json");
+    return probe_tiers(o_.testbed_dir, server_.url, prefix);
+  }
+
+  /// Probes both tiers before the run of `file` until neither is slower than at calibration by
+  /// more than the calm tolerance, or the calm wait is over. Returns the last probe (null
+  /// without a reference) and the time spent [s].
+  std::pair<nlohmann::json, double> probe_until_calm(const std::string& file,
+                                                     const std::string& where) {
+    const nlohmann::json reference = speed_reference();
+    if (reference.is_null()) return {nlohmann::json(), 0.0};
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int attempt = 0;; ++attempt) {
+      nlohmann::json probe = probe_fresh(file + ".speed-before");
+      const double worst = worst_slowdown(probe, reference);
+      const double waited =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (worst <= 1 + o_.calm_tolerance || waited >= o_.calm_wait_s) {
+        if (attempt > 0) {
+          say(where + "  " +
+              (worst <= 1 + o_.calm_tolerance ? std::string("calm again")
+                                              : fmt("still x%.2f; running anyway", worst)) +
+              fmt(" after %.0f s", waited));
+        }
+        return {probe, waited};
+      }
+      if (attempt == 0) {
+        say(where + fmt("  the machine takes x%.2f", worst) +
+            " the calibration's time for the speed probe; waiting up to " +
+            fmt("%.0f s", o_.calm_wait_s) + " for it to calm down");
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+    }
+  }
+
   /// Keeps a finished real run (<file>.part -> <file>), or fails naming it and its log.
   static void keep_run(const std::string& what, int status, const std::string& file) {
     if (status != 0 || !fs::exists(file + ".part")) {
@@ -368,14 +419,25 @@ class PointValidation {
           continue;
         }
         say(where + counter + what);
+        const auto [before, waited_s] = probe_until_calm(file, where);
         keep_run(what,
                  run_process(train_argv(vt, p.split, p.storage_batch, file), file + ".log", 3600),
                  file);
+        std::string machine;
+        if (!before.is_null()) {
+          const nlohmann::json speed = run_machine_speed(before, probe_fresh(file + ".speed-after"),
+                                                         speed_reference(), waited_s);
+          write_json_file(file + ".speed.json", speed);
+          machine = fmt("; machine x%.2f", speed["storage_slowdown"].get<double>()) +
+                    fmt(" (storage), x%.2f", speed["compute_slowdown"].get<double>()) +
+                    " (compute) of the calibration's time";
+        }
         const nlohmann::json& report = reports_read[file] = load_json_file(file).raw();
         const double mi = measured_from_train_report(report, o_.warmup)["iteration_s"];
         const double pi = predicted.at({p.split, p.storage_batch})["iteration_s"];
         say(where + "  measured " + fmt("%.1f", 1e3 * mi) + " ms/it, predicted " +
-            fmt("%.1f", 1e3 * pi) + " ms/it: " + fmt("%+.1f", 100 * (pi - mi) / mi) + "%");
+            fmt("%.1f", 1e3 * pi) + " ms/it: " + fmt("%+.1f", 100 * (pi - mi) / mi) + "%" +
+            machine);
       }
     }
     nlohmann::json configs = nlohmann::json::array();
@@ -393,6 +455,16 @@ class PointValidation {
           {"measured", measured_from_train_reports(reports, o_.warmup)},
           {"run", files[key].front()},
           {"runs", files[key]}};
+      std::vector<nlohmann::json> speeds;
+      for (const auto& f : files[key]) {
+        if (fs::exists(f + ".speed.json"))
+          speeds.push_back(load_json_file(f + ".speed.json").raw());
+      }
+      if (!speeds.empty()) {
+        nlohmann::json& ms = c["machine_speed"] = pool_machine_speeds(speeds);
+        ms["calm"] = std::max(ms["storage_slowdown"].get<double>(),
+                              ms["compute_slowdown"].get<double>()) <= 1 + o_.calm_tolerance;
+      }
       add_errors(c);
       if (rounds > 1) {
         say(where + "  " + vt.name + " s=" + std::to_string(p.split) +

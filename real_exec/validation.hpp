@@ -51,6 +51,12 @@ struct ValidationOptions {
   double max_run_seconds = 120;
   bool allow_busy = false;
   double tolerance = 0.05;  ///< "within 5 % of the measured best"
+  /// Machine-speed probes around every single-tenant run (speed_probe.hpp), compared with the
+  /// calibration's: a run starts only once both tiers are within `calm_tolerance` of the
+  /// calibrated speed, or after `calm_wait_s` of probing every few seconds (0: probe, never wait).
+  bool speed_probes = true;
+  double calm_tolerance = 0.05;  ///< relative slowdown still taken as calm [x]
+  double calm_wait_s = 30;       ///< longest wait for a calm machine before a run [s]
 };
 
 /// Runs the validation (resuming from `state_dir`), writes `output` (and the plot) and returns

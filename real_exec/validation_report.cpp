@@ -177,6 +177,7 @@ nlohmann::json tenant_summary(const nlohmann::json& configs, const nlohmann::jso
                 {"storage_batch", worst->at("storage_batch")},
                 {"error", worst->at("error").at("iteration")},
                 {"stage", worst->at("error").at("worst_stage")}};
+  if (worst->contains("machine_speed")) s["worst"]["machine_speed"] = worst->at("machine_speed");
   s["rank_correlation"] = rank_correlation(pred, meas);
   const double best_s = best->at("measured").at("iteration_s").get<double>();
   s["measured_best"] = {{"split", best->at("split")},
@@ -240,11 +241,15 @@ nlohmann::json overall_summary(const nlohmann::json& points) {
   std::vector<double> errs, rho, speedups_nb;
   int cases = 0, within = 0, best = 0, nb_cases = 0, nb_fast = 0, ref_cases = 0, ref_within = 0,
       misses_in_noise = 0;
-  std::vector<double> makespan_errs;
+  std::vector<double> makespan_errs, calm_errs, unsettled_errs;
   for (const auto& p : points) {
     for (const auto& t : p.at("tenants")) {
-      for (const auto& c : t.at("configurations"))
-        errs.push_back(c.at("error").at("abs_iteration").get<double>());
+      for (const auto& c : t.at("configurations")) {
+        const double e = c.at("error").at("abs_iteration").get<double>();
+        errs.push_back(e);
+        if (c.contains("machine_speed"))
+          (c["machine_speed"].value("calm", false) ? calm_errs : unsettled_errs).push_back(e);
+      }
       const auto& s = t.at("summary");
       if (!s.contains("choice")) continue;
       ++cases;
@@ -282,6 +287,19 @@ nlohmann::json overall_summary(const nlohmann::json& points) {
     out["max_abs_error"] = *std::max_element(errs.begin(), errs.end());
   }
   if (!rho.empty()) out["mean_rank_correlation"] = mean(rho);
+  // The configurations whose runs had the machine as fast as at calibration (speed probes
+  // around every run) against those where it was not: how much of the error is the machine's.
+  for (const auto& [name, v] :
+       {std::pair<const char*, const std::vector<double>*>{"calm", &calm_errs},
+        {"unsettled", &unsettled_errs}}) {
+    if (calm_errs.empty() && unsettled_errs.empty()) break;
+    nlohmann::json g = {{"configurations", v->size()}};
+    if (!v->empty()) {
+      g["median_abs_error"] = quantile(*v, 0.5);
+      g["max_abs_error"] = *std::max_element(v->begin(), v->end());
+    }
+    out["machine_" + std::string(name)] = g;
+  }
   out["network_bound_cases"] = nb_cases;
   out["network_bound_speedup_at_least_2_5x"] = nb_fast;
   if (!speedups_nb.empty())

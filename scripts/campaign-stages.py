@@ -7,7 +7,9 @@ For the reports DIR/*-r64.json and the runs and calibrations under DIR/*.d/: the
 the iteration time by the bottleneck the simulation predicted; the trainer's step in the runs over
 the calibration's step at the same split (part "compute-steps", the first measurement alone), by
 the share of the iteration the trainer waited for its batch; and the steps that page-faulted
-(> 1000 faults). Reads JSON only.
+(> 1000 faults); with speed probes (validate since 2026-11-23), the error of the configurations
+measured on a machine as fast as at calibration against the others, and by the compute tier's
+slowdown around the run. Reads JSON only.
 """
 import glob
 import json
@@ -31,17 +33,29 @@ def main():
         sys.exit(__doc__)
     run_name = re.compile(r"-s(\d+)-b(\d+)\.json$")
     for d in sys.argv[1:]:
-        by_bottleneck = {}
+        by_bottleneck, by_machine = {}, []
         for f in sorted(glob.glob(d + "/*-r64.json")):
             for p in load(f)["points"]:
                 for t in p["tenants"]:
                     for c in t["configurations"]:
                         by_bottleneck.setdefault(c["predicted"]["bottleneck"], []).append(
                             c["error"]["iteration"])
+                        if "machine_speed" in c:
+                            by_machine.append((c["machine_speed"], c["error"]["iteration"]))
         print("== %s" % d)
         for k, v in sorted(by_bottleneck.items()):
             print("predicted %-8s bound: %3d runs, signed error median %+.1f%%, mean %+.1f%%" % (
                 k, len(v), 100 * statistics.median(v), 100 * statistics.mean(v)))
+        for name, keep in [("calm", lambda m: m["calm"]), ("unsettled", lambda m: not m["calm"])]:
+            v = [abs(e) for m, e in by_machine if keep(m)]
+            if v:
+                print("machine %-9s around the run: %3d runs, abs error median %.1f%%, max %.1f%%" % (
+                    name, len(v), 100 * statistics.median(v), 100 * max(v)))
+        for lo, hi in [(0, 0.95), (0.95, 1.05), (1.05, 1.15), (1.15, 9)]:
+            v = [e for m, e in by_machine if lo <= m["compute_slowdown"] < hi]
+            if v:
+                print("compute tier x%.2f-x%.2f of calibration: %3d runs, signed error median "
+                      "%+.1f%%" % (lo, hi, len(v), 100 * statistics.median(v)))
         ratios, steps, faulty, extra = [], 0, 0, []
         for point in sorted(glob.glob(d + "/*.d/point-*")):
             for cal in glob.glob(point + "/insitu-*-compute-steps-alone.json"):

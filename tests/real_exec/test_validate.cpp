@@ -45,7 +45,8 @@ std::string write_scenario(const std::string& dir, const std::string& extra_swee
 std::string validate_args(const std::string& dir, const std::string& scenario) {
   return "validate " + scenario + " -o " + dir + "/report.json --state-dir " + dir +
          "/state --store dir://" + dir + "/store --testbed-dir " + dir + "/testbed --port " +
-         std::to_string(free_port()) + " --iterations 2 --warmup 1 --max-configs 0 --allow-busy";
+         std::to_string(free_port()) +
+         " --iterations 2 --warmup 1 --max-configs 0 --allow-busy --calm-wait 4";
 }
 
 }  // namespace
@@ -88,6 +89,14 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
     CHECK(point["platform"]["interference"][std::string(tier) + "_slowdown"].get<double>() ==
           doctest::Approx(f["slowdown"].get<double>()));
   }
+  // The machine's speed on both tiers, before and after the in-situ measurements.
+  for (const char* tier : {"storage", "compute"}) {
+    CAPTURE(tier);
+    const json& sp = cal["measured"]["speed"][tier];
+    const double b = sp["before"]["chunk_s"]["median"], a = sp["after"]["chunk_s"]["median"];
+    CHECK(b > 0);
+    CHECK(sp["chunk_s"]["median"].get<double>() == doctest::Approx((a + b) / 2));
+  }
   REQUIRE(point["tenants"].size() == 1);
   const json& t = point["tenants"][0];
   CHECK(t["freeze_index"] == 18);
@@ -119,6 +128,23 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
     }
     CHECK(std::filesystem::exists(c["run"].get<std::string>()));
     CHECK(c["measured"]["objects_per_iteration"].get<double>() >= 1.0);
+    // Probed before and after its run: the slowdowns are the probes' against the calibration.
+    REQUIRE(c.contains("machine_speed"));
+    const json& ms = c["machine_speed"];
+    CHECK(ms["runs"] == 1);
+    const json probes = read_json(c["run"].get<std::string>() + ".speed.json");
+    for (const char* tier : {"storage", "compute"}) {
+      const std::string key = std::string(tier) + "_slowdown";
+      const double around = (probes["before"][tier]["chunk_s"]["median"].get<double>() +
+                             probes["after"][tier]["chunk_s"]["median"].get<double>()) /
+                            2;
+      CHECK(ms[key].get<double>() ==
+            doctest::Approx(around /
+                            cal["measured"]["speed"][tier]["chunk_s"]["median"].get<double>()));
+    }
+    CHECK(ms["calm"] == (std::max(ms["storage_slowdown"].get<double>(),
+                                  ms["compute_slowdown"].get<double>()) <= 1.05));
+    CHECK(ms["waited_s"].get<double>() >= 0);
     best = std::min(best, meas);
   }
   CHECK(saw0);
@@ -149,6 +175,9 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
   CHECK(s.contains("speedup_vs_all_frozen"));
   CHECK(rep["summary"]["configurations"] == configs.size());
   CHECK(rep["summary"]["cases"] == 1);
+  CHECK(rep["summary"]["machine_calm"]["configurations"].get<std::size_t>() +
+            rep["summary"]["machine_unsettled"]["configurations"].get<std::size_t>() ==
+        configs.size());
   CHECK(std::filesystem::file_size(dir + "/report.png") > 0);
 
   // The summary table reads the report.

@@ -1,0 +1,104 @@
+// speed_probe.cpp: the machine-speed probe (see speed_probe.hpp).
+#include "real_exec/speed_probe.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/json_reader.hpp"
+#include "common/stats.hpp"
+#include "real_exec/link_calibration.hpp"
+#include "real_exec/tier_jobs.hpp"
+
+namespace tiersplit::real_exec {
+
+nlohmann::json measure_machine_speed(const SpeedProbeOptions& o) {
+  if (o.chunks < 1 || o.products_per_chunk < 1)
+    fail("speed probe: chunks and products per chunk must be >= 1");
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(7);
+  const torch::Tensor a = torch::randn({256, 256}), b = torch::randn({256, 256});
+  torch::Tensor c = torch::empty({256, 256});
+  std::vector<double> t;
+  for (int k = -1; k < o.chunks; ++k) {  // k = -1: untimed (first-touch, kernel selection)
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < o.products_per_chunk; ++i) torch::mm_out(c, a, b);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (k >= 0) t.push_back(s);
+  }
+  return {{"chunk_s", to_json(spread_of(t))},
+          {"work", std::to_string(o.products_per_chunk) +
+                       " products of 256x256 float matrices per chunk, " +
+                       std::to_string(torch::get_num_threads()) + " thread(s)"}};
+}
+
+double machine_slowdown(const nlohmann::json& probe_now, const nlohmann::json& probe_reference,
+                        const std::string& what) {
+  auto median = [&](const nlohmann::json& p) {
+    if (!p.is_object() || !p.contains("chunk_s") || !p["chunk_s"].contains("median"))
+      fail(what, ": a speed probe without \"chunk_s\".\"median\"");
+    const double m = p["chunk_s"]["median"].get<double>();
+    if (!(m > 0)) fail(what, ": a speed probe with a median chunk time of ", m, " s");
+    return m;
+  };
+  return median(probe_now) / median(probe_reference);
+}
+
+nlohmann::json probe_tiers(const std::string& state_dir, const std::string& server_url,
+                           const std::string& prefix) {
+  const std::vector<std::string> args{"calibrate-link", "--server", server_url, "--part", "speed"};
+  const TierJob storage{"storage", args, prefix + "-storage.json"};
+  const TierJob compute{"compute", args, prefix + "-compute.json"};
+  run_tier_jobs_together(state_dir, {storage, compute}, "the machine-speed probe");
+  return {{"storage", load_json_file(storage.file).raw()},
+          {"compute", load_json_file(compute.file).raw()}};
+}
+
+nlohmann::json speed_reference(const nlohmann::json& before, const nlohmann::json& after) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const char* tier : {"storage", "compute"}) {
+    const double b = before.at(tier).at("chunk_s").at("median").get<double>();
+    const double a = after.at(tier).at("chunk_s").at("median").get<double>();
+    out[tier] = {{"chunk_s", {{"median", 0.5 * (a + b)}}},
+                 {"before", before.at(tier)},
+                 {"after", after.at(tier)}};
+  }
+  return out;
+}
+
+nlohmann::json run_machine_speed(const nlohmann::json& before, const nlohmann::json& after,
+                                 const nlohmann::json& reference, double waited_s) {
+  const nlohmann::json around = speed_reference(before, after);
+  nlohmann::json out = {{"before", before}, {"after", after}, {"waited_s", waited_s}};
+  for (const std::string tier : {"storage", "compute"})
+    out[tier + "_slowdown"] =
+        machine_slowdown(around.at(tier), reference.at(tier), "the " + tier + " tier's speed");
+  return out;
+}
+
+nlohmann::json pool_machine_speeds(const std::vector<nlohmann::json>& speeds) {
+  double storage = 0, compute = 0, waited = 0;
+  for (const auto& s : speeds) {
+    storage += s.at("storage_slowdown").get<double>();
+    compute += s.at("compute_slowdown").get<double>();
+    waited += s.value("waited_s", 0.0);
+  }
+  const double n = static_cast<double>(speeds.size());
+  return {{"storage_slowdown", n > 0 ? storage / n : 1.0},
+          {"compute_slowdown", n > 0 ? compute / n : 1.0},
+          {"waited_s", waited},
+          {"runs", speeds.size()}};
+}
+
+double worst_slowdown(const nlohmann::json& probe, const nlohmann::json& reference) {
+  double worst = 0;
+  for (const std::string tier : {"storage", "compute"})
+    worst = std::max(worst, machine_slowdown(probe.at(tier), reference.at(tier),
+                                             "the " + tier + " tier's speed"));
+  return worst;
+}
+
+}  // namespace tiersplit::real_exec

@@ -1,0 +1,51 @@
+// speed_probe.hpp: the machine-speed probe — a fixed amount of LibTorch work timed on one tier's
+// cores, so that a run can be compared with the calibration it is predicted from.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace tiersplit::real_exec {
+
+/// The probe's work: chunks of 256x256 float matrix products (one intra-op thread; the same
+/// kernels the models' linear and convolution layers spend their time in).
+struct SpeedProbeOptions {
+  int chunks = 24;              ///< timed chunks (after one untimed)
+  int products_per_chunk = 40;  ///< 256x256x256 products per chunk (about 15-25 ms each here)
+};
+
+/// {"chunk_s": spread of the chunk times [s], "work": what one chunk does}. A machine that is
+/// slower (shared host, frequency change) gives longer chunks.
+nlohmann::json measure_machine_speed(const SpeedProbeOptions& o = {});
+
+/// How much slower the machine was at `probe_now` than at `probe_reference` (both from
+/// measure_machine_speed): the ratio of their median chunk times (1.2: 20 % slower). Fails
+/// naming `what` if either lacks "chunk_s".
+double machine_slowdown(const nlohmann::json& probe_now, const nlohmann::json& probe_reference,
+                        const std::string& what);
+
+/// The probe on both tiers of the testbed at once (`calibrate-link --part speed`, which needs a
+/// server URL it does not use): files <prefix>-storage.json and <prefix>-compute.json (kept if
+/// they exist). Returns {"storage": probe, "compute": probe}.
+nlohmann::json probe_tiers(const std::string& state_dir, const std::string& server_url,
+                           const std::string& prefix);
+
+/// The reference a run is compared with: per tier, the mean of the median chunk times of
+/// `before` and `after` (two probe_tiers results) as {"chunk_s": {"median": ...}}, with both.
+nlohmann::json speed_reference(const nlohmann::json& before, const nlohmann::json& after);
+
+/// A run's machine speed against `reference` (speed_reference): {"storage_slowdown",
+/// "compute_slowdown"} (per tier, the mean of the two probes' median chunk times over the
+/// reference's; 1.1: the machine was 10 % slower around the run than at calibration) with the
+/// probes "before" and "after" and `waited_s`, the time spent waiting for a calm machine.
+nlohmann::json run_machine_speed(const nlohmann::json& before, const nlohmann::json& after,
+                                 const nlohmann::json& reference, double waited_s);
+
+/// Several runs' run_machine_speed results pooled: mean slowdowns per tier, total wait, count.
+nlohmann::json pool_machine_speeds(const std::vector<nlohmann::json>& speeds);
+
+/// The largest per-tier slowdown of one probe_tiers result against `reference`.
+double worst_slowdown(const nlohmann::json& probe, const nlohmann::json& reference);
+
+}  // namespace tiersplit::real_exec
