@@ -9,7 +9,8 @@ the calibration's step at the same split (part "compute-steps", the first measur
 the share of the iteration the trainer waited for its batch; and the steps that page-faulted
 (> 1000 faults); with speed probes (validate since 2026-11-23), the error of the configurations
 measured on a machine as fast as at calibration against the others, and by the compute tier's
-slowdown around the run. Reads JSON only.
+slowdown around the run; where the trainer never waits, its step ratio by the storage batch the
+server computes beside it. Reads JSON only.
 """
 import glob
 import json
@@ -56,7 +57,7 @@ def main():
             if v:
                 print("compute tier x%.2f-x%.2f of calibration: %3d runs, signed error median "
                       "%+.1f%%" % (lo, hi, len(v), 100 * statistics.median(v)))
-        ratios, steps, faulty, extra = [], 0, 0, []
+        ratios, steps, faulty, extra, by_batch = [], 0, 0, [], {}
         for point in sorted(glob.glob(d + "/*.d/point-*")):
             for cal in glob.glob(point + "/insitu-*-compute-steps-alone.json"):
                 model = cal.split("insitu-")[1].split("-compute")[0]
@@ -71,6 +72,9 @@ def main():
                     median_step = statistics.median(i["compute_s"] for i in its)
                     wait = statistics.median(i["storage_wait_s"] / i["total_s"] for i in its)
                     ratios.append((wait, median_step / step[int(m.group(1))]))
+                    if wait < 0.05:  # the trainer never waits: the server works beside its step
+                        by_batch.setdefault(int(m.group(2)), []).append(
+                            median_step / step[int(m.group(1))])
                     for i in its:
                         steps += 1
                         if i.get("page_faults", 0) > 1000:
@@ -81,6 +85,9 @@ def main():
             if v:
                 print("trainer waited %.2f-%.2f of the iteration: %3d runs, step in run / "
                       "calibrated step %s" % (lo, hi, len(v), quartiles(v)))
+        for b, v in sorted(by_batch.items()):
+            print("trainer never waits, storage batch %2d: %3d runs, step in run / calibrated step "
+                  "%s" % (b, len(v), quartiles(v)))
         print("steps with > 1000 page faults: %d of %d%s" % (
             faulty, steps,
             ", %.1f ms longer than their run's median step (median)" %
