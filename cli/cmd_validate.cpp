@@ -129,10 +129,18 @@ void add_calibrate_link_command(CLI::App& app) {
       ->capture_default_str();
   auto sb = std::make_shared<std::string>();
   cmd->add_option("--storage-batches", *sb, "Storage batches (storage-blocks)");
+  cmd->add_option("--step-repeats", o->step_repeats, "Timed steps per split (compute-steps)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--min-duration", o->min_duration_s,
+                  "Keep the storage tier at work at least this long [s] (storage-blocks)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("-o,--output", *output, "Output JSON")->required();
   cmd->callback([o, bandwidth, output, sb] {
     if (!bandwidth->empty())
       o->nominal_bandwidth = parse_quantity(*bandwidth, Dimension::kBandwidth);
+    if (!sb->empty()) o->storage_batches = parse_int_list(*sb, "--storage-batches");
     write_json_file(*output, rx::measure_link_and_server(*o));
   });
 }

@@ -120,6 +120,20 @@ nlohmann::json slowdown_of(double before_s, double busy_s, double after_s) {
           {"slowdown", ratio - 1.0 > drift ? ratio : 1.0}};
 }
 
+/// Timed trainer steps per split beside a server at one storage batch (after one untimed): the
+/// storage batches times the splits make these many, so fewer than the 7 of the alone steps.
+constexpr int kPerBatchStepRepeats = 3;
+
+/// The platform's "interference" from calibration's measured one (calibrations from before the
+/// per-storage-batch factors give the two tier factors only).
+nlohmann::json platform_interference(const nlohmann::json& measured) {
+  nlohmann::json out = {{"storage_slowdown", measured.value("storage_slowdown", 1.0)},
+                        {"compute_slowdown", measured.value("compute_slowdown", 1.0)}};
+  if (measured.contains("compute_slowdown_by_storage_batch"))
+    out["compute_slowdown_by_storage_batch"] = measured.at("compute_slowdown_by_storage_batch");
+  return out;
+}
+
 /// The profiler's storage-side profile with the forward times of blocks [0, f) replaced by the
 /// pushdown server's own per-mini-batch block times (part "storage-blocks").
 void write_insitu_storage_profile(const std::string& in, const nlohmann::json& m,
@@ -397,9 +411,7 @@ nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann
             {"decode_time_per_sample", seconds_q(normalise)}}},
           // Tiers on one machine slow each other down (on two hosts the factors come out at 1
           // unless their drift-checked measurements say otherwise).
-          {"interference",
-           {{"storage_slowdown", interference.value("storage_slowdown", 1.0)},
-            {"compute_slowdown", interference.value("compute_slowdown", 1.0)}}}};
+          {"interference", platform_interference(interference)}};
 }
 
 nlohmann::json calibrate(const CalibrateOptions& o) {
@@ -515,12 +527,38 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
       const nlohmann::json blocks_alone = load_json_file(blocks.file).raw();
       const nlohmann::json steps_alone = load_json_file(steps.file).raw();
       auto load = [](const TierJob& j) { return load_json_file(j.file).raw(); };
+      const double steps_before_s = total_step_time(steps_alone);
+      const double steps_after_s = total_step_time(load(steps_after));
       interference["models"][m] = {
           {"storage",
            slowdown_of(total_block_time(blocks_alone), total_block_time(load(blocks_busy)),
                        total_block_time(load(blocks_after)))},
-          {"compute", slowdown_of(total_step_time(steps_alone), total_step_time(load(steps_busy)),
-                                  total_step_time(load(steps_after)))}};
+          {"compute",
+           slowdown_of(steps_before_s, total_step_time(load(steps_busy)), steps_after_s)}};
+      // The trainer's steps beside a server computing mini-batches of one storage batch only,
+      // for each: the larger b, the more of the shared caches the server's work takes, and the
+      // slower the trainer (the campaign at ec6349e: trainer steps 0.92x to 1.36x their
+      // calibrated time from b = 1 to b = 32, where one factor over all batches was kept at 1).
+      note(o.quiet, "measuring " + m + "'s trainer steps beside a server at each storage batch");
+      const double busy_for_s =
+          1.5 * (kPerBatchStepRepeats + 1) * std::max(steps_before_s, steps_after_s) + 2.0;
+      nlohmann::json by_batch = nlohmann::json::object();
+      for (int64_t b : storage_batches) {
+        const std::string sb = std::to_string(b);
+        const TierJob server_at_b{
+            "storage",
+            with(link_args(m), {"--part", "storage-blocks", "--storage-batches", sb,
+                                "--min-duration", fmt("%.1f", busy_for_s)}),
+            file("storage-blocks-beside-steps-b" + sb)};
+        const TierJob steps_beside{"compute",
+                                   with(link_args(m), {"--part", "compute-steps", "--step-repeats",
+                                                       std::to_string(kPerBatchStepRepeats)}),
+                                   file("compute-steps-busy-b" + sb)};
+        run_tier_jobs_together(state_dir, {server_at_b, steps_beside}, what);
+        by_batch[sb] =
+            slowdown_of(steps_before_s, total_step_time(load(steps_beside)), steps_after_s);
+      }
+      interference["models"][m]["compute_by_storage_batch"] = by_batch;
       const fs::path pdir = fs::path(dir);
       const std::string st_in = (pdir / p["storage"].get<std::string>()).string();
       const std::string cp_in = (pdir / p["compute"].get<std::string>()).string();
@@ -538,16 +576,31 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
     speed = speed_reference(
         speed_before, probe_tiers(state_dir, server.url, (fs::path(dir) / "speed-after").string()));
   }
-  // One factor per tier for the platform: all models' times together.
-  for (const std::string tier : {"storage", "compute"}) {
+  // One factor per tier for the platform: all models' times together; the same per storage
+  // batch for the compute tier.
+  auto pooled = [&](auto&& pick) {
     double before = 0, busy = 0, after = 0;
     for (const auto& [m, f] : interference["models"].items()) {
-      before += f.at(tier).at("alone_before_s").get<double>();
-      busy += f.at(tier).at("busy_s").get<double>();
-      after += f.at(tier).at("alone_after_s").get<double>();
+      const nlohmann::json& one = pick(f);
+      before += one.at("alone_before_s").template get<double>();
+      busy += one.at("busy_s").template get<double>();
+      after += one.at("alone_after_s").template get<double>();
     }
-    interference[tier] = slowdown_of(before, busy, after);
+    return slowdown_of(before, busy, after);
+  };
+  for (const std::string tier : {"storage", "compute"}) {
+    interference[tier] =
+        pooled([&](const nlohmann::json& f) -> const nlohmann::json& { return f.at(tier); });
     interference[tier + "_slowdown"] = interference[tier].at("slowdown");
+  }
+  for (int64_t b : storage_batches) {
+    const std::string sb = std::to_string(b);
+    interference["compute_by_storage_batch"][sb] =
+        pooled([&](const nlohmann::json& f) -> const nlohmann::json& {
+          return f.at("compute_by_storage_batch").at(sb);
+        });
+    interference["compute_slowdown_by_storage_batch"][sb] =
+        interference["compute_by_storage_batch"][sb].at("slowdown");
   }
   nlohmann::json measured = load_json_file(link_file).raw();
   measured["server"] = load_json_file(server_file).raw().at("server");

@@ -222,7 +222,12 @@ nlohmann::json measure_storage_blocks(const LinkCalibrationOptions& o) {
   // whose speed drifts over the measurement then affects every batch alike.
   std::vector<std::vector<std::vector<double>>> per_block(
       o.storage_batches.size(), std::vector<std::vector<double>>(static_cast<std::size_t>(f)));
-  for (int r = -1; r < o.server_repeats; ++r) {  // r = -1: untimed
+  const auto start = std::chrono::steady_clock::now();
+  auto busy_long_enough = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
+           o.min_duration_s;
+  };
+  for (int r = -1; r < o.server_repeats || !busy_long_enough(); ++r) {  // r = -1: untimed
     const ObjectRef& obj = objects[static_cast<std::size_t>(r + 1) % objects.size()];
     const int64_t n = std::min(o.batch, obj.samples);
     for (std::size_t bi = 0; bi < o.storage_batches.size(); ++bi) {

@@ -37,6 +37,10 @@ struct LinkCalibrationOptions {
   /// "speed": the machine-speed probe of speed_probe.hpp on the tier it runs on, no server.
   std::vector<int64_t> storage_batches{1, 2, 4, 8, 16, 32};
   int step_repeats = 7;  ///< timed steps per split (after one untimed)
+  /// "storage-blocks": go on with further rounds over the storage batches until this long has
+  /// passed since the start [s] (0: server_repeats rounds): keeps the storage tier at work for
+  /// as long as a "compute-steps" beside it takes.
+  double min_duration_s = 0;
 };
 
 /// Sizes probed: 1 KiB, x4 steps, up to the largest (see LinkCalibrationOptions).

@@ -10,7 +10,9 @@ the share of the iteration the trainer waited for its batch; and the steps that 
 (> 1000 faults); with speed probes (validate since 2026-11-23), the error of the configurations
 measured on a machine as fast as at calibration against the others, and by the compute tier's
 slowdown around the run; where the trainer never waits, its step ratio by the storage batch the
-server computes beside it. Reads JSON only.
+server computes beside it, next to the calibration's own ratio per storage batch (the trainer's
+steps beside a server at that batch over its steps alone; calibrate since 2026-11-23). Reads JSON
+only.
 """
 import glob
 import json
@@ -57,8 +59,12 @@ def main():
             if v:
                 print("compute tier x%.2f-x%.2f of calibration: %3d runs, signed error median "
                       "%+.1f%%" % (lo, hi, len(v), 100 * statistics.median(v)))
-        ratios, steps, faulty, extra, by_batch = [], 0, 0, [], {}
+        ratios, steps, faulty, extra, by_batch, calibrated = [], 0, 0, [], {}, {}
         for point in sorted(glob.glob(d + "/*.d/point-*")):
+            for cal in glob.glob(point + "/calibration.json"):
+                measured = load(cal)["measured"]["interference"]
+                for b, f in measured.get("compute_by_storage_batch", {}).items():
+                    calibrated.setdefault(int(b), []).append(f["ratio"])
             for cal in glob.glob(point + "/insitu-*-compute-steps-alone.json"):
                 model = cal.split("insitu-")[1].split("-compute")[0]
                 step = {s["split"]: s["step_s"]["median"] for s in load(cal)["splits"]}
@@ -87,6 +93,9 @@ def main():
                       "calibrated step %s" % (lo, hi, len(v), quartiles(v)))
         for b, v in sorted(by_batch.items()):
             print("trainer never waits, storage batch %2d: %3d runs, step in run / calibrated step "
+                  "%s" % (b, len(v), quartiles(v)))
+        for b, v in sorted(calibrated.items()):
+            print("calibration, storage batch %2d: %3d points, steps beside the server / alone "
                   "%s" % (b, len(v), quartiles(v)))
         print("steps with > 1000 page faults: %d of %d%s" % (
             faulty, steps,

@@ -291,12 +291,19 @@ ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus,
   for (int round = 0; round < kInterferenceRounds; ++round) {
     // The storage tier executes its tenants' pushdowns once per iteration each, at the pace of
     // the focus (the closed form's own assumption for shared resources).
-    double storage_exec_s = 0;
-    for (const TenantPlan& p : scaled) storage_exec_s += p.storage_compute_time(p.training_batch);
+    // Each tenant's pushdowns slow the compute tier by the factor of their storage batch; the
+    // factors are weighted by the time each executes.
+    double storage_exec_s = 0, weighted_extra_s = 0;
+    for (const TenantPlan& p : scaled) {
+      const double exec_s = p.storage_compute_time(p.training_batch);
+      storage_exec_s += exec_s;
+      weighted_extra_s += (in.compute_slowdown_at(p.storage_batch) - 1.0) * exec_s;
+    }
     const double storage_exec =
         cf.iteration_s > 0 ? std::min(1.0, storage_exec_s / cf.iteration_s) : 0.0;
+    const double compute_extra = storage_exec_s > 0 ? weighted_extra_s / storage_exec_s : 0.0;
     const double storage_scale = 1.0 + (in.storage_slowdown - 1.0) * cf.compute_busy;
-    const double compute_scale = 1.0 + (in.compute_slowdown - 1.0) * storage_exec;
+    const double compute_scale = 1.0 + compute_extra * storage_exec;
     for (std::size_t u = 0; u < plans.size(); ++u) {
       for (std::size_t n = 0; n < plans[u].minibatch_time_s.size(); ++n)
         scaled[u].minibatch_time_s[n] = plans[u].minibatch_time_s[n] * storage_scale;

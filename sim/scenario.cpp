@@ -1,6 +1,8 @@
 // scenario.cpp: strict parsing of scenario files ("tiersplit-scenario", version 1).
 #include "sim/scenario.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "common/error.hpp"
@@ -130,13 +132,31 @@ PlatformParams parse_platform(const JsonView& p, const std::string& dir) {
       positive_quantity(c, "decode_time_per_sample", Dimension::kDuration, 0, true);
 
   if (auto i = p.find("interference")) {
-    i->allow_keys({"storage_slowdown", "compute_slowdown"});
+    i->allow_keys({"storage_slowdown", "compute_slowdown", "compute_slowdown_by_storage_batch"});
     InterferenceParams& ip = out.interference;
     for (auto [key, value] :
          {std::pair<const char*, double*>{"storage_slowdown", &ip.storage_slowdown},
           {"compute_slowdown", &ip.compute_slowdown}}) {
       *value = i->number(key, *value);
       if (!(*value >= 1.0) || *value > 100.0) i->fail_at(key, "must be a factor in [1, 100]");
+    }
+    if (auto by = i->find("compute_slowdown_by_storage_batch")) {
+      if (!by->raw().is_object())
+        by->fail_here("expected an object of storage batch -> factor, e.g. {\"1\": 1.0}");
+      for (const auto& [key, value] : by->raw().items()) {
+        int64_t b = 0;
+        try {
+          std::size_t used = 0;
+          b = std::stoll(key, &used);
+          if (used != key.size()) b = 0;
+        } catch (const std::exception&) {
+          b = 0;
+        }
+        if (b < 1) by->fail_at(key, "the key must be a storage batch, an integer >= 1");
+        const double f = by->number(key, 0.0);
+        if (!(f >= 1.0) || f > 100.0) by->fail_at(key, "must be a factor in [1, 100]");
+        ip.compute_slowdown_by_storage_batch[b] = f;
+      }
     }
   }
   return out;
@@ -333,6 +353,31 @@ Scenario embedded_quickstart() {
   // Relative paths in the quickstart (none by default) resolve against the current directory.
   return scenario_from_json(parse_json_text(embedded_quickstart_text(), "<embedded quickstart>"),
                             ".");
+}
+
+}  // namespace tiersplit::sim
+
+namespace tiersplit::sim {
+
+double InterferenceParams::compute_slowdown_at(int64_t storage_batch) const {
+  if (compute_slowdown_by_storage_batch.empty()) return compute_slowdown;
+  const double want = std::log2(static_cast<double>(std::max<int64_t>(1, storage_batch)));
+  double best = compute_slowdown, best_distance = 1e300;
+  for (const auto& [b, f] : compute_slowdown_by_storage_batch) {
+    // Ascending b: "<=" keeps the larger batch on a tie.
+    const double d = std::abs(std::log2(static_cast<double>(b)) - want);
+    if (d <= best_distance) best = f, best_distance = d;
+  }
+  return best;
+}
+
+bool InterferenceParams::any() const {
+  if (storage_slowdown != 1.0) return true;
+  if (compute_slowdown_by_storage_batch.empty()) return compute_slowdown != 1.0;
+  for (const auto& [b, f] : compute_slowdown_by_storage_batch) {
+    if (f != 1.0) return true;
+  }
+  return false;
 }
 
 }  // namespace tiersplit::sim

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,7 +64,14 @@ struct ComputeParams {
 struct InterferenceParams {
   double storage_slowdown = 1.0;  ///< storage work while compute node k executes [x]
   double compute_slowdown = 1.0;  ///< compute work while storage node k executes [x]
-  bool any() const { return storage_slowdown != 1.0 || compute_slowdown != 1.0; }
+  /// Compute work while storage node k executes mini-batches of b samples [x], by b: the larger
+  /// the storage batch, the more of the shared caches the storage tier's work takes (measured
+  /// per storage batch by `tiersplit calibrate`). Replaces compute_slowdown when not empty.
+  std::map<int64_t, double> compute_slowdown_by_storage_batch;
+  /// The compute tier's factor while the storage tier executes mini-batches of `storage_batch`:
+  /// the listed batch nearest in log2 (the larger on a tie), else compute_slowdown.
+  double compute_slowdown_at(int64_t storage_batch) const;
+  bool any() const;
 };
 
 struct PlatformParams {

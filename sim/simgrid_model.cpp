@@ -8,8 +8,10 @@
 //   core       shared link (the core link, or unlimited when the scenario has none)
 //   nic-j      link into compute-j (the compute NIC, or unlimited)
 //   route      storage-k -> compute-j = path-k, core, nic-j
-// Hosts have two pstates: 0 full speed, 1 slowed by the platform's interference factor, taken
-// while the co-located node of the other tier (storage-k with compute-k) executes.
+// Hosts have pstates 0 (full speed) and 1 (slowed by the platform's interference factor), taken
+// while the co-located node of the other tier (storage-k with compute-k) executes; compute hosts
+// also have one pstate per storage batch of compute_slowdown_by_storage_batch (2 + its index),
+// taken while storage-k executes mini-batches of that batch.
 // Times are executed as work = seconds x kWork on hosts of speed kWork, so an Exec of t seconds
 // takes t seconds alone and shares the host with concurrent ones.
 #include "sim/simgrid_model.hpp"
@@ -64,12 +66,35 @@ bool same_model(const NetworkModelParams& a, const NetworkModelParams& b) {
 }
 
 bool same_interference(const InterferenceParams& a, const InterferenceParams& b) {
-  return a.storage_slowdown == b.storage_slowdown && a.compute_slowdown == b.compute_slowdown;
+  return a.storage_slowdown == b.storage_slowdown && a.compute_slowdown == b.compute_slowdown &&
+         a.compute_slowdown_by_storage_batch == b.compute_slowdown_by_storage_batch;
 }
 
-/// Pstate speeds of a host of a tier slowed by `slowdown` while the other tier executes.
-std::vector<double> tier_speeds(double slowdown) {
-  return {kWork, kWork / slowdown};
+/// Pstate speeds of a host of a tier slowed by `slowdown` while the other tier executes, then
+/// by each of `more`.
+std::vector<double> tier_speeds(double slowdown, const std::vector<double>& more = {}) {
+  std::vector<double> speeds{kWork, kWork / slowdown};
+  for (double f : more) speeds.push_back(kWork / f);
+  return speeds;
+}
+
+/// The compute hosts' extra pstates: compute_slowdown_by_storage_batch's factors, in order.
+std::vector<double> per_batch_factors(const InterferenceParams& in) {
+  std::vector<double> f;
+  for (const auto& [b, factor] : in.compute_slowdown_by_storage_batch) f.push_back(factor);
+  return f;
+}
+
+/// The compute pstate that storage work on mini-batches of `storage_batch` puts its partner in.
+int compute_pstate_for(const InterferenceParams& in, int64_t storage_batch) {
+  if (in.compute_slowdown_by_storage_batch.empty()) return 1;
+  const double f = in.compute_slowdown_at(storage_batch);
+  int level = 2;
+  for (const auto& [b, factor] : in.compute_slowdown_by_storage_batch) {
+    if (factor == f) return level;
+    ++level;
+  }
+  return 1;
 }
 
 void build_world(const NetworkModelParams& model, const InterferenceParams& interference,
@@ -105,7 +130,8 @@ void build_world(const NetworkModelParams& model, const InterferenceParams& inte
   w->core = zone->create_link("core", kUnlimitedBandwidth)->seal();
   for (int64_t j = 0; j < compute_nodes; ++j) {
     w->compute.push_back(zone->create_host("compute-" + std::to_string(j),
-                                           tier_speeds(interference.compute_slowdown))
+                                           tier_speeds(interference.compute_slowdown,
+                                                       per_batch_factors(interference)))
                              ->seal());
     w->nics.push_back(zone->create_link("nic-" + std::to_string(j), kUnlimitedBandwidth)->seal());
   }
@@ -145,36 +171,43 @@ void configure_world(const PlatformParams& pf) {
 
 enum class Tier { kStorage, kCompute };
 
-/// Executions running on each node of each tier; while storage-k executes, compute-k runs at
-/// its slowed pstate, and the other way round (pstate changes apply to running executions).
-/// Inactive (no counting, no pstate changes on the sweep's hot path) without interference.
+/// Executions running on each node of each tier, by the pstate they put the partner in; while
+/// storage-k executes, compute-k runs at the slowest of those pstates, and the other way round
+/// (pstate changes apply to running executions). Inactive (no counting, no pstate changes on the
+/// sweep's hot path) without interference.
 struct Colocation {
   bool active = false;
-  std::vector<int> storage_running, compute_running;
+  /// [node][pstate of the partner] -> executions running
+  std::vector<std::vector<int>> storage_running, compute_running;
 
   void init(bool interference, std::size_t storage_nodes, std::size_t compute_nodes) {
     active = interference;
-    storage_running.assign(storage_nodes, 0);
-    compute_running.assign(compute_nodes, 0);
+    const std::size_t levels = 2 + per_batch_factors(g_world->interference).size();
+    storage_running.assign(storage_nodes, std::vector<int>(levels, 0));
+    compute_running.assign(compute_nodes, std::vector<int>(levels, 0));
   }
   /// The other tier's host sharing a machine with `node` of `tier`, if any.
   static sg4::Host* partner(Tier tier, std::size_t node) {
     const auto& other = tier == Tier::kStorage ? g_world->compute : g_world->storage;
     return node < other.size() ? other[node] : nullptr;
   }
-  void begin(Tier tier, std::size_t node) {
+  /// `tier`'s node `node` starts (+1) or ends (-1) an execution that slows its partner to
+  /// `pstate`; the partner takes its slowest pstate of the executions running.
+  void change(Tier tier, std::size_t node, int pstate, int delta) {
     if (!active) return;
-    int& n = (tier == Tier::kStorage ? storage_running : compute_running)[node];
-    if (n++ == 0) {
-      if (auto* h = partner(tier, node)) h->set_pstate(1);
+    std::vector<int>& running = (tier == Tier::kStorage ? storage_running : compute_running)[node];
+    running[static_cast<std::size_t>(pstate)] += delta;
+    sg4::Host* h = partner(tier, node);
+    if (!h) return;
+    int slowest = 0;
+    for (std::size_t l = 1; l < running.size(); ++l) {
+      if (running[l] > 0 &&
+          (slowest == 0 || h->get_pstate_speed(static_cast<unsigned long>(l)) <
+                               h->get_pstate_speed(static_cast<unsigned long>(slowest))))
+        slowest = static_cast<int>(l);
     }
-  }
-  void end(Tier tier, std::size_t node) {
-    if (!active) return;
-    int& n = (tier == Tier::kStorage ? storage_running : compute_running)[node];
-    if (--n == 0) {
-      if (auto* h = partner(tier, node)) h->set_pstate(0);
-    }
+    if (static_cast<int>(h->get_pstate()) != slowest)
+      h->set_pstate(static_cast<unsigned long>(slowest));
   }
 };
 
@@ -312,12 +345,13 @@ double now() {
   return sg4::Engine::get_clock();
 }
 
-/// Executes `seconds` of `tier` work (at full speed) on the calling actor's host, node `node`.
-void tier_execute(Run& run, Tier tier, std::size_t node, double seconds) {
+/// Executes `seconds` of `tier` work (at full speed) on the calling actor's host, node `node`,
+/// slowing the co-located host of the other tier to `partner_pstate` meanwhile.
+void tier_execute(Run& run, Tier tier, std::size_t node, double seconds, int partner_pstate = 1) {
   if (seconds <= 0) return;
-  run.colocation.begin(tier, node);
+  run.colocation.change(tier, node, partner_pstate, +1);
   sg4::this_actor::execute(seconds * kWork);
-  run.colocation.end(tier, node);
+  run.colocation.change(tier, node, partner_pstate, -1);
 }
 
 void grant(Run& run, Run::Tenant& t) {
@@ -368,10 +402,11 @@ void producer(Run* run, int64_t ti, int64_t k) {
     }
     double compute_start = now();
     const std::vector<Chunk> chunks = p.chunks(share.samples);
+    const int partner_pstate = compute_pstate_for(g_world->interference, p.storage_batch);
     for (std::size_t ci = 0; ci < chunks.size(); ++ci) {
       const Chunk& chunk = chunks[ci];
       double mb_start = now();
-      tier_execute(*run, Tier::kStorage, node, chunk.compute_s);
+      tier_execute(*run, Tier::kStorage, node, chunk.compute_s, partner_pstate);
       if (run->trace && chunk.compute_s > 0) {
         run->trace->add(track, p.name + " blocks [0," + std::to_string(p.split) + ")",
                         mb_start - run->t0, now() - run->t0,

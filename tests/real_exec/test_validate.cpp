@@ -89,6 +89,23 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
     CHECK(point["platform"]["interference"][std::string(tier) + "_slowdown"].get<double>() ==
           doctest::Approx(f["slowdown"].get<double>()));
   }
+  // The compute tier per storage batch (4 and 8): the trainer's steps beside a server at that
+  // batch only, against the same alone measurements; the platform lists each batch's factor.
+  const json& alone = in["models"]["mobilenet_v2"]["compute"];
+  const json& by_batch = in["models"]["mobilenet_v2"]["compute_by_storage_batch"];
+  REQUIRE(by_batch.size() == 2);
+  for (const char* b : {"4", "8"}) {
+    CAPTURE(b);
+    const json& f = by_batch[b];
+    CHECK(f["alone_before_s"] == alone["alone_before_s"]);
+    CHECK(f["alone_after_s"] == alone["alone_after_s"]);
+    CHECK(f["busy_s"].get<double>() > 0);
+    const double ratio = f["busy_s"].get<double>() / f["alone_s"].get<double>();
+    CHECK(f["slowdown"].get<double>() ==
+          doctest::Approx(ratio - 1 > f["drift"].get<double>() ? ratio : 1.0));
+    CHECK(point["platform"]["interference"]["compute_slowdown_by_storage_batch"][b].get<double>() ==
+          doctest::Approx(f["slowdown"].get<double>()));
+  }
   // The machine's speed on both tiers, before and after the in-situ measurements.
   for (const char* tier : {"storage", "compute"}) {
     CAPTURE(tier);

@@ -184,6 +184,25 @@ TEST_CASE("cli: co-located tiers slow each other only while both execute") {
     // The closed form's fixed point follows the simulation.
     CHECK(slow["closed_form_iteration_s"].get<double>() == doctest::Approx(t1).epsilon(0.05));
   }
+  SUBCASE("per storage batch: the factor of the batch the storage tier executes") {
+    // The toy runs at storage batch 16: its factor applies, another batch's does not, and a
+    // factor listed for 16 acts as the all-batches factor would.
+    json flat = simulate_colocated(2, {{"compute_slowdown", 2.0}});
+    json at16 =
+        simulate_colocated(2, {{"compute_slowdown_by_storage_batch", {{"1", 1.0}, {"16", 2.0}}}});
+    json at1 =
+        simulate_colocated(2, {{"compute_slowdown", 2.0},
+                               {"compute_slowdown_by_storage_batch", {{"1", 2.0}, {"16", 1.0}}}});
+    const double t0 = base["iteration_s"].get<double>();
+    CHECK(flat["iteration_s"].get<double>() > t0 * 1.001);
+    CHECK(at16["iteration_s"].get<double>() ==
+          doctest::Approx(flat["iteration_s"].get<double>()).epsilon(1e-9));
+    CHECK(at1["iteration_s"].get<double>() == doctest::Approx(t0).epsilon(1e-9));
+    CHECK(at16["closed_form_iteration_s"].get<double>() ==
+          doctest::Approx(flat["closed_form_iteration_s"].get<double>()).epsilon(1e-9));
+    CHECK(at1["closed_form_iteration_s"].get<double>() ==
+          doctest::Approx(base["closed_form_iteration_s"].get<double>()).epsilon(1e-9));
+  }
   SUBCASE("no pushdown: the storage tier executes nothing, so the compute tier is never slowed") {
     json none = simulate_colocated(0, nullptr);
     json slow = simulate_colocated(0, {{"storage_slowdown", 3.0}, {"compute_slowdown", 3.0}});

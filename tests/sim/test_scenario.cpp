@@ -180,6 +180,17 @@ TEST_CASE("scenario: other bad values") {
         std::string::npos);
 
   j = simtest::toy_scenario();
+  j["platform"]["interference"] = {{"compute_slowdown_by_storage_batch", {{"x16", 1.2}}}};
+  CHECK(error_of(j).find("/platform/interference/compute_slowdown_by_storage_batch/x16: the key "
+                         "must be a storage batch, an integer >= 1") != std::string::npos);
+  j["platform"]["interference"] = {{"compute_slowdown_by_storage_batch", {{"16", 0.9}}}};
+  CHECK(error_of(j).find("/platform/interference/compute_slowdown_by_storage_batch/16: must be a "
+                         "factor in [1, 100]") != std::string::npos);
+  j["platform"]["interference"] = {{"compute_slowdown_by_storage_batch", 1.2}};
+  CHECK(error_of(j).find("/platform/interference/compute_slowdown_by_storage_batch: expected an "
+                         "object") != std::string::npos);
+
+  j = simtest::toy_scenario();
   j["workload"]["tenants"][0]["dataset"]["order"] = "random";
   CHECK(error_of(j).find("/workload/tenants/0/dataset/order: 'random' is not shuffled or stored") !=
         std::string::npos);
@@ -187,6 +198,32 @@ TEST_CASE("scenario: other bad values") {
   j["simulation"]["warmup"] = 40;
   CHECK(error_of(j).find("/simulation/warmup: 40 warm-up iterations leave none of the 40") !=
         std::string::npos);
+}
+
+TEST_CASE("scenario: the compute tier's interference per storage batch") {
+  simtest::TempDir dir;
+  json j = simtest::toy_scenario();
+  j["platform"]["interference"] = {
+      {"compute_slowdown", 1.5},
+      {"compute_slowdown_by_storage_batch", {{"1", 1.0}, {"4", 1.1}, {"16", 1.3}}}};
+  const sim::InterferenceParams in =
+      sim::load_scenario(simtest::write_toy(dir, j)).platform.interference;
+  REQUIRE(in.compute_slowdown_by_storage_batch.size() == 3);
+  CHECK(in.any());
+  // A listed batch takes its own factor; any other the nearest listed one in log2 (the larger
+  // on a tie), never the all-batches factor.
+  CHECK(in.compute_slowdown_at(4) == doctest::Approx(1.1));
+  CHECK(in.compute_slowdown_at(2) == doctest::Approx(1.1));  // log2 distance 1 to 1 and to 4
+  CHECK(in.compute_slowdown_at(8) == doctest::Approx(1.3));
+  CHECK(in.compute_slowdown_at(32) == doctest::Approx(1.3));
+  CHECK(in.compute_slowdown_at(1) == doctest::Approx(1.0));
+
+  sim::InterferenceParams flat;
+  flat.compute_slowdown = 1.5;
+  CHECK(flat.compute_slowdown_at(16) == doctest::Approx(1.5));
+  sim::InterferenceParams ones;
+  ones.compute_slowdown_by_storage_batch = {{1, 1.0}, {32, 1.0}};
+  CHECK_FALSE(ones.any());
 }
 
 TEST_CASE("scenario: the embedded quickstart is scenarios/quickstart.json") {
