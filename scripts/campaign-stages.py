@@ -11,8 +11,9 @@ the share of the iteration the trainer waited for its batch; and the steps that 
 measured on a machine as fast as at calibration against the others, and by the compute tier's
 slowdown around the run; where the trainer never waits, its step ratio by the storage batch the
 server computes beside it, next to the calibration's own ratio per storage batch (the trainer's
-steps beside a server at that batch over its steps alone; calibrate since 2026-11-23). Reads JSON
-only.
+steps beside a server at that batch over its steps alone; calibrate since 2026-11-23); and the
+server's block time per request in the runs at b = B = 32 over the calibration's (alone, pooled),
+by bandwidth. Reads JSON only.
 """
 import glob
 import json
@@ -60,11 +61,29 @@ def main():
                 print("compute tier x%.2f-x%.2f of calibration: %3d runs, signed error median "
                       "%+.1f%%" % (lo, hi, len(v), 100 * statistics.median(v)))
         ratios, steps, faulty, extra, by_batch, calibrated = [], 0, 0, [], {}, {}
+        server = {}  # bandwidth -> server compute in run / calibrated, at b = B = 32
         for point in sorted(glob.glob(d + "/*.d/point-*")):
             for cal in glob.glob(point + "/calibration.json"):
                 measured = load(cal)["measured"]["interference"]
                 for b, f in measured.get("compute_by_storage_batch", {}).items():
                     calibrated.setdefault(int(b), []).append(f["ratio"])
+            for cal in glob.glob(point + "/insitu-*-storage-blocks-alone.json"):
+                model = cal.split("insitu-")[1].split("-storage")[0]
+                blocks = [load(f)["batches"].get("32") for f in (cal, cal.replace(
+                    "alone.json", "alone-after.json"))]
+                if not all(blocks):
+                    continue
+                alone = [0.5 * (a["median"] + b["median"]) for a, b in zip(*blocks)]
+                for f in glob.glob(point + "/runs/%s-s*-b32.json" % model):
+                    m = run_name.search(f)
+                    if not m or "together" in f or int(m.group(1)) == 0:
+                        continue
+                    its = load(f)["iterations"][3:]
+                    if its:
+                        run_s = statistics.median(i["server_compute_s"] for i in its)
+                        bw = point.split("-")[-1]
+                        server.setdefault(bw, []).append(
+                            run_s / sum(alone[:int(m.group(1))]))
             for cal in glob.glob(point + "/insitu-*-compute-steps-alone.json"):
                 model = cal.split("insitu-")[1].split("-compute")[0]
                 step = {s["split"]: s["step_s"]["median"] for s in load(cal)["splits"]}
@@ -97,6 +116,9 @@ def main():
         for b, v in sorted(calibrated.items()):
             print("calibration, storage batch %2d: %3d points, steps beside the server / alone "
                   "%s" % (b, len(v), quartiles(v)))
+        for bw, v in sorted(server.items()):
+            print("server at b = 32, %7s: %3d runs, its blocks' time in run / calibrated alone "
+                  "%s" % (bw, len(v), quartiles(v)))
         print("steps with > 1000 page faults: %d of %d%s" % (
             faulty, steps,
             ", %.1f ms longer than their run's median step (median)" %
