@@ -132,6 +132,11 @@ void add_calibrate_link_command(CLI::App& app) {
   cmd->add_option("--step-repeats", o->step_repeats, "Timed steps per split (compute-steps)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--pause", o->pause_s,
+                  "Idle this long before each timed step or request [s] (compute-steps, "
+                  "storage-blocks)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--min-duration", o->min_duration_s,
                   "Keep the storage tier at work at least this long [s] (storage-blocks)")
       ->capture_default_str()

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "common/error.hpp"
 #include "real_exec/dataset.hpp"
@@ -232,6 +233,7 @@ nlohmann::json measure_storage_blocks(const LinkCalibrationOptions& o) {
     const int64_t n = std::min(o.batch, obj.samples);
     for (std::size_t bi = 0; bi < o.storage_batches.size(); ++bi) {
       const int64_t b = o.storage_batches[bi];
+      if (o.pause_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o.pause_s));
       PushdownReply rep = client.pushdown(batch_request(o, obj, f, b));
       if (r < 0) continue;
       const double minibatches = static_cast<double>((n + b - 1) / b);
@@ -296,6 +298,7 @@ nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
   std::vector<std::vector<double>> t(static_cast<std::size_t>(f) + 1);
   for (int r = -1; r < o.step_repeats; ++r) {  // r = -1: untimed
     for (int64_t s = 0; s <= f; ++s) {
+      if (o.pause_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o.pause_s));
       auto t0 = std::chrono::steady_clock::now();
       train_step(model, *optimizer, inputs[static_cast<std::size_t>(s)], y, s, f);
       double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -41,6 +41,9 @@ struct LinkCalibrationOptions {
   /// passed since the start [s] (0: server_repeats rounds): keeps the storage tier at work for
   /// as long as a "compute-steps" beside it takes.
   double min_duration_s = 0;
+  /// "compute-steps" and "storage-blocks": idle this long before each timed step or request [s]
+  /// (0: back to back), as a tier does in a run while it waits for the other.
+  double pause_s = 0;
 };
 
 /// Sizes probed: 1 KiB, x4 steps, up to the largest (see LinkCalibrationOptions).
