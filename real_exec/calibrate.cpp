@@ -536,9 +536,9 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
           {"compute",
            slowdown_of(steps_before_s, total_step_time(load(steps_busy)), steps_after_s)}};
       // The trainer's steps beside a server computing mini-batches of one storage batch only,
-      // for each: the larger b, the more of the shared caches the server's work takes, and the
-      // slower the trainer (the campaign at ec6349e: trainer steps 0.92x to 1.36x their
-      // calibrated time from b = 1 to b = 32, where one factor over all batches was kept at 1).
+      // for each: a larger b may take more of the shared caches and slow the trainer more,
+      // which one factor over all batches cannot show (docs/validation.md, the campaign at
+      // 62fca0b, found no trend on its machine).
       note(o.quiet, "measuring " + m + "'s trainer steps beside a server at each storage batch");
       const double busy_for_s =
           1.5 * (kPerBatchStepRepeats + 1) * std::max(steps_before_s, steps_after_s) + 2.0;
@@ -582,9 +582,9 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
     double before = 0, busy = 0, after = 0;
     for (const auto& [m, f] : interference["models"].items()) {
       const nlohmann::json& one = pick(f);
-      before += one.at("alone_before_s").template get<double>();
-      busy += one.at("busy_s").template get<double>();
-      after += one.at("alone_after_s").template get<double>();
+      before += one.at("alone_before_s").get<double>();
+      busy += one.at("busy_s").get<double>();
+      after += one.at("alone_after_s").get<double>();
     }
     return slowdown_of(before, busy, after);
   };

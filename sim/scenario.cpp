@@ -355,20 +355,21 @@ Scenario embedded_quickstart() {
                             ".");
 }
 
-}  // namespace tiersplit::sim
-
-namespace tiersplit::sim {
-
-double InterferenceParams::compute_slowdown_at(int64_t storage_batch) const {
-  if (compute_slowdown_by_storage_batch.empty()) return compute_slowdown;
+int64_t InterferenceParams::listed_batch_for(int64_t storage_batch) const {
   const double want = std::log2(static_cast<double>(std::max<int64_t>(1, storage_batch)));
-  double best = compute_slowdown, best_distance = 1e300;
+  int64_t best = 0;
+  double best_distance = 1e300;
   for (const auto& [b, f] : compute_slowdown_by_storage_batch) {
     // Ascending b: "<=" keeps the larger batch on a tie.
     const double d = std::abs(std::log2(static_cast<double>(b)) - want);
-    if (d <= best_distance) best = f, best_distance = d;
+    if (d <= best_distance) best = b, best_distance = d;
   }
   return best;
+}
+
+double InterferenceParams::compute_slowdown_at(int64_t storage_batch) const {
+  const int64_t b = listed_batch_for(storage_batch);
+  return b > 0 ? compute_slowdown_by_storage_batch.at(b) : compute_slowdown;
 }
 
 bool InterferenceParams::any() const {

@@ -68,8 +68,11 @@ struct InterferenceParams {
   /// the storage batch, the more of the shared caches the storage tier's work takes (measured
   /// per storage batch by `tiersplit calibrate`). Replaces compute_slowdown when not empty.
   std::map<int64_t, double> compute_slowdown_by_storage_batch;
+  /// The batch of compute_slowdown_by_storage_batch that stands for `storage_batch`: the one
+  /// nearest in log2 (the larger on a tie); 0 when none is listed.
+  int64_t listed_batch_for(int64_t storage_batch) const;
   /// The compute tier's factor while the storage tier executes mini-batches of `storage_batch`:
-  /// the listed batch nearest in log2 (the larger on a tie), else compute_slowdown.
+  /// that of listed_batch_for, else compute_slowdown.
   double compute_slowdown_at(int64_t storage_batch) const;
   bool any() const;
 };

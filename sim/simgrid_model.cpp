@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <memory>
 #include <simgrid/s4u.hpp>
 #include <stdexcept>
@@ -87,14 +88,10 @@ std::vector<double> per_batch_factors(const InterferenceParams& in) {
 
 /// The compute pstate that storage work on mini-batches of `storage_batch` puts its partner in.
 int compute_pstate_for(const InterferenceParams& in, int64_t storage_batch) {
-  if (in.compute_slowdown_by_storage_batch.empty()) return 1;
-  const double f = in.compute_slowdown_at(storage_batch);
-  int level = 2;
-  for (const auto& [b, factor] : in.compute_slowdown_by_storage_batch) {
-    if (factor == f) return level;
-    ++level;
-  }
-  return 1;
+  const int64_t b = in.listed_batch_for(storage_batch);
+  if (b == 0) return 1;
+  const auto& listed = in.compute_slowdown_by_storage_batch;
+  return 2 + static_cast<int>(std::distance(listed.begin(), listed.find(b)));
 }
 
 void build_world(const NetworkModelParams& model, const InterferenceParams& interference,
@@ -374,6 +371,7 @@ void producer(Run* run, int64_t ti, int64_t k) {
   MemoryPool& pool = run->memory[node];
   const std::string track = run->trace ? "storage-" + std::to_string(k) : "";
   const sg4::SemaphorePtr wake = sg4::Semaphore::create(0);
+  const int partner_pstate = compute_pstate_for(g_world->interference, p.storage_batch);
   for (int64_t it = 0;; ++it) {
     t.credits[node].acquire();
     if (t.stopped && it >= t.granted) break;
@@ -402,7 +400,6 @@ void producer(Run* run, int64_t ti, int64_t k) {
     }
     double compute_start = now();
     const std::vector<Chunk> chunks = p.chunks(share.samples);
-    const int partner_pstate = compute_pstate_for(g_world->interference, p.storage_batch);
     for (std::size_t ci = 0; ci < chunks.size(); ++ci) {
       const Chunk& chunk = chunks[ci];
       double mb_start = now();
