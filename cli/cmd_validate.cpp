@@ -295,6 +295,11 @@ void add_validate_command(CLI::App& app) {
   cmd->add_option("--calm-wait", o->calm_wait_s, "... or after waiting this long for it [s]")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--remeasure-unsettled", o->remeasure_unsettled,
+                  "Measure a run again (at most this many times) when the probes around it show "
+                  "the machine slower than at calibration beyond the calm tolerance")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
   cmd->callback([file, o, no_multi, no_probes] {
     rx::ValidationOptions v = validation_from_scenario(*file);
     v.output = o->output;
@@ -319,6 +324,7 @@ void add_validate_command(CLI::App& app) {
     v.speed_probes = !*no_probes;
     v.calm_tolerance = o->calm_tolerance;
     v.calm_wait_s = o->calm_wait_s;
+    v.remeasure_unsettled = o->remeasure_unsettled;
     nlohmann::json report = rx::run_validation(v);
     print_summary(report);
     std::cerr << "wrote " << v.output << (v.plot.empty() ? "" : " and " + v.plot) << "\n";

@@ -76,6 +76,25 @@ bool complete_run(const std::string& file, int64_t iterations) {
   }
 }
 
+/// Where the `k`-th run of `file` set aside as measured on an unsettled machine is kept (k >= 1).
+std::string unsettled_file(const std::string& file, int64_t k) {
+  return file.substr(0, file.size() - 5) + ".unsettled-" + std::to_string(k) + ".json";
+}
+
+/// Runs of `file` already set aside as unsettled (1, 2, ... while they exist).
+int64_t unsettled_runs(const std::string& file) {
+  int64_t k = 0;
+  while (fs::exists(unsettled_file(file, k + 1))) ++k;
+  return k;
+}
+
+/// Whether a run's machine speed (run_machine_speed) shows either tier slower than at
+/// calibration by more than `tolerance` (the report's "calm", per run).
+bool unsettled(const nlohmann::json& speed, double tolerance) {
+  return std::max(speed.at("storage_slowdown").get<double>(),
+                  speed.at("compute_slowdown").get<double>()) > 1 + tolerance;
+}
+
 /// Copies profile files (*.json) that `to` lacks.
 void sync_profiles(const fs::path& from, const fs::path& to) {
   fs::create_directories(from);
@@ -414,30 +433,50 @@ class PointValidation {
             (rounds > 1 ? " of round " + std::to_string(r + 1) + "/" + std::to_string(rounds)
                         : std::string()) +
             " ";
-        if (complete_run(file, o_.warmup + o_.iterations)) {
-          say(where + counter + what + ": kept from " + file);
-          continue;
+        // A run measured while the speed probes showed the machine slower than at calibration
+        // (beyond the calm tolerance, before or after it) is set aside and measured again, up
+        // to --remeasure-unsettled times; the last one counts (the report lists the others).
+        int64_t set_aside = unsettled_runs(file);
+        for (;;) {
+          if (complete_run(file, o_.warmup + o_.iterations)) {
+            const bool again =
+                set_aside < o_.remeasure_unsettled && fs::exists(file + ".speed.json") &&
+                unsettled(load_json_file(file + ".speed.json").raw(), o_.calm_tolerance);
+            if (!again) {
+              if (!reports_read.count(file)) say(where + counter + what + ": kept from " + file);
+              break;
+            }
+            const std::string aside = unsettled_file(file, ++set_aside);
+            for (const std::string ext : {".log", ".speed.json"}) {
+              if (fs::exists(file + ext)) fs::rename(file + ext, aside + ext);
+            }
+            fs::rename(file, aside);
+            reports_read.erase(file);
+            say(where + "  the machine was unsettled around that run (kept as " + aside +
+                "): measuring it again, " + std::to_string(set_aside) + " of at most " +
+                std::to_string(o_.remeasure_unsettled));
+          }
+          say(where + counter + what);
+          const auto [before, waited_s] = probe_until_calm(file, where);
+          keep_run(what,
+                   run_process(train_argv(vt, p.split, p.storage_batch, file), file + ".log", 3600),
+                   file);
+          std::string machine;
+          if (!before.is_null()) {
+            const nlohmann::json speed = run_machine_speed(
+                before, probe_fresh(file + ".speed-after"), speed_reference(), waited_s);
+            write_json_file(file + ".speed.json", speed);
+            machine = fmt("; machine x%.2f", speed["storage_slowdown"].get<double>()) +
+                      fmt(" (storage), x%.2f", speed["compute_slowdown"].get<double>()) +
+                      " (compute) of the calibration's time";
+          }
+          const nlohmann::json& report = reports_read[file] = load_json_file(file).raw();
+          const double mi = measured_from_train_report(report, o_.warmup)["iteration_s"];
+          const double pi = predicted.at({p.split, p.storage_batch})["iteration_s"];
+          say(where + "  measured " + fmt("%.1f", 1e3 * mi) + " ms/it, predicted " +
+              fmt("%.1f", 1e3 * pi) + " ms/it: " + fmt("%+.1f", 100 * (pi - mi) / mi) + "%" +
+              machine);
         }
-        say(where + counter + what);
-        const auto [before, waited_s] = probe_until_calm(file, where);
-        keep_run(what,
-                 run_process(train_argv(vt, p.split, p.storage_batch, file), file + ".log", 3600),
-                 file);
-        std::string machine;
-        if (!before.is_null()) {
-          const nlohmann::json speed = run_machine_speed(before, probe_fresh(file + ".speed-after"),
-                                                         speed_reference(), waited_s);
-          write_json_file(file + ".speed.json", speed);
-          machine = fmt("; machine x%.2f", speed["storage_slowdown"].get<double>()) +
-                    fmt(" (storage), x%.2f", speed["compute_slowdown"].get<double>()) +
-                    " (compute) of the calibration's time";
-        }
-        const nlohmann::json& report = reports_read[file] = load_json_file(file).raw();
-        const double mi = measured_from_train_report(report, o_.warmup)["iteration_s"];
-        const double pi = predicted.at({p.split, p.storage_batch})["iteration_s"];
-        say(where + "  measured " + fmt("%.1f", 1e3 * mi) + " ms/it, predicted " +
-            fmt("%.1f", 1e3 * pi) + " ms/it: " + fmt("%+.1f", 100 * (pi - mi) / mi) + "%" +
-            machine);
       }
     }
     nlohmann::json configs = nlohmann::json::array();
@@ -456,10 +495,24 @@ class PointValidation {
           {"run", files[key].front()},
           {"runs", files[key]}};
       std::vector<nlohmann::json> speeds;
+      nlohmann::json set_aside = nlohmann::json::array();
       for (const auto& f : files[key]) {
         if (fs::exists(f + ".speed.json"))
           speeds.push_back(load_json_file(f + ".speed.json").raw());
+        for (int64_t k = 1, n = unsettled_runs(f); k <= n; ++k) {
+          const std::string aside = unsettled_file(f, k);
+          nlohmann::json d = {{"run", aside}, {"replaced_by", f}};
+          if (fs::exists(aside + ".speed.json")) {
+            const nlohmann::json sp = load_json_file(aside + ".speed.json").raw();
+            d["storage_slowdown"] = sp.at("storage_slowdown");
+            d["compute_slowdown"] = sp.at("compute_slowdown");
+          }
+          d["iteration_s"] =
+              measured_from_train_report(load_json_file(aside).raw(), o_.warmup)["iteration_s"];
+          set_aside.push_back(d);
+        }
       }
+      if (!set_aside.empty()) c["unsettled_runs"] = set_aside;
       if (!speeds.empty()) {
         nlohmann::json& ms = c["machine_speed"] = pool_machine_speeds(speeds);
         ms["calm"] = std::max(ms["storage_slowdown"].get<double>(),
@@ -617,6 +670,9 @@ nlohmann::json run_validation(const ValidationOptions& o0) {
   if (o.iterations < 2) fail("--iterations ", o.iterations, " must be at least 2");
   if (o.repeats < 1 || o.repeats > 100)
     fail("--repeats ", o.repeats, " must be in 1..100 (runs of every configuration)");
+  if (o.remeasure_unsettled < 0 || o.remeasure_unsettled > 10)
+    fail("--remeasure-unsettled ", o.remeasure_unsettled,
+         " must be in 0..10 (extra runs of a configuration measured on an unsettled machine)");
   if (o.warmup < 1)
     fail("--warmup ", o.warmup, " must be at least 1 (the first iteration loads the model)");
   for (const auto& t : o.tenants) {
@@ -666,6 +722,8 @@ nlohmann::json run_validation(const ValidationOptions& o0) {
                             {{"iterations", o.iterations},
                              {"warmup", o.warmup},
                              {"repeats", o.repeats},
+                             {"remeasure_unsettled", o.remeasure_unsettled},
+                             {"calm_tolerance", o.calm_tolerance},
                              {"threads_per_tier", o.threads},
                              {"store", o.store},
                              {"max_configs", o.max_configs},

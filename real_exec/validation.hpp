@@ -57,6 +57,11 @@ struct ValidationOptions {
   bool speed_probes = true;
   double calm_tolerance = 0.05;  ///< relative slowdown still taken as calm [x]
   double calm_wait_s = 30;       ///< longest wait for a calm machine before a run [s]
+  /// A run whose probes (before and after it, averaged) show either tier slower than at
+  /// calibration by more than `calm_tolerance` is set aside and measured again, at most this
+  /// many times; the last run counts. Slow phases of a shared machine last minutes and move
+  /// calibrated and measured times apart by 10-50 % (docs/validation.md). 0: never again.
+  int64_t remeasure_unsettled = 2;
 };
 
 /// Runs the validation (resuming from `state_dir`), writes `output` (and the plot) and returns

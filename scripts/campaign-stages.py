@@ -89,7 +89,7 @@ def main():
                 step = {s["split"]: s["step_s"]["median"] for s in load(cal)["splits"]}
                 for f in glob.glob(point + "/runs/%s-s*.json" % model):
                     m = run_name.search(f)
-                    if not m or "together" in f:
+                    if not m or "together" in f or ".unsettled-" in f:
                         continue
                     its = load(f)["iterations"][3:]
                     if not its:

@@ -4,13 +4,14 @@
 # compute-bound), then three tenants at once over two; writes one summary table.
 #
 #   scripts/validate-campaign.sh [--out DIR] [--iterations N] [--warmup N] [--repeats N]
-#                                [--calm-wait S]
+#                                [--calm-wait S] [--remeasure-unsettled N]
 #                                [--only NAME]
 #
 # Needs the build (scripts/setup.sh), root for the network namespace (else the pacer fallback),
 # and both cores idle: it measures. Interrupted, it resumes where it stopped (the state folders
 # under DIR keep every calibration and run). About 60-70 minutes on 2 cores (--repeats N: the
-# runs N times over).
+# runs N times over; a run the speed probes show on a machine slower than at calibration is
+# measured again, at most --remeasure-unsettled times, 2 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ iterations=10
 warmup=3
 repeats=1
 calm_wait=30
+remeasure=2
 only=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -27,8 +29,9 @@ while [[ $# -gt 0 ]]; do
     --warmup) warmup="$2"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
     --calm-wait) calm_wait="$2"; shift 2 ;;
+    --remeasure-unsettled) remeasure="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "validate-campaign.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,7 +51,7 @@ mkdir -p "$out"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "libtorch: $(dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null || echo '?'), simgrid: $(pkg-config --modversion simgrid 2>/dev/null || echo '?')"
-  echo "settings: $iterations measured iterations after $warmup warm-up iterations per run, $repeats run(s) per configuration, 1 thread per tier, speed probes around every run (waiting up to ${calm_wait} s for a calm machine)"
+  echo "settings: $iterations measured iterations after $warmup warm-up iterations per run, $repeats run(s) per configuration, 1 thread per tier, speed probes around every run (waiting up to ${calm_wait} s for a calm machine; a run on an unsettled machine measured again up to $remeasure time(s))"
 } > "$out/machine.txt"
 cat "$out/machine.txt"
 
@@ -65,7 +68,7 @@ run() {  # run NAME [extra validate options]
   echo "=== $name ($(date -u +%H:%M:%S))"
   "$tiersplit" validate "scenarios/validation/$name.json" -o "$out/$name.json" \
     --state-dir "$out/$name.d" --store "$store" --iterations "$iterations" --warmup "$warmup" \
-    --repeats "$repeats" --calm-wait "$calm_wait" "$@"
+    --repeats "$repeats" --calm-wait "$calm_wait" --remeasure-unsettled "$remeasure" "$@"
 }
 
 for model in alexnet resnet18 vgg11 mobilenet_v2; do

@@ -46,7 +46,8 @@ std::string validate_args(const std::string& dir, const std::string& scenario) {
   return "validate " + scenario + " -o " + dir + "/report.json --state-dir " + dir +
          "/state --store dir://" + dir + "/store --testbed-dir " + dir + "/testbed --port " +
          std::to_string(free_port()) +
-         " --iterations 2 --warmup 1 --max-configs 0 --allow-busy --calm-wait 4";
+         " --iterations 2 --warmup 1 --max-configs 0 --allow-busy --calm-wait 4"
+         " --remeasure-unsettled 0";
 }
 
 }  // namespace
@@ -213,6 +214,60 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
     const json& c2 = rep2["points"][0]["tenants"][0]["configurations"];
     REQUIRE(c2.size() == configs.size());
     for (std::size_t i = 0; i < c2.size(); ++i) CHECK(c2[i]["measured"] == configs[i]["measured"]);
+  }
+
+  SUBCASE("a run the probes show on an unsettled machine is set aside and measured again") {
+    // Mark the first configuration's run as measured while the storage tier ran 1.5x slower
+    // than at calibration (the probes' verdict, as run_machine_speed writes it); the second
+    // as calm.
+    const std::string first = configs[0]["run"], second = configs[1]["run"];
+    for (const auto& [run, slowdown] : {std::pair{first, 1.5}, std::pair{second, 1.0}}) {
+      json sp = read_json(run + ".speed.json");
+      sp["storage_slowdown"] = slowdown;
+      sp["compute_slowdown"] = 1.0;
+      std::ofstream(run + ".speed.json") << sp.dump();
+    }
+    const std::string aside = first.substr(0, first.size() - 5) + ".unsettled-1.json";
+    std::string args = validate_args(dir, scenario);
+    args.replace(args.find("--remeasure-unsettled 0"), 23, "--remeasure-unsettled 1");
+    auto again = tiersplit_cli(args);
+    INFO(again.output);
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.output.find("measuring it again, 1 of at most 1") != std::string::npos);
+    CHECK(std::filesystem::exists(aside));
+    CHECK(std::filesystem::exists(aside + ".speed.json"));
+    CHECK(std::filesystem::exists(first));  // measured again
+    json rep2 = read_json(dir + "/report.json");
+    CHECK(rep2["settings"]["remeasure_unsettled"] == 1);
+    const json& c2 = rep2["points"][0]["tenants"][0]["configurations"];
+    REQUIRE(c2.size() == configs.size());
+    REQUIRE(c2[0].contains("unsettled_runs"));
+    REQUIRE(c2[0]["unsettled_runs"].size() == 1);
+    const json& d = c2[0]["unsettled_runs"][0];
+    CHECK(d["run"] == aside);
+    CHECK(d["replaced_by"] == first);
+    CHECK(d["storage_slowdown"].get<double>() == doctest::Approx(1.5));
+    // The set-aside run keeps its own measurement; the configuration counts the new one only.
+    CHECK(d["iteration_s"].get<double>() ==
+          doctest::Approx(configs[0]["measured"]["iteration_s"].get<double>()));
+    CHECK(c2[0]["measured"]["runs"] == 1);
+    CHECK(c2[0]["run"] == first);
+    // The calm run is kept as it was.
+    CHECK_FALSE(c2[1].contains("unsettled_runs"));
+    CHECK(c2[1]["measured"] == configs[1]["measured"]);
+
+    // Once the allowance is spent the run counts, whatever the probes said.
+    json sp = read_json(first + ".speed.json");
+    sp["storage_slowdown"] = 1.5;
+    std::ofstream(first + ".speed.json") << sp.dump();
+    auto third = tiersplit_cli(args);
+    INFO(third.output);
+    REQUIRE(third.exit_code == 0);
+    CHECK(third.output.find("measuring it again") == std::string::npos);
+    CHECK(
+        read_json(dir +
+                  "/report.json")["points"][0]["tenants"][0]["configurations"][0]["unsettled_runs"]
+            .size() == 1);
   }
 
   SUBCASE("--repeats 2 keeps the first round and measures a second one") {
