@@ -107,6 +107,32 @@ TEST_CASE("validate: one model, two splits, one bandwidth - a complete, consiste
     CHECK(point["platform"]["interference"]["compute_slowdown_by_storage_batch"][b].get<double>() ==
           doctest::Approx(f["slowdown"].get<double>()));
   }
+  // The profiles come from the last two alone measurements; more than two were taken only
+  // because the earlier ones disagreed, and calibration stops early only once two agree.
+  {
+    const json& from = in["models"]["mobilenet_v2"]["profiles_from"];
+    const auto n = from["alone_measurements"].get<int>();
+    CHECK(n >= 2);
+    CHECK(n <= 4);
+    const double tol = from["tolerance"];
+    const bool agree =
+        from["storage_drift"].get<double>() <= tol && from["compute_drift"].get<double>() <= tol;
+    if (n < 4) CHECK(agree);
+    if (n == 2) {  // the pair is the one the interference factors used
+      CHECK(from["storage_drift"].get<double>() ==
+            doctest::Approx(in["models"]["mobilenet_v2"]["storage"]["drift"].get<double>()));
+      CHECK(from["compute_drift"].get<double>() ==
+            doctest::Approx(in["models"]["mobilenet_v2"]["compute"]["drift"].get<double>()));
+    }
+    const std::string state = point["calibration"].get<std::string>();
+    const std::string cal_dir = state.substr(0, state.rfind('/'));
+    for (int k = 1; k <= 2; ++k) {
+      CAPTURE(k);
+      const std::string again =
+          cal_dir + "/insitu-mobilenet_v2-compute-steps-alone-again-" + std::to_string(k) + ".json";
+      CHECK(std::filesystem::exists(again) == (k <= n - 2));
+    }
+  }
   // The machine's speed on both tiers, before and after the in-situ measurements.
   for (const char* tier : {"storage", "compute"}) {
     CAPTURE(tier);
