@@ -104,6 +104,12 @@ double total_step_time(const nlohmann::json& m) {
   return t;
 }
 
+/// Relative difference of two totals [x].
+double drift_between(double a_s, double b_s) {
+  const double mean = 0.5 * (a_s + b_s);
+  return mean > 0 ? std::abs(a_s - b_s) / mean : 0.0;
+}
+
 /// The same work alone (other tier idle) before, with the other tier at work, and alone again
 /// after: {"alone_before_s", "busy_s", "alone_after_s", "alone_s" (their mean), "drift" (how much
 /// the two alone measurements differ, relative), "ratio" (busy / alone), "slowdown"}. The
@@ -111,7 +117,7 @@ double total_step_time(const nlohmann::json& m) {
 /// smaller difference is not the other tier's doing, and 1 is kept.
 nlohmann::json slowdown_of(double before_s, double busy_s, double after_s) {
   const double alone = 0.5 * (before_s + after_s);
-  const double drift = alone > 0 ? std::abs(after_s - before_s) / alone : 0.0;
+  const double drift = drift_between(before_s, after_s);
   const double ratio = alone > 0 ? busy_s / alone : 1.0;
   return {{"alone_before_s", before_s},
           {"busy_s", busy_s},
@@ -129,12 +135,6 @@ nlohmann::json slowdown_of(double before_s, double busy_s, double after_s) {
 /// trainer steps took 443 ms before and 347 ms after predicted every run 14-23 % slow).
 constexpr double kSteadyDrift = 0.10;
 constexpr int kMaxAloneAgain = 2;
-
-/// Relative difference of two totals [x].
-double drift_between(double a_s, double b_s) {
-  const double mean = 0.5 * (a_s + b_s);
-  return mean > 0 ? std::abs(a_s - b_s) / mean : 0.0;
-}
 
 /// Timed trainer steps per split beside a server at one storage batch (after one untimed): the
 /// storage batches times the splits make these many, so fewer than the 7 of the alone steps.
@@ -569,7 +569,7 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
         steps_runs.push_back(load(st));
       }
       const auto [storage_drift, compute_drift] = last_drifts();
-      nlohmann::json steady = {{"alone_measurements", blocks_runs.size()},
+      const nlohmann::json steady = {{"alone_measurements", blocks_runs.size()},
                                {"storage_drift", storage_drift},
                                {"compute_drift", compute_drift},
                                {"tolerance", kSteadyDrift}};
