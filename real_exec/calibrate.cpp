@@ -540,12 +540,11 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
       run_tier_jobs_together(state_dir, {blocks_busy, steps_busy}, what);
       run_tier_jobs_alone(state_dir, {blocks_after, steps_after}, what);
 
-      const nlohmann::json blocks_alone = load_json_file(blocks.file).raw();
-      const nlohmann::json steps_alone = load_json_file(steps.file).raw();
       auto load = [](const TierJob& j) { return load_json_file(j.file).raw(); };
-      // The profiles come from the last two alone measurements, once they agree.
-      std::vector<nlohmann::json> blocks_runs{blocks_alone, load(blocks_after)};
-      std::vector<nlohmann::json> steps_runs{steps_alone, load(steps_after)};
+      // Every alone measurement in order (before and after the interference run, then any
+      // repeats); the profiles come from the last two, once they agree.
+      std::vector<nlohmann::json> blocks_runs{load(blocks), load(blocks_after)};
+      std::vector<nlohmann::json> steps_runs{load(steps), load(steps_after)};
       auto last_drifts = [&]() {
         const std::size_t n = blocks_runs.size();
         return std::pair{
@@ -573,12 +572,12 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
                                {"storage_drift", storage_drift},
                                {"compute_drift", compute_drift},
                                {"tolerance", kSteadyDrift}};
-      const double steps_before_s = total_step_time(steps_alone);
-      const double steps_after_s = total_step_time(load(steps_after));
+      const double steps_before_s = total_step_time(steps_runs[0]);
+      const double steps_after_s = total_step_time(steps_runs[1]);
       interference["models"][m] = {
           {"storage",
-           slowdown_of(total_block_time(blocks_alone), total_block_time(load(blocks_busy)),
-                       total_block_time(load(blocks_after)))},
+           slowdown_of(total_block_time(blocks_runs[0]), total_block_time(load(blocks_busy)),
+                       total_block_time(blocks_runs[1]))},
           {"compute",
            slowdown_of(steps_before_s, total_step_time(load(steps_busy)), steps_after_s)}};
       // The trainer's steps beside a server computing mini-batches of one storage batch only,

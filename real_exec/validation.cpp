@@ -88,8 +88,8 @@ int64_t unsettled_runs(const std::string& file) {
   return k;
 }
 
-/// Whether a run's machine speed (run_machine_speed) shows either tier slower than at
-/// calibration by more than `tolerance` (the report's "calm", per run).
+/// Whether a machine speed (run_machine_speed, or pool_machine_speeds over a configuration's
+/// runs) shows either tier slower than at calibration by more than `tolerance`: not "calm".
 bool unsettled(const nlohmann::json& speed, double tolerance) {
   return std::max(speed.at("storage_slowdown").get<double>(),
                   speed.at("compute_slowdown").get<double>()) > 1 + tolerance;
@@ -515,8 +515,7 @@ class PointValidation {
       if (!set_aside.empty()) c["unsettled_runs"] = set_aside;
       if (!speeds.empty()) {
         nlohmann::json& ms = c["machine_speed"] = pool_machine_speeds(speeds);
-        ms["calm"] = std::max(ms["storage_slowdown"].get<double>(),
-                              ms["compute_slowdown"].get<double>()) <= 1 + o_.calm_tolerance;
+        ms["calm"] = !unsettled(ms, o_.calm_tolerance);
       }
       add_errors(c);
       if (rounds > 1) {

@@ -59,8 +59,8 @@ struct ValidationOptions {
   double calm_wait_s = 30;       ///< longest wait for a calm machine before a run [s]
   /// A run whose probes (before and after it, averaged) show either tier slower than at
   /// calibration by more than `calm_tolerance` is set aside and measured again, at most this
-  /// many times; the last run counts. Slow phases of a shared machine last minutes and move
-  /// calibrated and measured times apart by 10-50 % (docs/validation.md). 0: never again.
+  /// many times; the last run counts. Slow phases of a shared machine last minutes (probes x1.44-
+  /// x1.56 around runs off by up to 33 %: docs/validation.md, checks at de393cf). 0: never.
   int64_t remeasure_unsettled = 2;
 };
 
