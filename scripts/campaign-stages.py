@@ -13,8 +13,14 @@ slowdown around the run; where the trainer never waits, its step ratio by the st
 server computes beside it, next to the calibration's own ratio per storage batch (the trainer's
 steps beside a server at that batch over its steps alone; calibrate since 2026-11-23); and the
 server's block time per request in the runs at b = B = 32 over the calibration's (alone, pooled),
-by bandwidth. Reads JSON only.
+by bandwidth. Also: runs set aside on an unsettled machine and measured again (validate
+--remeasure-unsettled); calibrations that repeated their alone measurements (profiles_from);
+the measured network stage minus the response bytes at the calibrated bandwidth, by bandwidth;
+and, for reports with several runs per configuration (--repeats), the error over the calm runs
+only (each run's .speed.json). Reports: every DIR/*.json of format tiersplit-validation.
+Reads JSON only.
 """
+import os
 import glob
 import json
 import re
@@ -38,15 +44,50 @@ def main():
     run_name = re.compile(r"-s(\d+)-b(\d+)\.json$")
     for d in sys.argv[1:]:
         by_bottleneck, by_machine = {}, []
-        for f in sorted(glob.glob(d + "/*-r64.json")):
-            for p in load(f)["points"]:
+        set_aside, excess, calm_only = [], {}, {}  # bandwidth -> [s]; scenario -> [error]
+        for f in sorted(glob.glob(d + "/*.json")):
+            report = load(f)
+            if report.get("format") != "tiersplit-validation":
+                continue
+            settings = report.get("settings", {})
+            for p in report["points"]:
+                model = p.get("platform", {}).get("network", {}).get("model", {})
+                rate = p["bandwidth_bytes_per_s"] * model.get("bandwidth_factor", 1.0)
                 for t in p["tenants"]:
                     for c in t["configurations"]:
                         by_bottleneck.setdefault(c["predicted"]["bottleneck"], []).append(
                             c["error"]["iteration"])
                         if "machine_speed" in c:
                             by_machine.append((c["machine_speed"], c["error"]["iteration"]))
+                        set_aside += c.get("unsettled_runs", [])
+                        m = c["measured"]
+                        excess.setdefault(p["bandwidth"], []).append(
+                            m["stages"]["network_s"] - m["bytes_per_iteration"] / rate)
+                        if len(c["runs"]) > 1:
+                            calm = []
+                            for run in c["runs"]:
+                                sp = load(run + ".speed.json") if os.path.exists(
+                                    run + ".speed.json") else None
+                                if sp and max(sp["storage_slowdown"], sp["compute_slowdown"]) <= \
+                                        1 + settings.get("calm_tolerance", 0.05):
+                                    its = load(run)["iterations"][settings.get("warmup", 3):]
+                                    calm += [i["total_s"] for i in its]
+                            if calm:
+                                mean = statistics.mean(calm)
+                                calm_only.setdefault(report.get("scenario", f), []).append(
+                                    (c["predicted"]["iteration_s"] - mean) / mean)
         print("== %s" % d)
+        if set_aside:
+            print("runs set aside on an unsettled machine and measured again: %d" % len(set_aside))
+        for bw, v in sorted(excess.items(), key=lambda kv: len(kv[0])):
+            print("network stage measured - bytes at the calibrated bandwidth, %7s: %3d runs, "
+                  "median %+.1f ms (%+.1f to %+.1f)" % (
+                      bw, len(v), 1e3 * statistics.median(v), 1e3 * min(v), 1e3 * max(v)))
+        for name, v in sorted(calm_only.items()):
+            print("%s, calm runs only (configurations with several runs): %d configurations, "
+                  "abs error median %.1f%%, max %.1f%%" % (
+                      name, len(v), 100 * statistics.median(abs(e) for e in v),
+                      100 * max(abs(e) for e in v)))
         for k, v in sorted(by_bottleneck.items()):
             print("predicted %-8s bound: %3d runs, signed error median %+.1f%%, mean %+.1f%%" % (
                 k, len(v), 100 * statistics.median(v), 100 * statistics.mean(v)))
@@ -62,9 +103,15 @@ def main():
                       "%+.1f%%" % (lo, hi, len(v), 100 * statistics.median(v)))
         ratios, steps, faulty, extra, by_batch, calibrated = [], 0, 0, [], {}, {}
         server = {}  # bandwidth -> server compute in run / calibrated, at b = B = 32
+        repeated = []  # profiles_from of every model calibration
         for point in sorted(glob.glob(d + "/*.d/point-*")):
+            if not os.path.exists(point + "/calibration.json"):
+                continue  # a calibration interrupted before it finished
             for cal in glob.glob(point + "/calibration.json"):
                 measured = load(cal)["measured"]["interference"]
+                for m, f in measured.get("models", {}).items():
+                    if "profiles_from" in f:
+                        repeated.append(f["profiles_from"])
                 for b, f in measured.get("compute_by_storage_batch", {}).items():
                     calibrated.setdefault(int(b), []).append(f["ratio"])
             for cal in glob.glob(point + "/insitu-*-storage-blocks-alone.json"):
@@ -119,6 +166,12 @@ def main():
         for bw, v in sorted(server.items()):
             print("server at b = 32, %7s: %3d runs, its blocks' time in run / calibrated alone "
                   "%s" % (bw, len(v), quartiles(v)))
+        if repeated:
+            print("model calibrations that measured alone again: %d of %d; the pairs used differ "
+                  "by at most %.1f%% (server) and %.1f%% (trainer)" % (
+                      sum(r["alone_measurements"] > 2 for r in repeated), len(repeated),
+                      100 * max(r["storage_drift"] for r in repeated),
+                      100 * max(r["compute_drift"] for r in repeated)))
         print("steps with > 1000 page faults: %d of %d%s" % (
             faulty, steps,
             ", %.1f ms longer than their run's median step (median)" %
