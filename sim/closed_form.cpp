@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "sim/token_bucket.hpp"
+
 namespace tiersplit::sim {
 
 PathModel path_model(const PlatformParams& pf) {
@@ -56,13 +58,28 @@ NodeIteration node_iteration(const TenantPlan& p, const NodeShare& share, const 
     sizes.push_back(std::round(static_cast<double>(c.samples) * p.sent_bytes_per_sample));
   }
   r.stage_s = t;
-  double suffix = 0;
-  r.network_end_s = 0;
-  for (std::size_t j = ends.size(); j-- > 0;) {
-    suffix += sizes[j];
-    r.bytes += sizes[j];
-    r.network_end_s = std::max(r.network_end_s, ends[j] + path.latency_s + suffix / path.bandwidth);
+  for (double b : sizes) r.bytes += b;
+  const double depth = pf.network.burst_bytes * pf.network.model.bandwidth_factor;
+  if (depth <= 0) {
+    double suffix = 0;
+    for (std::size_t j = ends.size(); j-- > 0;) {
+      suffix += sizes[j];
+      r.network_end_s =
+          std::max(r.network_end_s, ends[j] + path.latency_s + suffix / path.bandwidth);
+    }
+    return r;
   }
+  // A shaped path (network.burst): the last byte's arrival does not depend on the order a
+  // work-conserving link serves flows in, so serve them one by one; a flow that finds the link
+  // idle takes the tokens refilled since it went idle (full at the iteration's start).
+  TokenBucket bucket(depth, path.bandwidth);
+  double link_free = 0;
+  for (std::size_t j = 0; j < ends.size(); ++j) {
+    const double start = ends[j] + path.latency_s;
+    const double at_once = bucket.take(start, sizes[j], link_free, start < link_free);
+    link_free = std::max(link_free, start) + (sizes[j] - at_once) / path.bandwidth;
+  }
+  r.network_end_s = link_free;
   return r;
 }
 
@@ -123,21 +140,38 @@ double storage_slots(const PlatformParams& pf) {
 /// One tenant alone: its stages and the period they allow.
 struct OwnBounds {
   double storage = 0, network = 0, compute = 0, cycle = 0;
+  double at_once_bytes = 0;  ///< per iteration and node: what the shaper's bucket lets through
   double period() const { return std::max({storage, network, compute, cycle}); }
 };
 
-OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const PathModel& path,
-                     int64_t prefetch_depth) {
+OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const PlatformParams& pf,
+                     const PathModel& path, int64_t prefetch_depth) {
   OwnBounds o;
   o.storage = a.stage_s;
-  for (const auto& n : a.nodes) {
-    // A stream sends an iteration only after the previous one arrived: one latency each.
-    if (n.bytes > 0) o.network = std::max(o.network, path.latency_s + n.bytes / path.bandwidth);
-  }
+  // A stream sends an iteration only after the previous one arrived: one latency each.
+  auto network_stage = [&]() {
+    double stage = 0;
+    for (const auto& n : a.nodes) {
+      if (n.bytes > 0)
+        stage = std::max(
+            stage, path.latency_s + std::max(0.0, n.bytes - o.at_once_bytes) / path.bandwidth);
+    }
+    return stage;
+  };
+  o.network = network_stage();
   // Serial fetch: the storage side holds the tenant's next request until this one arrived.
   if (p.serial_fetch) o.storage = std::max(o.storage, a.network_end_s);
   o.compute = p.compute_time_s;
   o.cycle = (a.network_end_s + p.compute_time_s) / static_cast<double>(prefetch_depth + 1);
+  // A shaped path (network.burst): the link idles for what the other stages leave of the
+  // period, plus the latency, and the bucket refills meanwhile; an iteration's first message
+  // takes those tokens. (The simulation refills between an iteration's messages too.)
+  const double depth = pf.network.burst_bytes * pf.network.model.bandwidth_factor;
+  if (depth > 0) {
+    const double idle = std::max(0.0, o.period() - o.network) + path.latency_s;
+    o.at_once_bytes = std::min(depth, idle * path.bandwidth);
+    o.network = network_stage();
+  }
   return o;
 }
 
@@ -159,7 +193,7 @@ ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focu
   std::vector<OwnBounds> own;
   for (const auto& p : plans) {
     avg.push_back(averages(p, pf, path));
-    own.push_back(own_bounds(p, avg.back(), path, prefetch_depth));
+    own.push_back(own_bounds(p, avg.back(), pf, path, prefetch_depth));
   }
 
   // Shared resources and every tenant's demand on them.
@@ -178,7 +212,7 @@ ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focu
       disk.demand[u] = n.disk_s;
       cpu.demand[u] = n.compute_s;
       busy.demand[u] = n.stage_s;
-      link.demand[u] = n.bytes / node_bw;
+      link.demand[u] = n.bytes > 0 ? std::max(0.0, n.bytes - own[u].at_once_bytes) / node_bw : 0;
     }
     for (auto* r : {&disk, &cpu, &busy, &link}) res.push_back(std::move(*r));
   }

@@ -108,13 +108,15 @@ PlatformParams parse_platform(const JsonView& p, const std::string& dir) {
   if (st.placement != "round-robin") s.fail_at("placement", "only \"round-robin\" is supported");
 
   JsonView n = p.at("network");
-  n.allow_keys({"bandwidth", "latency", "storage_nic", "compute_nic", "core_link", "model"});
+  n.allow_keys(
+      {"bandwidth", "latency", "storage_nic", "compute_nic", "core_link", "burst", "model"});
   NetworkParams& net = out.network;
   net.bandwidth = required_positive_quantity(n, "bandwidth", Dimension::kBandwidth);
   net.latency_s = positive_quantity(n, "latency", Dimension::kDuration, 0, true);
   if (!n.has("latency")) n.fail_at("latency", "missing required field");
   net.storage_nic = optional_limit(n, "storage_nic", Dimension::kBandwidth);
   net.compute_nic = optional_limit(n, "compute_nic", Dimension::kBandwidth);
+  net.burst_bytes = optional_limit(n, "burst", Dimension::kBytes);
   if (auto core = n.find("core_link")) {
     core->allow_keys({"bandwidth", "latency"});
     net.core_bandwidth = required_positive_quantity(*core, "bandwidth", Dimension::kBandwidth);

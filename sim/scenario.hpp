@@ -47,6 +47,10 @@ struct NetworkParams {
   double compute_nic = 0;     ///< per compute node NIC limit [B/s]; 0: none
   double core_bandwidth = 0;  ///< shared core link [B/s]; 0: no core link
   double core_latency_s = 0;
+  /// Depth of the rate shaper's token bucket on each storage node's path [B]; 0: a fluid link.
+  /// A message that starts after the path idled passes up to this many bytes at once (tc tbf's
+  /// `burst`: tiersplit's testbed sets max(2 frames, rate / 250 Hz)).
+  double burst_bytes = 0;
   NetworkModelParams model;
 };
 

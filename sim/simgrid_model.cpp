@@ -27,6 +27,7 @@
 #include <simgrid/s4u.hpp>
 #include <stdexcept>
 
+#include "sim/token_bucket.hpp"
 #include "sim/trace.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -307,6 +308,33 @@ struct Stream {
   }
 };
 
+/// The rate shaper on one storage node's path: its token bucket and the messages on the path.
+/// Whether the path is idle is read lazily when a message starts: a finished comm has a finish
+/// time and nothing left to send.
+struct PathShaper {
+  TokenBucket bucket;
+  std::vector<sg4::CommPtr> on_path;  ///< messages sent and not yet seen finished
+  double idle_since = 0;              ///< when the last finished message left the path
+
+  /// Payload bytes of a message of `bytes` starting now whose data flows after `latency_s` that
+  /// the bucket lets through at once.
+  double take(double bytes, double latency_s) {
+    if (bucket.depth() <= 0) return 0;
+    bool busy = false;
+    auto left = on_path.begin();
+    for (auto& c : on_path) {
+      if (c->get_remaining() <= 0 && c->get_finish_time() >= 0) {
+        idle_since = std::max(idle_since, c->get_finish_time());
+      } else {
+        busy = true;
+        *left++ = c;
+      }
+    }
+    on_path.erase(left, on_path.end());
+    return bucket.take(sg4::Engine::get_clock() + latency_s, bytes, idle_since, busy);
+  }
+};
+
 /// State of one run shared by its actors.
 struct Run {
   const RunSpec* spec = nullptr;
@@ -317,6 +345,8 @@ struct Run {
   double last_arrival = 0;         ///< when the last tenant arrives (absolute)
   std::vector<MemoryPool> memory;  ///< per storage node
   std::vector<std::vector<Interval>> storage_busy, compute_busy;  ///< per node
+  std::vector<PathShaper> shapers;                                ///< per storage node
+  double path_latency_s = 0;  ///< a message's latency (scaled), during which buckets refill
   Colocation colocation;
   std::vector<Flow> flows;
 
@@ -445,9 +475,13 @@ void sender(Run* run, int64_t ti, int64_t k) {
     stream.queue.pop_front();
     if (!sent.empty() && m.iteration != sent.back().iteration) drain();
     if (m.iteration < 0) break;
+    // A shaped path lets the bucket's tokens through at once: only the rest is a flow.
+    PathShaper& shaper = run->shapers[static_cast<std::size_t>(k)];
+    const double at_once = shaper.take(m.bytes, run->path_latency_s);
     comms.push_back(
         t.mailbox->put_async(reinterpret_cast<void*>(static_cast<uintptr_t>(m.iteration + 1)),
-                             static_cast<uint64_t>(m.bytes)));
+                             static_cast<uint64_t>(std::llround(m.bytes - at_once))));
+    if (shaper.bucket.depth() > 0) shaper.on_path.push_back(comms.back());
     sent.push_back(m);
     if (t.plan->serial_fetch && m.last) {
       drain();
@@ -554,6 +588,18 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   run.nodes = pf.storage.nodes;
   run.memory.assign(static_cast<std::size_t>(pf.storage.nodes), MemoryPool{});
   for (auto& m : run.memory) m.capacity = pf.storage.memory_bytes;
+  {
+    // The shaper's bucket in the simulator's units: payload bytes at the effective rate.
+    const NetworkParams& n = pf.network;
+    const double bwf = n.model.bandwidth_factor;
+    const double path_bw = n.storage_nic > 0 ? std::min(n.bandwidth, n.storage_nic) : n.bandwidth;
+    run.shapers.assign(static_cast<std::size_t>(pf.storage.nodes), PathShaper{});
+    for (auto& sh : run.shapers) {
+      sh.bucket = TokenBucket(n.burst_bytes * bwf, path_bw * bwf);
+      sh.idle_since = run.t0;
+    }
+    run.path_latency_s = (n.latency_s + n.core_latency_s) * n.model.latency_factor;
+  }
   run.storage_busy.resize(static_cast<std::size_t>(pf.storage.nodes));
   run.compute_busy.resize(static_cast<std::size_t>(pf.compute.nodes));
   run.colocation.init(pf.interference.any(), g_world->storage.size(), g_world->compute.size());

@@ -45,7 +45,9 @@ TEST_CASE("scenario: units are parsed as people write them") {
   j["platform"]["storage"]["memory"] = "16GiB";
   j["platform"]["storage"]["disk_bandwidth"] = "125MBps";
   j["platform"]["network"]["core_link"] = {{"bandwidth", "40Gbps"}, {"latency", "1ms"}};
+  j["platform"]["network"]["burst"] = "48KiB";
   sim::Scenario sc = sim::load_scenario(simtest::write_toy(dir, j));
+  CHECK(sc.platform.network.burst_bytes == doctest::Approx(48.0 * 1024));
   CHECK(sc.platform.network.bandwidth == doctest::Approx(1.25e9));
   CHECK(sc.platform.network.latency_s == doctest::Approx(50e-6));
   CHECK(sc.platform.storage.memory_bytes == doctest::Approx(16.0 * 1073741824.0));
@@ -158,6 +160,10 @@ TEST_CASE("scenario: other bad values") {
   j["workload"]["tenants"][0]["split"] = "serch";
   CHECK(error_of(j).find("/workload/tenants/0/split: expected an integer or \"search\"") !=
         std::string::npos);
+
+  j = simtest::toy_scenario();
+  j["platform"]["network"]["burst"] = "-4kB";
+  CHECK(error_of(j).find("/platform/network/burst: '-4kB' is not a size") != std::string::npos);
 
   j = simtest::toy_scenario();
   j["sweep"] = {{"bandwidth", json::array()}};
