@@ -125,6 +125,10 @@ void add_calibrate_link_command(CLI::App& app) {
   cmd->add_option("--batch", o->batch, "Samples per request")->capture_default_str();
   cmd->add_option("--classes", o->num_classes, "Classifier width")->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "Probes per size")->capture_default_str();
+  cmd->add_option("--idle-probe-pause", o->idle_probe_pause_s,
+                  "Idle this long before each after-idle link probe [s] (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--part", o->part, "link, server, storage-blocks, compute-steps, speed or all")
       ->capture_default_str();
   auto sb = std::make_shared<std::string>();

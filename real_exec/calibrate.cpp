@@ -381,13 +381,43 @@ nlohmann::json profile_tiers(const std::string& state_dir, const std::string& mo
   return {{"storage", storage_file}, {"compute", compute_file}};
 }
 
-nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann::json& measured,
-                                   double storage_memory_bytes) {
+nlohmann::json calibrated_network(const nlohmann::json& testbed, const nlohmann::json& link) {
   const double nominal = testbed.at("bandwidth_bytes_per_s").get<double>();
   const double delay = testbed.at("delay_s").get<double>();
-  const auto& fit = measured.at("link").at("fit");
+  const auto& fit = link.at("fit");
   const double fixed = fit.at("fixed_s").get<double>();
   const double bw = fit.at("bandwidth_bytes_per_s").get<double>();
+  // SimGrid (CM02): a lone flow of x bytes takes latency x latency_factor + x / (bandwidth x
+  // bandwidth_factor). The measured line fixed + x / bw maps onto that, except where the server
+  // delays each response (the pacer) on a shaped link: the link idles meanwhile, the shaper's
+  // bucket refills and the transfer makes the delay up, so back-to-back probes do not show it.
+  // Then the latency is that delay (plus the fixed cost) and the bucket is in "burst".
+  const double latency = delay > 0 ? delay : 1e-6;
+  const bool delay_before_send =
+      delay > 0 && (testbed.value("delay_by_pacer", false) || testbed.value("mode", "") == "pacer");
+  const double effective_latency = delay_before_send ? delay + fixed : fixed;
+  const double bwf = std::min(1.0, bw / nominal);
+  nlohmann::json network = {{"bandwidth", bandwidth_q(nominal)},
+                            {"latency", seconds_q(latency)},
+                            {"model",
+                             {{"latency_factor", effective_latency / latency},
+                              {"bandwidth_factor", bwf},
+                              {"crosstraffic", false},
+                              {"tcp_window", "none"}}}};
+  // The bucket: a transfer of W bytes after idle takes latency + (W - burst) / bw.
+  if (link.contains("after_idle")) {
+    const auto& idle = link.at("after_idle");
+    const double w = idle.at("bytes").get<double>();
+    const double t = idle.at("elapsed_s").at("median").get<double>();
+    const double at_once = w - (t - effective_latency) * bw;  // payload bytes
+    // The scenario's burst is in bytes on the wire, like the bandwidth.
+    network["burst"] = at_once > 0 ? bytes_q(at_once / bwf) : "none";
+  }
+  return network;
+}
+
+nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann::json& measured,
+                                   double storage_memory_bytes) {
   const auto& s1 = measured.at("server").at("split_1");
   auto med = [](const nlohmann::json& j) { return j.at("median").get<double>(); };
   const double read = med(s1.at("read_s_per_request")) / s1.at("objects_per_request").get<double>();
@@ -400,9 +430,6 @@ nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann
       static_cast<int>(parse_core_list(testbed.at("storage_cores").get<std::string>()).size());
   if (storage_cores == 0) storage_cores = testbed.value("storage_cpu_count", 1);
   const int threads = testbed.value("threads", 1);
-  // SimGrid (CM02): a lone flow of x bytes takes latency x latency_factor + x / (bandwidth x
-  // bandwidth_factor). The measured line fixed + x / bw maps onto that exactly.
-  const double latency = delay > 0 ? delay : 1e-6;
   return {{"storage",
            {{"nodes", 1},
             {"cores", storage_cores},
@@ -412,14 +439,7 @@ nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann
             {"disk_bandwidth", "1TBps"},  // whole-object reads are in request_overhead
             {"request_overhead", seconds_q(read)},
             {"decode_time_per_sample", seconds_q(per_sample)}}},
-          {"network",
-           {{"bandwidth", bandwidth_q(nominal)},
-            {"latency", seconds_q(latency)},
-            {"model",
-             {{"latency_factor", fixed / latency},
-              {"bandwidth_factor", std::min(1.0, bw / nominal)},
-              {"crosstraffic", false},
-              {"tcp_window", "none"}}}}},
+          {"network", calibrated_network(testbed, measured.at("link"))},
           {"compute",
            {{"nodes", 1},
             {"device", "this-machine"},
@@ -569,9 +589,9 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
       }
       const auto [storage_drift, compute_drift] = last_drifts();
       const nlohmann::json steady = {{"alone_measurements", blocks_runs.size()},
-                               {"storage_drift", storage_drift},
-                               {"compute_drift", compute_drift},
-                               {"tolerance", kSteadyDrift}};
+                                     {"storage_drift", storage_drift},
+                                     {"compute_drift", compute_drift},
+                                     {"tolerance", kSteadyDrift}};
       const double steps_before_s = total_step_time(steps_runs[0]);
       const double steps_after_s = total_step_time(steps_runs[1]);
       interference["models"][m] = {

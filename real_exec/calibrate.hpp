@@ -77,6 +77,10 @@ nlohmann::json calibrate(const CalibrateOptions& options);
 /// runs that follow than either alone.
 nlohmann::json pool_alone_measurements(const nlohmann::json& before, const nlohmann::json& after);
 
+/// A scenario "network" object from the link probes of a calibration ({fit, after_idle}) and the
+/// testbed's state: bandwidth and latency factors, and the shaper's bucket as "burst".
+nlohmann::json calibrated_network(const nlohmann::json& testbed, const nlohmann::json& link);
+
 /// A scenario "platform" object (docs/scenario-format.md) from a calibration's measurements.
 nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann::json& measured,
                                    double storage_memory_bytes);

@@ -146,6 +146,23 @@ nlohmann::json measure_link(PushdownClient& client, const LinkCalibrationOptions
   }
   nlohmann::json fit = fit_transfer_line(fit_points);
 
+  // 2. The same transfer after the link idled: how much a shaper's bucket lets through at once.
+  nlohmann::json after_idle;
+  if (o.idle_probe_pause_s > 0) {
+    const std::vector<int64_t> sizes = probe_sizes(o.nominal_bandwidth, o.largest_probe_s);
+    const int64_t size = sizes[sizes.size() >= 2 ? sizes.size() - 2 : 0];
+    std::vector<double> t;
+    int64_t bytes = 0;
+    for (int r = 0; r < o.repeats; ++r) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(o.idle_probe_pause_s));
+      PushdownTimings p = client.probe(size);
+      t.push_back(p.elapsed_s);
+      bytes = p.bytes;
+    }
+    after_idle = {
+        {"bytes", bytes}, {"idle_s", o.idle_probe_pause_s}, {"elapsed_s", to_json(spread_of(t))}};
+  }
+
   // 3. The compute tier's own work on raw samples (s = 0): normalising a batch of U8 images.
   std::vector<double> norm;
   torch::NoGradGuard no_grad;
@@ -156,8 +173,9 @@ nlohmann::json measure_link(PushdownClient& client, const LinkCalibrationOptions
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (r >= 0) norm.push_back(s / static_cast<double>(o.batch));
   }
-  return {{"link", {{"link", link}, {"points", points}, {"fit", fit}}},
-          {"compute", {{"normalise_s_per_sample", to_json(spread_of(norm))}}}};
+  nlohmann::json link_json = {{"link", link}, {"points", points}, {"fit", fit}};
+  if (!after_idle.is_null()) link_json["after_idle"] = after_idle;
+  return {{"link", link_json}, {"compute", {{"normalise_s_per_sample", to_json(spread_of(norm))}}}};
 }
 
 nlohmann::json measure_server(PushdownClient& client, const LinkCalibrationOptions& o) {

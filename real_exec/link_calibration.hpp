@@ -19,6 +19,13 @@ struct LinkCalibrationOptions {
   /// Largest probe: what the nominal bandwidth moves in this time [s] (clamped to 64 KiB..16 MiB).
   double largest_probe_s = 0.8;
   int repeats = 5;  ///< timed probes per size (after one untimed)
+  /// After the back-to-back probes, `repeats` more of the second-largest size, each after the
+  /// link idled this long [s]: a rate shaper's token bucket refills meanwhile and lets its
+  /// depth through at once (0: skip). Long enough to refill a shaper that bursts one timer
+  /// tick of data (4 ms at 250 Hz) or a few frames at 1 Mbit/s (24 ms), shorter than TCP's
+  /// smallest retransmission timeout (200 ms), after which Linux restarts the congestion window
+  /// (tcp_slow_start_after_idle), which the runs' idle gaps of milliseconds never do.
+  double idle_probe_pause_s = 0.05;
   // Server overheads: pushdown requests shaped like the trainer's (one batch of B samples).
   std::string dataset = "fashion-mnist";
   std::string split_name = "target-train";

@@ -10,6 +10,12 @@ the report. No run is repeated: the comparison isolates a change of the model fr
 drift. The choice is made again (`tiersplit recommend --prefetch 1`, as validate does) and judged
 only when that configuration was measured. Prints one Markdown table. Uses no LibTorch: only
 `tiersplit simulate` and `tiersplit recommend`.
+
+--burst RATE=BYTES (repeatable): for reports calibrated before `tiersplit calibrate` measured
+the shaper's bucket (link.after_idle), gives scenarios whose network has this bandwidth (B/s, as
+calibrate writes it, e.g. 12500000) and no burst the bucket measured since (the "burst" of a
+calibration's scenario at that bandwidth), and the latency such a calibration implies on the
+one-machine testbed (the pacer's delay plus the fitted fixed cost: latency_factor 1 + the old).
 """
 import argparse
 import json
@@ -35,8 +41,21 @@ def load(path):
         sys.exit("repredict.py: %s: %s" % (path, e))
 
 
-def repredict(tiersplit, scenario_file, warmup, work):
+def bytes_per_s(quantity, where):
+    if not quantity.endswith("Bps"):
+        sys.exit("repredict.py: %s: bandwidth %r is not in B/s as calibrate writes it"
+                 % (where, quantity))
+    return float(quantity[:-3])
+
+
+def repredict(tiersplit, scenario_file, warmup, work, bursts):
     sc = load(scenario_file)
+    net = sc["platform"]["network"]
+    rate = bytes_per_s(net["bandwidth"], scenario_file)
+    if rate in bursts and "burst" not in net:
+        net["burst"] = "%dB" % bursts[rate]
+        model = net.setdefault("model", {})
+        model["latency_factor"] = 1.0 + model.get("latency_factor", 0.0)
     for t in sc["workload"]["tenants"]:
         t["dataset"].setdefault("order", "shuffled")  # `tiersplit train` reads them so
         t["dataset"].setdefault("seed", 1)
@@ -58,8 +77,17 @@ def main():
     ap.add_argument("reports", nargs="+")
     ap.add_argument("--tiersplit", default="build/cli/tiersplit")
     ap.add_argument("--work", default=None, help="folder for the scenarios and results written")
+    ap.add_argument("--burst", action="append", default=[], metavar="RATE=BYTES",
+                    help="give scenarios at this bandwidth [B/s] without one this bucket [B]")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="repredict-")
+    bursts = {}
+    for item in a.burst:
+        try:
+            rate, size = item.split("=")
+            bursts[float(rate)] = float(size)
+        except ValueError:
+            sys.exit("repredict.py: --burst %r: expected RATE=BYTES, e.g. 12500000=38858" % item)
     os.makedirs(work, exist_ok=True)
     print("| case | runs | median abs err before / now | max before / now | choice before / now"
           " | choice vs measured best before / now |")
@@ -73,7 +101,7 @@ def main():
                 configs = t["configurations"]
                 if not configs:
                     continue
-                new, (cs, cb) = repredict(a.tiersplit, t["scenario"], warmup, work)
+                new, (cs, cb) = repredict(a.tiersplit, t["scenario"], warmup, work, bursts)
                 best_s = {}
                 for (s, b), it in new.items():
                     if s not in best_s or it < new[(s, best_s[s])]:

@@ -210,6 +210,37 @@ TEST_CASE("calibration: the transfer line and the probe sizes") {
   }
 }
 
+TEST_CASE("calibration: the network from the link probes, with the shaper's bucket") {
+  // 100 Mbit/s tbf, 1 ms of pacer delay before each response; probes of payload at 12 MB/s.
+  json testbed = {{"bandwidth_bytes_per_s", 12.5e6},
+                  {"delay_s", 0.001},
+                  {"mode", "netns"},
+                  {"delay_by_pacer", true}};
+  json link = {{"fit", {{"fixed_s", 2e-5}, {"bandwidth_bytes_per_s", 12e6}}}};
+  SUBCASE("no after-idle probe: no burst; the pacer's delay is the latency") {
+    json n = calibrated_network(testbed, link);
+    CHECK_FALSE(n.contains("burst"));
+    CHECK(n["model"]["latency_factor"].get<double>() == doctest::Approx(1.02));
+    CHECK(n["model"]["bandwidth_factor"].get<double>() == doctest::Approx(0.96));
+  }
+  SUBCASE("a 4 MB transfer after idle 3 ms faster than latency + bytes / bw: 24 kB at once") {
+    const double w = 4e6, t = 0.001 + 2e-5 + w / 12e6 - 0.003;
+    link["after_idle"] = {{"bytes", w}, {"idle_s", 0.05}, {"elapsed_s", {{"median", t}}}};
+    json n = calibrated_network(testbed, link);
+    // 36 000 B of payload; the scenario counts bytes on the wire, as its bandwidth.
+    CHECK(n["burst"] == "37500B");
+  }
+  SUBCASE("no faster after idle (a fluid link): burst none") {
+    link["after_idle"] = {{"bytes", 4e6}, {"idle_s", 0.05}, {"elapsed_s", {{"median", 0.5}}}};
+    CHECK(calibrated_network(testbed, link)["burst"] == "none");
+  }
+  SUBCASE("delay on the wire (netem), not before the send: the fitted fixed cost is the latency") {
+    testbed["delay_by_pacer"] = false;
+    json n = calibrated_network(testbed, link);
+    CHECK(n["model"]["latency_factor"].get<double>() == doctest::Approx(0.02));
+  }
+}
+
 TEST_CASE("calibration: the two measurements with the other tier idle are pooled") {
   auto spread = [](double median, double rel_iqr) {
     return json{
