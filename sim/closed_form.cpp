@@ -20,7 +20,8 @@ PathModel path_model(const PlatformParams& pf) {
   if (n.model.tcp_window_bytes > 0 && raw_latency > 0) {
     bw = std::min(bw, n.model.tcp_window_bytes / (2.0 * raw_latency));
   }
-  return {bw, raw_latency * n.model.latency_factor};
+  const double latency = raw_latency * n.model.latency_factor;
+  return {bw, latency, std::min(raw_latency, latency)};
 }
 
 namespace {
@@ -76,7 +77,8 @@ NodeIteration node_iteration(const TenantPlan& p, const NodeShare& share, const 
   double link_free = 0;
   for (std::size_t j = 0; j < ends.size(); ++j) {
     const double start = ends[j] + path.latency_s;
-    const double at_once = bucket.take(start, sizes[j], link_free, start < link_free);
+    const double at_once =
+        bucket.take(ends[j] + path.refill_s, sizes[j], link_free, start < link_free);
     link_free = std::max(link_free, start) + (sizes[j] - at_once) / path.bandwidth;
   }
   r.network_end_s = link_free;
@@ -168,7 +170,7 @@ OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const Platfor
   // takes those tokens. (The simulation refills between an iteration's messages too.)
   const double depth = pf.network.burst_bytes * pf.network.model.bandwidth_factor;
   if (depth > 0) {
-    const double idle = std::max(0.0, o.period() - o.network) + path.latency_s;
+    const double idle = std::max(0.0, o.period() - o.network) + path.refill_s;
     o.at_once_bytes = std::min(depth, idle * path.bandwidth);
     o.network = network_stage();
   }

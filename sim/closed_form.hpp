@@ -1,4 +1,5 @@
-// closed_form.hpp: the pipeline's iteration time in closed form, to screen configurations and cross-check the simulation.
+// closed_form.hpp: the pipeline's iteration time in closed form, to screen configurations and
+// cross-check the simulation.
 #pragma once
 
 #include <string>
@@ -17,28 +18,33 @@ namespace tiersplit::sim {
 /// Shared resources (a storage node, a link, a compute node) add the demand of every tenant on
 /// them to the stage, as if all tenants iterated at the same pace.
 struct ClosedForm {
-  double storage_stage_s = 0;   ///< busiest storage node: disk read + request overheads + compute
-  double network_stage_s = 0;   ///< busiest link: bytes / bandwidth
+  double storage_stage_s = 0;  ///< busiest storage node: disk read + request overheads + compute
+  double network_stage_s = 0;  ///< busiest link: bytes / bandwidth
   double compute_stage_s = 0;
-  double network_tail_s = 0;    ///< last byte arrives this long after the storage stage ends
-  double cycle_bound_s = 0;     ///< (storage + tail + compute) / (prefetch + 1)
+  double network_tail_s = 0;  ///< last byte arrives this long after the storage stage ends
+  double cycle_bound_s = 0;   ///< (storage + tail + compute) / (prefetch + 1)
   double first_iteration_s = 0;
-  double iteration_s = 0;       ///< steady state
+  double iteration_s = 0;  ///< steady state
   double epoch_s = 0;
   double job_s = 0;
   double bytes_per_iteration = 0;
   double storage_busy = 0, network_busy = 0, compute_busy = 0;
-  std::string bottleneck;       ///< "storage", "network", "compute" or "pipeline" (the cycle bound)
+  std::string bottleneck;  ///< "storage", "network", "compute" or "pipeline" (the cycle bound)
 };
 
 /// Closed form of tenant `focus` among `plans` (all tenants of the configuration).
-ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus, const PlatformParams& pf,
-                       int64_t prefetch_depth);
+ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus,
+                       const PlatformParams& pf, int64_t prefetch_depth);
 
 /// Effective bandwidth and latency of the path from a storage node to a compute node.
 struct PathModel {
-  double bandwidth = 0;   ///< B/s, after the bandwidth factor and the TCP window bound
-  double latency_s = 0;   ///< after the latency factor
+  double bandwidth = 0;  ///< B/s, after the bandwidth factor and the TCP window bound
+  double latency_s = 0;  ///< after the latency factor
+  /// Of the latency, the part during which the link idles and a shaper's bucket refills: the
+  /// path's configured latency (a delay that holds a message before the shaper, such as a
+  /// server's pacer), at most latency_s. A latency factor above 1 adds a per-message cost on the
+  /// busy link (calibrated: the response's headers), which refills nothing.
+  double refill_s = 0;
 };
 PathModel path_model(const PlatformParams& pf);
 

@@ -27,6 +27,7 @@
 #include <simgrid/s4u.hpp>
 #include <stdexcept>
 
+#include "sim/closed_form.hpp"
 #include "sim/token_bucket.hpp"
 #include "sim/trace.hpp"
 
@@ -287,6 +288,7 @@ struct Flow {
   int64_t tenant, node, compute_node, iteration;
   double bytes;
   double start, end;
+  double shaped_bytes;  ///< of bytes, those the link carried at its rate (not a shaper's burst)
 };
 
 /// The messages of one tenant on one storage node, in order. An iteration's messages travel
@@ -316,9 +318,9 @@ struct PathShaper {
   std::vector<sg4::CommPtr> on_path;  ///< messages sent and not yet seen finished
   double idle_since = 0;              ///< when the last finished message left the path
 
-  /// Payload bytes of a message of `bytes` starting now whose data flows after `latency_s` that
-  /// the bucket lets through at once.
-  double take(double bytes, double latency_s) {
+  /// Payload bytes of a message of `bytes` starting now that the bucket lets through at once;
+  /// the link idles `refill_s` more before the message reaches the shaper.
+  double take(double bytes, double refill_s) {
     if (bucket.depth() <= 0) return 0;
     bool busy = false;
     auto left = on_path.begin();
@@ -331,7 +333,7 @@ struct PathShaper {
       }
     }
     on_path.erase(left, on_path.end());
-    return bucket.take(sg4::Engine::get_clock() + latency_s, bytes, idle_since, busy);
+    return bucket.take(sg4::Engine::get_clock() + refill_s, bytes, idle_since, busy);
   }
 };
 
@@ -346,7 +348,7 @@ struct Run {
   std::vector<MemoryPool> memory;  ///< per storage node
   std::vector<std::vector<Interval>> storage_busy, compute_busy;  ///< per node
   std::vector<PathShaper> shapers;                                ///< per storage node
-  double path_latency_s = 0;  ///< a message's latency (scaled), during which buckets refill
+  double path_refill_s = 0;  ///< of a message's latency, the part during which buckets refill
   Colocation colocation;
   std::vector<Flow> flows;
 
@@ -460,14 +462,17 @@ void sender(Run* run, int64_t ti, int64_t k) {
   Stream& stream = t.streams[static_cast<std::size_t>(k)];
   std::vector<sg4::CommPtr> comms;  // the current iteration's, referenced until they complete
   std::vector<Stream::Message> sent;
+  std::vector<double> sent_at_once;  ///< per message sent: bytes a shaper let through at once
   auto drain = [&]() {
     sg4::Comm::wait_all(comms);
     for (std::size_t i = 0; i < comms.size(); ++i) {
       run->flows.push_back({ti, k, t.plan->compute_node, sent[i].iteration, sent[i].bytes,
-                            comms[i]->get_start_time(), comms[i]->get_finish_time()});
+                            comms[i]->get_start_time(), comms[i]->get_finish_time(),
+                            sent[i].bytes - sent_at_once[i]});
     }
     comms.clear();
     sent.clear();
+    sent_at_once.clear();
   };
   for (;;) {
     stream.ready->acquire();
@@ -477,12 +482,13 @@ void sender(Run* run, int64_t ti, int64_t k) {
     if (m.iteration < 0) break;
     // A shaped path lets the bucket's tokens through at once: only the rest is a flow.
     PathShaper& shaper = run->shapers[static_cast<std::size_t>(k)];
-    const double at_once = shaper.take(m.bytes, run->path_latency_s);
+    const double at_once = shaper.take(m.bytes, run->path_refill_s);
     comms.push_back(
         t.mailbox->put_async(reinterpret_cast<void*>(static_cast<uintptr_t>(m.iteration + 1)),
                              static_cast<uint64_t>(std::llround(m.bytes - at_once))));
     if (shaper.bucket.depth() > 0) shaper.on_path.push_back(comms.back());
     sent.push_back(m);
+    sent_at_once.push_back(at_once);
     if (t.plan->serial_fetch && m.last) {
       drain();
       stream.delivered->release();
@@ -598,7 +604,7 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
       sh.bucket = TokenBucket(n.burst_bytes * bwf, path_bw * bwf);
       sh.idle_since = run.t0;
     }
-    run.path_latency_s = (n.latency_s + n.core_latency_s) * n.model.latency_factor;
+    run.path_refill_s = path_model(pf).refill_s;
   }
   run.storage_busy.resize(static_cast<std::size_t>(pf.storage.nodes));
   run.compute_busy.resize(static_cast<std::size_t>(pf.compute.nodes));
@@ -653,14 +659,14 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   double nic_cap = n.compute_nic > 0 ? n.compute_nic * bwf : 0;
   struct FlowTimes {
     int64_t node, compute_node;
-    double start, end, bytes;
+    double start, end, bytes, shaped_bytes;
   };
   std::vector<FlowTimes> flow_times;
   flow_times.reserve(run.flows.size());
   std::vector<double> tenant_bytes(run.tenants.size(), 0.0);
   for (const auto& f : run.flows) {
     double s = f.start, e = f.end;
-    flow_times.push_back({f.node, f.compute_node, s, e, f.bytes});
+    flow_times.push_back({f.node, f.compute_node, s, e, f.bytes, f.shaped_bytes});
     const TenantPlan& p = *run.tenants[static_cast<std::size_t>(f.tenant)].plan;
     const Run::Tenant& ft = run.tenants[static_cast<std::size_t>(f.tenant)];
     if (f.iteration >= ft.window_begin && f.iteration < ft.window_end) {
@@ -724,14 +730,15 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
       for (std::size_t k = 0; k < run.storage_busy.size(); ++k) {
         storage = std::max(storage, busy_time(run.storage_busy[k], from, to) / span);
       }
-      // Bytes of flows finishing in the window over each link's capacity.
+      // Bytes of flows finishing in the window over each link's capacity (without those a
+      // shaper's bucket let through at once: they do not hold the link).
       std::vector<double> node_bytes(static_cast<std::size_t>(pf.storage.nodes), 0.0);
       double core_bytes = 0, nic_bytes = 0;
       for (const auto& f : flow_times) {
         if (f.end <= from || f.end > to) continue;
-        node_bytes[static_cast<std::size_t>(f.node)] += f.bytes;
-        core_bytes += f.bytes;
-        if (f.compute_node == p.compute_node) nic_bytes += f.bytes;
+        node_bytes[static_cast<std::size_t>(f.node)] += f.shaped_bytes;
+        core_bytes += f.shaped_bytes;
+        if (f.compute_node == p.compute_node) nic_bytes += f.shaped_bytes;
       }
       for (double b : node_bytes) network = std::max(network, b / (path_cap * span));
       if (core_cap > 0) network = std::max(network, core_bytes / (core_cap * span));

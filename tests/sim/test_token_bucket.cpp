@@ -2,6 +2,7 @@
 // simulator and closed form on a shaped path (network.burst).
 #include <doctest/doctest.h>
 
+#include "sim/closed_form.hpp"
 #include "sim/study.hpp"
 #include "sim/token_bucket.hpp"
 #include "sim_fixtures.hpp"
@@ -49,6 +50,9 @@ TEST_CASE("model: a shaped path lets a burst through after the link idled") {
         doctest::Approx(0.0064 + 0.192 + 50e-6 + 0.0032 + 0.256).epsilon(1e-6));
   CHECK(shaped.closed_form_iteration_s == doctest::Approx(shaped.iteration_s).epsilon(0.01));
   CHECK(shaped.bytes_per_iteration == 64.0 * 50000.0);  // the burst changes times, not bytes
+  // The link is busy only for what each of the 4 messages sends beyond its 400 kB burst.
+  CHECK(shaped.network_busy * shaped.iteration_s ==
+        doctest::Approx(4 * 400e3 / 1.25e8).epsilon(0.03));
 
   // Prefetch 1, compute-bound: the burst changes nothing but the first iteration.
   j["simulation"]["prefetch_depth"] = 1;
@@ -68,4 +72,14 @@ TEST_CASE("model: a shaped path lets a burst through after the link idled") {
   CHECK(r.iteration_s <= fluid);
   CHECK(r.iteration_s == doctest::Approx(fluid).epsilon(0.01));
   CHECK(r.closed_form_iteration_s == doctest::Approx(r.iteration_s).epsilon(0.01));
+}
+
+TEST_CASE("path model: a bucket refills during the configured latency, never the factor's extra") {
+  sim::PlatformParams pf;
+  pf.network.latency_s = 1e-3;            // e.g. a server's pacer holding each response 1 ms
+  pf.network.model.latency_factor = 4.6;  // + 3.6 ms per message on the busy link (headers)
+  CHECK(sim::path_model(pf).latency_s == doctest::Approx(4.6e-3));
+  CHECK(sim::path_model(pf).refill_s == doctest::Approx(1e-3));
+  pf.network.model.latency_factor = 0.02;  // a latency that is mostly not there
+  CHECK(sim::path_model(pf).refill_s == doctest::Approx(2e-5));
 }
