@@ -94,7 +94,8 @@ void add_calibrate_command(CLI::App& app) {
               << " effective -> latency_factor "
               << fmt("%.2f", pf["network"]["model"]["latency_factor"].get<double>())
               << ", bandwidth_factor "
-              << fmt("%.3f", pf["network"]["model"]["bandwidth_factor"].get<double>()) << "\n"
+              << fmt("%.3f", pf["network"]["model"]["bandwidth_factor"].get<double>()) << ", burst "
+              << pf["network"].value("burst", std::string("none")) << "\n"
               << "  server: request_overhead "
               << pf["storage"]["request_overhead"].get<std::string>() << ", decode_time_per_sample "
               << pf["storage"]["decode_time_per_sample"].get<std::string>()
