@@ -15,7 +15,9 @@ steps beside a server at that batch over its steps alone; calibrate since 2026-1
 server's block time per request in the runs at b = B = 32 over the calibration's (alone, pooled),
 by bandwidth. Also: runs set aside on an unsettled machine and measured again (validate
 --remeasure-unsettled); calibrations that repeated their alone measurements (profiles_from);
-the measured network stage minus the response bytes at the calibrated bandwidth, by bandwidth;
+the measured network stage minus the response bytes at the calibrated bandwidth, and minus the
+predicted network stage (with the link's latency and, since 2026-11-23, the shaper's bucket), by
+bandwidth;
 and, for reports with several runs per configuration (--repeats), the error over the calm runs
 only (each run's .speed.json). Reports: every DIR/*.json of format tiersplit-validation.
 Reads JSON only.
@@ -45,6 +47,7 @@ def main():
     for d in sys.argv[1:]:
         by_bottleneck, by_machine = {}, []
         set_aside, excess, calm_only = [], {}, {}  # bandwidth -> [s]; scenario -> [error]
+        versus_predicted = {}  # bandwidth -> [s]
         for f in sorted(glob.glob(d + "/*.json")):
             report = load(f)
             if report.get("format") != "tiersplit-validation":
@@ -63,6 +66,8 @@ def main():
                         m = c["measured"]
                         excess.setdefault(p["bandwidth"], []).append(
                             m["stages"]["network_s"] - m["bytes_per_iteration"] / rate)
+                        versus_predicted.setdefault(p["bandwidth"], []).append(
+                            m["stages"]["network_s"] - c["predicted"]["stages"]["network_s"])
                         if len(c["runs"]) > 1:
                             calm = []
                             for run in c["runs"]:
@@ -83,6 +88,9 @@ def main():
             print("network stage measured - bytes at the calibrated bandwidth, %7s: %3d runs, "
                   "median %+.1f ms (%+.1f to %+.1f)" % (
                       bw, len(v), 1e3 * statistics.median(v), 1e3 * min(v), 1e3 * max(v)))
+        for bw, v in sorted(versus_predicted.items(), key=lambda kv: len(kv[0])):
+            print("network stage measured - predicted, %7s: %3d runs, median %+.1f ms (%+.1f to "
+                  "%+.1f)" % (bw, len(v), 1e3 * statistics.median(v), 1e3 * min(v), 1e3 * max(v)))
         for name, v in sorted(calm_only.items()):
             print("%s, calm runs only (configurations with several runs): %d configurations, "
                   "abs error median %.1f%%, max %.1f%%" % (

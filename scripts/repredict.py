@@ -16,6 +16,13 @@ the shaper's bucket (link.after_idle), gives scenarios whose network has this ba
 calibrate writes it, e.g. 12500000) and no burst the bucket measured since (the "burst" of a
 calibration's scenario at that bandwidth), and the latency such a calibration implies on the
 one-machine testbed (the pacer's delay plus the fitted fixed cost: latency_factor 1 + the old).
+
+--pool-profiles all|earlier: each point of a report calibrated its own in-situ profiles (the
+server's block times, the trainer's steps), which do not depend on the bandwidth; this gives a
+point the per-entry median over all the report's points ("all"), or over itself and the points
+calibrated before it ("earlier": what validate could have known when it predicted that point),
+fits scaled alike, to judge calibrations spread over time against one per point. Interference
+factors stay per point.
 """
 import argparse
 import json
@@ -48,8 +55,59 @@ def bytes_per_s(quantity, where):
     return float(quantity[:-3])
 
 
-def repredict(tiersplit, scenario_file, warmup, work, bursts):
+def pooled_profile(files, out):
+    """Writes to `out` the first profile with every timed entry the median over `files`."""
+    profiles = [load(f) for f in files]
+    pooled = profiles[0]
+    for i, block in enumerate(pooled["blocks"]):
+        for kind in ("forward", "train"):
+            entries = block.get(kind, [])
+            if not entries:
+                continue
+            old = sum(e["median_s"] for e in entries)
+            for e in entries:
+                e["median_s"] = statistics.median(
+                    x["median_s"] for p in profiles for x in p["blocks"][i].get(kind, [])
+                    if x["batch"] == e["batch"])
+            new = sum(e["median_s"] for e in entries)
+            fit = block.get(kind + "_fit")
+            if fit and old > 0:
+                for key in ("alpha_s", "beta_s_per_sample"):
+                    fit[key] *= new / old
+    with open(out, "w") as f:
+        json.dump(pooled, f)
+    return out
+
+
+def pool_profiles(report, work, mode):
+    """Per point: {tenant name: {"compute_profile": file, "storage_profile": file}} pooled."""
+    per_point = []
+    for point in report["points"]:
+        files = {}
+        for t in point["tenants"]:
+            for tt in load(t["scenario"])["workload"]["tenants"]:
+                for key in ("compute_profile", "storage_profile"):
+                    if key in tt:
+                        files.setdefault(tt["name"], {})[key] = tt[key]
+        per_point.append(files)
+    pooled = []
+    for i in range(len(per_point)):
+        use = per_point if mode == "all" else per_point[:i + 1]
+        out = {}
+        for name, kinds in per_point[i].items():
+            for key in kinds:
+                fs = [p[name][key] for p in use if key in p.get(name, {})]
+                path = os.path.join(work, "%s-point%d-%s-%s-pooled.json" % (
+                    os.path.basename(report.get("scenario", "report")), i, name, key))
+                out.setdefault(name, {})[key] = pooled_profile(fs, path)
+        pooled.append(out)
+    return pooled
+
+
+def repredict(tiersplit, scenario_file, warmup, work, bursts, pooled=None):
     sc = load(scenario_file)
+    for t in sc["workload"]["tenants"]:
+        t.update((pooled or {}).get(t["name"], {}))
     net = sc["platform"]["network"]
     rate = bytes_per_s(net["bandwidth"], scenario_file)
     if rate in bursts and "burst" not in net:
@@ -77,6 +135,8 @@ def main():
     ap.add_argument("reports", nargs="+")
     ap.add_argument("--tiersplit", default="build/cli/tiersplit")
     ap.add_argument("--work", default=None, help="folder for the scenarios and results written")
+    ap.add_argument("--pool-profiles", choices=["all", "earlier"],
+                    help="give each point the median of the report's in-situ profiles (see above)")
     ap.add_argument("--burst", action="append", default=[], metavar="RATE=BYTES",
                     help="give scenarios at this bandwidth [B/s] without one this bucket [B]")
     a = ap.parse_args()
@@ -96,12 +156,14 @@ def main():
     for report_file in a.reports:
         rep = load(report_file)
         warmup = rep["settings"].get("warmup", 3)
-        for point in rep["points"]:
+        pooled = pool_profiles(rep, work, a.pool_profiles) if a.pool_profiles else None
+        for pi, point in enumerate(rep["points"]):
             for t in point["tenants"]:
                 configs = t["configurations"]
                 if not configs:
                     continue
-                new, (cs, cb) = repredict(a.tiersplit, t["scenario"], warmup, work, bursts)
+                new, (cs, cb) = repredict(a.tiersplit, t["scenario"], warmup, work, bursts,
+                                          pooled[pi] if pooled else None)
                 best_s = {}
                 for (s, b), it in new.items():
                     if s not in best_s or it < new[(s, best_s[s])]:
