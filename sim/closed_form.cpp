@@ -166,8 +166,9 @@ OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const Platfor
   o.compute = p.compute_time_s;
   o.cycle = (a.network_end_s + p.compute_time_s) / static_cast<double>(prefetch_depth + 1);
   // A shaped path (network.burst): the link idles for what the other stages leave of the
-  // period, plus the latency, and the bucket refills meanwhile; an iteration's first message
-  // takes those tokens. (The simulation refills between an iteration's messages too.)
+  // period, plus the latency's refill part, and the bucket refills meanwhile; an iteration's
+  // first message takes those tokens. (The simulation refills between an iteration's messages
+  // too, and shares one bucket between the tenants on a path; here each tenant has its own.)
   const double depth = pf.network.burst_bytes * pf.network.model.bandwidth_factor;
   if (depth > 0) {
     const double idle = std::max(0.0, o.period() - o.network) + path.refill_s;
