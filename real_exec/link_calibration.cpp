@@ -131,7 +131,8 @@ nlohmann::json measure_link(PushdownClient& client, const LinkCalibrationOptions
   std::vector<std::pair<double, double>> fit_points;
   std::string link;
   client.probe(1024);
-  for (int64_t size : probe_sizes(o.nominal_bandwidth, o.largest_probe_s)) {
+  const std::vector<int64_t> sizes = probe_sizes(o.nominal_bandwidth, o.largest_probe_s);
+  for (int64_t size : sizes) {
     std::vector<double> t;
     int64_t bytes = 0;
     for (int r = 0; r < o.repeats; ++r) {
@@ -149,7 +150,6 @@ nlohmann::json measure_link(PushdownClient& client, const LinkCalibrationOptions
   // 2. The same transfer after the link idled: how much a shaper's bucket lets through at once.
   nlohmann::json after_idle;
   if (o.idle_probe_pause_s > 0) {
-    const std::vector<int64_t> sizes = probe_sizes(o.nominal_bandwidth, o.largest_probe_s);
     const int64_t size = sizes[sizes.size() >= 2 ? sizes.size() - 2 : 0];
     std::vector<double> t;
     int64_t bytes = 0;

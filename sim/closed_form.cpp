@@ -11,8 +11,7 @@ namespace tiersplit::sim {
 
 PathModel path_model(const PlatformParams& pf) {
   const NetworkParams& n = pf.network;
-  double bw = n.bandwidth;
-  if (n.storage_nic > 0) bw = std::min(bw, n.storage_nic);
+  double bw = n.path_bandwidth();
   if (n.compute_nic > 0) bw = std::min(bw, n.compute_nic);
   if (n.core_bandwidth > 0) bw = std::min(bw, n.core_bandwidth);
   bw *= n.model.bandwidth_factor;
@@ -21,7 +20,7 @@ PathModel path_model(const PlatformParams& pf) {
     bw = std::min(bw, n.model.tcp_window_bytes / (2.0 * raw_latency));
   }
   const double latency = raw_latency * n.model.latency_factor;
-  return {bw, latency, std::min(raw_latency, latency)};
+  return {bw, latency, std::min(raw_latency, latency), n.burst_bytes * n.model.bandwidth_factor};
 }
 
 namespace {
@@ -60,8 +59,7 @@ NodeIteration node_iteration(const TenantPlan& p, const NodeShare& share, const 
   }
   r.stage_s = t;
   for (double b : sizes) r.bytes += b;
-  const double depth = pf.network.burst_bytes * pf.network.model.bandwidth_factor;
-  if (depth <= 0) {
+  if (path.burst_bytes <= 0) {
     double suffix = 0;
     for (std::size_t j = ends.size(); j-- > 0;) {
       suffix += sizes[j];
@@ -73,7 +71,7 @@ NodeIteration node_iteration(const TenantPlan& p, const NodeShare& share, const 
   // A shaped path (network.burst): the last byte's arrival does not depend on the order a
   // work-conserving link serves flows in, so serve them one by one; a flow that finds the link
   // idle takes the tokens refilled since it went idle (full at the iteration's start).
-  TokenBucket bucket(depth, path.bandwidth);
+  TokenBucket bucket(path.burst_bytes, path.bandwidth);
   double link_free = 0;
   for (std::size_t j = 0; j < ends.size(); ++j) {
     const double start = ends[j] + path.latency_s;
@@ -169,10 +167,9 @@ OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const Platfor
   // period, plus the latency's refill part, and the bucket refills meanwhile; an iteration's
   // first message takes those tokens. (The simulation refills between an iteration's messages
   // too, and shares one bucket between the tenants on a path; here each tenant has its own.)
-  const double depth = pf.network.burst_bytes * pf.network.model.bandwidth_factor;
-  if (depth > 0) {
+  if (path.burst_bytes > 0) {
     const double idle = std::max(0.0, o.period() - o.network) + path.refill_s;
-    o.at_once_bytes = std::min(depth, idle * path.bandwidth);
+    o.at_once_bytes = std::min(path.burst_bytes, idle * path.bandwidth);
     o.network = network_stage();
   }
   return o;
@@ -201,9 +198,7 @@ ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focu
 
   // Shared resources and every tenant's demand on them.
   const double bwf = pf.network.model.bandwidth_factor;
-  double node_bw = pf.network.bandwidth;
-  if (pf.network.storage_nic > 0) node_bw = std::min(node_bw, pf.network.storage_nic);
-  node_bw *= bwf;
+  const double node_bw = pf.network.path_bandwidth() * bwf;
   std::vector<Resource> res;
   for (std::size_t k = 0; k < K; ++k) {
     Resource disk{"storage", 1, std::vector<double>(T)},

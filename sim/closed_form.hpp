@@ -45,6 +45,8 @@ struct PathModel {
   /// server's pacer), at most latency_s. A latency factor above 1 adds a per-message cost on the
   /// busy link (calibrated: the response's headers), which refills nothing.
   double refill_s = 0;
+  /// A shaper's bucket (network.burst) in the path's payload bytes, as the bandwidth [B].
+  double burst_bytes = 0;
 };
 PathModel path_model(const PlatformParams& pf);
 

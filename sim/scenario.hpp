@@ -2,6 +2,7 @@
 // strictly.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -52,6 +53,10 @@ struct NetworkParams {
   /// `burst`: tiersplit's testbed sets max(2 frames, rate / 250 Hz)).
   double burst_bytes = 0;
   NetworkModelParams model;
+  /// Each storage node's path to the compute tier [B/s]: the bandwidth, capped by the NIC.
+  double path_bandwidth() const {
+    return storage_nic > 0 ? std::min(bandwidth, storage_nic) : bandwidth;
+  }
 };
 
 /// The compute tier: training machines.

@@ -152,9 +152,8 @@ void build_world(const NetworkModelParams& model, const InterferenceParams& inte
 void configure_world(const PlatformParams& pf) {
   World& w = *g_world;
   const NetworkParams& n = pf.network;
-  double path_bw = n.storage_nic > 0 ? std::min(n.bandwidth, n.storage_nic) : n.bandwidth;
   for (std::size_t k = 0; k < w.paths.size(); ++k) {
-    w.paths[k]->set_bandwidth(path_bw);
+    w.paths[k]->set_bandwidth(n.path_bandwidth());
     w.paths[k]->set_latency(n.latency_s);
     w.disks[k]->set_read_bandwidth(pf.storage.disk_bandwidth);
   }
@@ -595,16 +594,15 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   run.memory.assign(static_cast<std::size_t>(pf.storage.nodes), MemoryPool{});
   for (auto& m : run.memory) m.capacity = pf.storage.memory_bytes;
   {
-    // The shaper's bucket in the simulator's units: payload bytes at the effective rate.
-    const NetworkParams& n = pf.network;
-    const double bwf = n.model.bandwidth_factor;
-    const double path_bw = n.storage_nic > 0 ? std::min(n.bandwidth, n.storage_nic) : n.bandwidth;
+    // The shaper's bucket in the simulator's units: payload bytes at the path's effective rate.
+    const PathModel path = path_model(pf);
+    const double rate = pf.network.path_bandwidth() * pf.network.model.bandwidth_factor;
     run.shapers.assign(static_cast<std::size_t>(pf.storage.nodes), PathShaper{});
     for (auto& sh : run.shapers) {
-      sh.bucket = TokenBucket(n.burst_bytes * bwf, path_bw * bwf);
+      sh.bucket = TokenBucket(path.burst_bytes, rate);
       sh.idle_since = run.t0;
     }
-    run.path_refill_s = path_model(pf).refill_s;
+    run.path_refill_s = path.refill_s;
   }
   run.storage_busy.resize(static_cast<std::size_t>(pf.storage.nodes));
   run.compute_busy.resize(static_cast<std::size_t>(pf.compute.nodes));
@@ -654,7 +652,7 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   // Network accounting: every flow has completed (its consumer received it).
   const double bwf = pf.network.model.bandwidth_factor;
   const NetworkParams& n = pf.network;
-  double path_cap = (n.storage_nic > 0 ? std::min(n.bandwidth, n.storage_nic) : n.bandwidth) * bwf;
+  double path_cap = n.path_bandwidth() * bwf;
   double core_cap = n.core_bandwidth > 0 ? n.core_bandwidth * bwf : 0;
   double nic_cap = n.compute_nic > 0 ? n.compute_nic * bwf : 0;
   struct FlowTimes {
