@@ -1,6 +1,7 @@
 // sim_fixtures.hpp: hand-built profiles and scenarios with known answers for the simulator tests.
 #pragma once
 
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +15,8 @@
 #include "profiles/profile.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simgrid_model.hpp"
+#include "sim/study.hpp"
+#include "sim/trace.hpp"
 
 namespace simtest {
 
@@ -120,6 +123,23 @@ inline std::string write_toy(const TempDir& dir, const json& scenario, const Toy
 inline void ensure_engine() {
   tiersplit::sim::PlatformParams pf;
   tiersplit::sim::prepare_engine(pf, 4, 4);
+}
+
+/// Simulated and closed-form results of the first configuration's first focus tenant of the toy
+/// scenario `scenario` (toy.json written beside it).
+inline tiersplit::sim::TenantResult run_first(const json& scenario,
+                                              tiersplit::sim::TraceRecorder* trace = nullptr) {
+  ensure_engine();
+  tiersplit::sim::Study st;
+  {
+    TempDir dir;
+    tiersplit::sim::Scenario sc = tiersplit::sim::load_scenario(write_toy(dir, scenario));
+    tiersplit::sim::ProfileCache cache;
+    st = tiersplit::sim::prepare_study(sc, cache);  // profiles are loaded now; the folder may go
+  }
+  auto rows = tiersplit::sim::run_config(st, st.configs.at(0), true, trace);
+  REQUIRE(!rows.empty());
+  return rows.front();
 }
 
 }  // namespace simtest

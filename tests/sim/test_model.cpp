@@ -13,21 +13,7 @@ using simtest::json;
 
 namespace {
 
-sim::Study study_of(const json& scenario) {
-  simtest::TempDir dir;
-  sim::Scenario sc = sim::load_scenario(simtest::write_toy(dir, scenario));
-  sim::ProfileCache cache;
-  return sim::prepare_study(sc, cache);  // profiles are loaded now; the directory may go
-}
-
-/// Simulated and closed-form results of the first configuration's first focus tenant.
-sim::TenantResult run_first(const json& scenario, sim::TraceRecorder* trace = nullptr) {
-  simtest::ensure_engine();
-  sim::Study st = study_of(scenario);
-  auto rows = sim::run_config(st, st.configs.at(0), true, trace);
-  REQUIRE(!rows.empty());
-  return rows.front();
-}
+using simtest::run_first;
 
 json with_tenant(json j, const json& changes) {
   for (auto it = changes.begin(); it != changes.end(); ++it) j["workload"]["tenants"][0][it.key()] = it.value();

@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include "sim/closed_form.hpp"
-#include "sim/study.hpp"
 #include "sim/token_bucket.hpp"
 #include "sim_fixtures.hpp"
 
@@ -23,20 +22,7 @@ TEST_CASE("token bucket: full at first, refills while idle up to its depth, not 
   CHECK(fluid.take(10, 1000, 0, false) == 0);
 }
 
-namespace {
-
-sim::TenantResult first_result(const json& scenario) {
-  simtest::ensure_engine();
-  simtest::TempDir dir;
-  sim::Scenario sc = sim::load_scenario(simtest::write_toy(dir, scenario));
-  sim::ProfileCache cache;
-  sim::Study st = sim::prepare_study(sc, cache);
-  auto rows = sim::run_config(st, st.configs.at(0), true, nullptr);
-  REQUIRE(!rows.empty());
-  return rows.front();
-}
-
-}  // namespace
+using simtest::run_first;
 
 TEST_CASE("model: a shaped path lets a burst through after the link idled") {
   // No prefetch: one iteration = read 6.4 ms + 4 mini-batches of 48 ms, each followed by its
@@ -45,7 +31,7 @@ TEST_CASE("model: a shaped path lets a burst through after the link idled") {
   json j = simtest::toy_scenario();
   j["simulation"]["prefetch_depth"] = 0;
   j["platform"]["network"]["burst"] = "400kB";
-  sim::TenantResult shaped = first_result(j);
+  sim::TenantResult shaped = run_first(j);
   CHECK(shaped.iteration_s ==
         doctest::Approx(0.0064 + 0.192 + 50e-6 + 0.0032 + 0.256).epsilon(1e-6));
   CHECK(shaped.closed_form_iteration_s == doctest::Approx(shaped.iteration_s).epsilon(0.01));
@@ -56,7 +42,7 @@ TEST_CASE("model: a shaped path lets a burst through after the link idled") {
 
   // Prefetch 1, compute-bound: the burst changes nothing but the first iteration.
   j["simulation"]["prefetch_depth"] = 1;
-  CHECK(first_result(j).iteration_s == doctest::Approx(0.256).epsilon(1e-6));
+  CHECK(run_first(j).iteration_s == doctest::Approx(0.256).epsilon(1e-6));
 
   // Network-bound at 100 Mbps, split 0: the link hardly idles, so a large bucket saves
   // almost nothing; the simulation and the closed form agree.
@@ -65,9 +51,9 @@ TEST_CASE("model: a shaped path lets a burst through after the link idled") {
   net["workload"]["tenants"][0]["split"] = 0;
   net["workload"]["tenants"][0]["storage_batch"] = 64;
   net["platform"]["network"]["burst"] = "none";
-  const double fluid = first_result(net).iteration_s;
+  const double fluid = run_first(net).iteration_s;
   net["platform"]["network"]["burst"] = "1MB";
-  sim::TenantResult r = first_result(net);
+  sim::TenantResult r = run_first(net);
   CHECK(r.bottleneck == "network");
   CHECK(r.iteration_s <= fluid);
   CHECK(r.iteration_s == doctest::Approx(fluid).epsilon(0.01));
