@@ -11,6 +11,8 @@ drift. The choice is made again (`tiersplit recommend --prefetch 1`, as validate
 only when that configuration was measured. Prints one Markdown table. Uses no LibTorch: only
 `tiersplit simulate` and `tiersplit recommend`.
 
+--runs: before each case's row, one line per configuration: measured, predicted then and now.
+
 --burst RATE=BYTES (repeatable): for reports calibrated before `tiersplit calibrate` measured
 the shaper's bucket (link.after_idle), gives scenarios whose network has this bandwidth (B/s, as
 calibrate writes it, e.g. 12500000) and no burst the bucket measured since (the "burst" of a
@@ -135,6 +137,8 @@ def main():
     ap.add_argument("reports", nargs="+")
     ap.add_argument("--tiersplit", default="build/cli/tiersplit")
     ap.add_argument("--work", default=None, help="folder for the scenarios and results written")
+    ap.add_argument("--runs", action="store_true",
+                    help="also print every configuration: measured, predicted before and now")
     ap.add_argument("--pool-profiles", choices=["all", "earlier"],
                     help="give each point the median of the report's in-situ profiles (see above)")
     ap.add_argument("--burst", action="append", default=[], metavar="RATE=BYTES",
@@ -172,6 +176,14 @@ def main():
                             for c in configs}
                 if cs == 0:  # no pushdown: the storage batch does not matter (validate runs b = 1)
                     cb = next((b for (s, b) in measured if s == 0), best_s.get(0, cb))
+                if a.runs:
+                    for c in configs:
+                        key = (c["split"], c["storage_batch"])
+                        m, p = c["measured"]["iteration_s"], c["predicted"]["iteration_s"]
+                        print("  %s %s s=%d b=%d: measured %.1f ms, predicted %.1f ms (%+.1f%%) "
+                              "-> %.1f ms (%+.1f%%)" % (
+                                  t["name"], point["bandwidth"], key[0], key[1], 1e3 * m, 1e3 * p,
+                                  100 * (p - m) / m, 1e3 * new[key], 100 * (new[key] - m) / m))
                 before = [c["error"]["abs_iteration"] for c in configs]
                 now = [abs(new[(c["split"], c["storage_batch"])] - c["measured"]["iteration_s"])
                        / c["measured"]["iteration_s"] for c in configs]
