@@ -222,6 +222,10 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "LibTorch intra-op threads (0: default)")
       ->capture_default_str();
+  cmd->add_option("--heap-reserve", o->heap_reserve_mib,
+                  "Heap faulted in before the first step [MiB] (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--retry-timeout", *retry, "Give up on a request after retrying this long")
       ->capture_default_str();
   cmd->add_option("--output,-o", *output, "Report JSON file (default: stdout)");

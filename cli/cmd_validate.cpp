@@ -137,6 +137,10 @@ void add_calibrate_link_command(CLI::App& app) {
   cmd->add_option("--step-repeats", o->step_repeats, "Timed steps per split (compute-steps)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--heap-reserve", o->heap_reserve_mib,
+                  "Heap faulted in before the first step [MiB] (0: none; compute-steps)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--pause", o->pause_s,
                   "Idle this long before each timed step or request [s] (compute-steps, "
                   "storage-blocks)")

@@ -1,6 +1,4 @@
 // main.cpp: the tiersplit executable — CLI11 subcommands, one-line errors, exit codes.
-#include <malloc.h>
-
 #include <algorithm>
 #include <iostream>
 #include <string>
@@ -8,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
+#include "common/heap.hpp"
 #include "common/strings.hpp"
 
 namespace {
@@ -61,17 +60,7 @@ int run(void* p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Keep freed memory for reuse. glibc otherwise serves each large tensor with a fresh mmap and
-  // returns it on free, so every pass faults its tensors in again (the kernel zeroes each 4 KiB
-  // page). A MobileNetV2 pushdown (64 px, s = 8, b = 8, 32 samples) took 45-53 ms with glibc's
-  // defaults and 27-35 ms without the give-back; a VGG-11 trainer step at s = 15 (whose weight
-  // gradient of 64 MiB is above any mmap threshold glibc accepts) took 95-140 ms with 16385 page
-  // faults and 65-98 ms (median 75) with none (docs/validation.md, "Findings", has the commands).
-  mallopt(M_MMAP_MAX, 0);  // no mmap for large blocks (a thread's arena still maps what its heap
-                           // of 64 MiB cannot hold)
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // fixed, so that frees do not move the trim threshold
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);   // do not give the heap's top back after every free
-  mallopt(M_TOP_PAD, 64 << 20);         // grow the heap in 64 MiB steps
+  tiersplit::keep_freed_memory();  // before any allocation that should stay reusable
   Args args{argc, argv};
   return tiersplit::run_guarded("tiersplit", run, &args);
 }

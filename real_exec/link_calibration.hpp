@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/heap.hpp"
 #include "common/stats.hpp"
 
 namespace tiersplit::real_exec {
@@ -44,6 +45,9 @@ struct LinkCalibrationOptions {
   /// "speed": the machine-speed probe of speed_probe.hpp on the tier it runs on, no server.
   std::vector<int64_t> storage_batches{1, 2, 4, 8, 16, 32};
   int step_repeats = 7;  ///< timed steps per split (after one untimed)
+  /// "compute-steps": heap faulted in before the first step [MiB] (0: none), as the trainer
+  /// does (TrainOptions::heap_reserve_mib)
+  int64_t heap_reserve_mib = kDefaultHeapReserveMiB;
   /// "storage-blocks": go on with further rounds over the storage batches until this long has
   /// passed since the start [s] (0: server_repeats rounds): keeps the storage tier at work for
   /// as long as a "compute-steps" beside it takes.

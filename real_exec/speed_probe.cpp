@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <vector>
 
 #include "common/error.hpp"
@@ -15,24 +16,50 @@
 
 namespace tiersplit::real_exec {
 
+namespace {
+
+/// Median times of `chunks` timed repetitions of `chunk` (after one untimed: first touch,
+/// kernel selection).
+Spread time_chunks(int chunks, const std::function<void()>& chunk) {
+  std::vector<double> t;
+  for (int k = -1; k < chunks; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    chunk();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (k >= 0) t.push_back(s);
+  }
+  return spread_of(t);
+}
+
+}  // namespace
+
 nlohmann::json measure_machine_speed(const SpeedProbeOptions& o) {
   if (o.chunks < 1 || o.products_per_chunk < 1)
     fail("speed probe: chunks and products per chunk must be >= 1");
+  if (o.stream_chunks < 0 || o.stream_passes_per_chunk < 1 || o.stream_mib < 1)
+    fail("speed probe: memory chunks must be >= 0, passes per chunk and MiB >= 1");
   torch::NoGradGuard no_grad;
   torch::manual_seed(7);
   const torch::Tensor a = torch::randn({256, 256}), b = torch::randn({256, 256});
   torch::Tensor c = torch::empty({256, 256});
-  std::vector<double> t;
-  for (int k = -1; k < o.chunks; ++k) {  // k = -1: untimed (first-touch, kernel selection)
-    const auto t0 = std::chrono::steady_clock::now();
+  const std::string threads = std::to_string(torch::get_num_threads()) + " thread(s)";
+  const auto products = [&] {
     for (int i = 0; i < o.products_per_chunk; ++i) torch::mm_out(c, a, b);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (k >= 0) t.push_back(s);
+  };
+  nlohmann::json out = {{"chunk_s", to_json(time_chunks(o.chunks, products))},
+                        {"work", std::to_string(o.products_per_chunk) +
+                                     " products of 256x256 float matrices per chunk, " + threads}};
+  if (o.stream_chunks > 0) {
+    const int64_t n = o.stream_mib * (int64_t{1} << 20) / static_cast<int64_t>(sizeof(float));
+    const torch::Tensor x = torch::rand({n});
+    torch::Tensor y = torch::zeros({n});
+    out["stream_chunk_s"] = to_json(time_chunks(o.stream_chunks, [&] {
+      for (int i = 0; i < o.stream_passes_per_chunk; ++i) y.add_(x, 1e-3);
+    }));
+    out["stream_work"] = std::to_string(o.stream_passes_per_chunk) + " passes of y += a x over " +
+                         std::to_string(o.stream_mib) + " MiB float tensors per chunk, " + threads;
   }
-  return {{"chunk_s", to_json(spread_of(t))},
-          {"work", std::to_string(o.products_per_chunk) +
-                       " products of 256x256 float matrices per chunk, " +
-                       std::to_string(torch::get_num_threads()) + " thread(s)"}};
+  return out;
 }
 
 double machine_slowdown(const nlohmann::json& probe_now, const nlohmann::json& probe_reference,

@@ -8,20 +8,30 @@
 
 namespace tiersplit::real_exec {
 
-/// The probe's work: chunks of 256x256 float matrix products (one intra-op thread; the same
-/// kernels the models' linear and convolution layers spend their time in).
+/// The probe's work, in two parts (one intra-op thread). Compute: chunks of 256x256 float matrix
+/// products, which stay in cache (the kernels the models' linear and convolution layers spend
+/// their time in). Memory: chunks of y += a x over float tensors far larger than the caches (the
+/// regime of a large layer's weight update, such as AlexNet's 151 MB fc6), which a host's other
+/// tenants could slow down by sharing its memory bandwidth while leaving the compute part as it
+/// was; recorded with every probe, so that runs can be checked against it.
 struct SpeedProbeOptions {
-  int chunks = 24;              ///< timed chunks (after one untimed)
+  int chunks = 24;              ///< timed compute chunks (after one untimed)
   int products_per_chunk = 40;  ///< 256x256x256 products per chunk (about 15-25 ms each here)
+  int stream_chunks = 12;       ///< timed memory chunks (after one untimed); 0: no memory part
+  int stream_passes_per_chunk = 4;  ///< y += a x passes per memory chunk (about 30 ms here)
+  int64_t stream_mib = 64;          ///< size of x and of y [MiB]
 };
 
-/// {"chunk_s": spread of the chunk times [s], "work": what one chunk does}. A machine that is
-/// slower (shared host, frequency change) gives longer chunks.
+/// {"chunk_s": spread of the compute chunk times [s], "work": what one chunk does,
+/// "stream_chunk_s" and "stream_work": the same for the memory part}. A machine that is slower
+/// (shared host, frequency change, memory bandwidth taken by others) gives longer chunks.
 nlohmann::json measure_machine_speed(const SpeedProbeOptions& o = {});
 
 /// How much slower the machine was at `probe_now` than at `probe_reference` (both from
-/// measure_machine_speed): the ratio of their median chunk times (1.2: 20 % slower). Fails
-/// naming `what` if either lacks "chunk_s".
+/// measure_machine_speed): the ratio of their median compute chunk times (1.2: 20 % slower).
+/// The memory part is recorded beside it but decides nothing yet: on this testbed its median
+/// varied by +-10 % from probe to probe while AlexNet's step stayed within 4 %
+/// (docs/validation.md, "Findings"). Fails naming `what` if either lacks "chunk_s".
 double machine_slowdown(const nlohmann::json& probe_now, const nlohmann::json& probe_reference,
                         const std::string& what);
 

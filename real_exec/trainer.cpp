@@ -185,7 +185,10 @@ nlohmann::json run_training(const TrainOptions& o) {
   if (o.prefetch < 0 || o.prefetch > 64) fail("--prefetch ", o.prefetch, " must be in 0..64");
   if (o.epochs < 1) fail("--epochs ", o.epochs, " must be >= 1");
   if (o.requests < 0 || o.requests > 64) fail("--requests ", o.requests, " must be in 0..64");
+  if (o.heap_reserve_mib < 0) fail("--heap-reserve ", o.heap_reserve_mib, " must be >= 0");
   if (o.threads > 0) torch::set_num_threads(o.threads);
+  const std::size_t heap_reserved =
+      reserve_heap(static_cast<std::size_t>(o.heap_reserve_mib) << 20);
   PushdownClient client(o.server, o.token, o.retry);
   nlohmann::json manifest = client.manifest(o.dataset);
   const int64_t resolution = manifest.at("resolution").get<int64_t>();
@@ -375,7 +378,9 @@ nlohmann::json run_training(const TrainOptions& o) {
             {"lr", o.lr},
             {"momentum", o.momentum},
             {"seed", o.seed},
-            {"threads", torch::get_num_threads()}}},
+            {"threads", torch::get_num_threads()},
+            {"heap_reserve_mib", o.heap_reserve_mib},
+            {"heap_reserved_bytes", heap_reserved}}},
           {"link", link},
           {"iterations", iterations},
           {"losses", losses},

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/heap.hpp"
 #include "real_exec/pushdown_client.hpp"
 
 namespace tiersplit::real_exec {
@@ -36,6 +37,9 @@ struct TrainOptions {
   int64_t seed = 1;          ///< data order and training randomness
   int64_t eval_samples = 0;  ///< held-out samples evaluated at the end (0: all, -1: none)
   int threads = 0;           ///< LibTorch intra-op threads (0: default)
+  /// heap faulted in before the first step [MiB] (0: none), so that steps do not fault in
+  /// fresh pages as the heap grows (common/heap.hpp)
+  int64_t heap_reserve_mib = kDefaultHeapReserveMiB;
   RetryPolicy retry;
 };
 

@@ -31,6 +31,21 @@ TEST_CASE("speed probe: a measurement has positive chunk times and names its wor
   CHECK(p["chunk_s"]["min"].get<double>() <= p["chunk_s"]["max"].get<double>());
   CHECK(p["work"].get<std::string>().find("2 products") != std::string::npos);
   CHECK_THROWS_AS(measure_machine_speed({0, 2}), tiersplit::Error);
+
+  SpeedProbeOptions small;
+  small.chunks = 2;
+  small.stream_chunks = 3;
+  small.stream_passes_per_chunk = 1;
+  small.stream_mib = 8;
+  json m = measure_machine_speed(small);
+  CHECK(m["stream_chunk_s"]["count"] == 3);
+  CHECK(m["stream_chunk_s"]["median"].get<double>() > 0);
+  CHECK(m["stream_work"].get<std::string>().find("8 MiB") != std::string::npos);
+  small.stream_chunks = 0;
+  CHECK_FALSE(measure_machine_speed(small).contains("stream_chunk_s"));
+  small.stream_mib = 0;
+  small.stream_chunks = 1;
+  CHECK_THROWS_AS(measure_machine_speed(small), tiersplit::Error);
 }
 
 TEST_CASE("speed probe: slowdowns against the calibration's reference") {
