@@ -9,7 +9,7 @@ the calibration's step at the same split (part "compute-steps", the first measur
 the share of the iteration the trainer waited for its batch; and the steps that page-faulted
 (> 1000 faults); with speed probes (validate since 2026-11-23), the error of the configurations
 measured on a machine as fast as at calibration against the others, and by the compute tier's
-slowdown around the run; where the trainer never waits, its step ratio by the storage batch the
+slowdown around the run and by its memory probe's (since 2026-11-24); where the trainer never waits, its step ratio by the storage batch the
 server computes beside it, next to the calibration's own ratio per storage batch (the trainer's
 steps beside a server at that batch over its steps alone; calibrate since 2026-11-23); and the
 server's block time per request in the runs at b = B = 32 over the calibration's (alone, pooled),
@@ -40,12 +40,35 @@ def quartiles(v):
     return "median %.3f (q25 %.3f, q75 %.3f)" % (statistics.median(v), q[0], q[2])
 
 
+def memory_slowdown(point, config):
+    """The compute tier's memory probe (stream_chunk_s, since 2026-11-24) around a configuration's
+    runs over the calibration's, mean over its runs; None without memory probes."""
+    def stream(probe):
+        return probe.get("stream_chunk_s", {}).get("median")
+    cal = point.get("calibration")
+    if not isinstance(cal, str) or not os.path.exists(cal):
+        return None
+    ref = load(cal)["measured"].get("speed", {}).get("compute", {})
+    ref = [stream(ref.get(k, {})) for k in ("before", "after")]
+    if not all(ref):
+        return None
+    ratios = []
+    for run in config.get("runs", []):
+        if not os.path.exists(run + ".speed.json"):
+            continue
+        sp = load(run + ".speed.json")
+        around = [stream(sp.get(k, {}).get("compute", {})) for k in ("before", "after")]
+        if all(around):
+            ratios.append(sum(around) / sum(ref))
+    return statistics.mean(ratios) if ratios else None
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     run_name = re.compile(r"-s(\d+)-b(\d+)\.json$")
     for d in sys.argv[1:]:
-        by_bottleneck, by_machine = {}, []
+        by_bottleneck, by_machine, by_memory = {}, [], []
         set_aside, excess, calm_only = [], {}, {}  # bandwidth -> [s]; scenario -> [error]
         versus_predicted = {}  # bandwidth -> [s]
         for f in sorted(glob.glob(d + "/*.json")):
@@ -62,6 +85,9 @@ def main():
                             c["error"]["iteration"])
                         if "machine_speed" in c:
                             by_machine.append((c["machine_speed"], c["error"]["iteration"]))
+                        mem = memory_slowdown(p, c)
+                        if mem is not None:
+                            by_memory.append((mem, c["error"]["iteration"]))
                         set_aside += c.get("unsettled_runs", [])
                         m = c["measured"]
                         excess.setdefault(p["bandwidth"], []).append(
@@ -104,6 +130,11 @@ def main():
             if v:
                 print("machine %-9s around the run: %3d runs, abs error median %.1f%%, max %.1f%%" % (
                     name, len(v), 100 * statistics.median(v), 100 * max(v)))
+        for lo, hi in [(0, 0.95), (0.95, 1.05), (1.05, 1.15), (1.15, 9)]:
+            v = [e for m, e in by_memory if lo <= m < hi]
+            if v:
+                print("compute tier's memory probe x%.2f-x%.2f of calibration: %3d runs, signed "
+                      "error median %+.1f%%" % (lo, hi, len(v), 100 * statistics.median(v)))
         for lo, hi in [(0, 0.95), (0.95, 1.05), (1.05, 1.15), (1.15, 9)]:
             v = [e for m, e in by_machine if lo <= m["compute_slowdown"] < hi]
             if v:
