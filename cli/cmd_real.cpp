@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
+#include "common/heap.hpp"
 #include "common/json_reader.hpp"
 #include "common/strings.hpp"
 #include "common/table.hpp"
@@ -225,7 +226,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--heap-reserve", o->heap_reserve_mib,
                   "Heap faulted in before the first step [MiB] (0: none)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, tiersplit::kMaxHeapReserveMiB));
   cmd->add_option("--retry-timeout", *retry, "Give up on a request after retrying this long")
       ->capture_default_str();
   cmd->add_option("--output,-o", *output, "Report JSON file (default: stdout)");

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
+#include "common/heap.hpp"
 #include "common/json_reader.hpp"
 #include "common/strings.hpp"
 #include "common/table.hpp"
@@ -140,7 +141,7 @@ void add_calibrate_link_command(CLI::App& app) {
   cmd->add_option("--heap-reserve", o->heap_reserve_mib,
                   "Heap faulted in before the first step [MiB] (0: none; compute-steps)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, tiersplit::kMaxHeapReserveMiB));
   cmd->add_option("--pause", o->pause_s,
                   "Idle this long before each timed step or request [s] (compute-steps, "
                   "storage-blocks)")

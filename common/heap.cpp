@@ -26,6 +26,9 @@ void keep_freed_memory() {
 std::size_t reserve_heap(std::size_t bytes) {
   keep_freed_memory();
   if (bytes == 0) return 0;
+  if (bytes > static_cast<std::size_t>(kMaxHeapReserveMiB) << 20)
+    fail("a heap reserve of ", bytes >> 20, " MiB is above the largest glibc keeps (",
+         kMaxHeapReserveMiB, " MiB)");
   auto* p = static_cast<volatile char*>(std::malloc(bytes));
   if (p == nullptr) fail("cannot reserve ", bytes >> 20, " MiB of heap (out of memory)");
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));

@@ -17,12 +17,16 @@ void keep_freed_memory();
 /// the 2 GiB at which glibc gives the heap's top back.
 constexpr int64_t kDefaultHeapReserveMiB = 1536;
 
+/// The largest reserve [MiB]: with the 64 MiB the heap grows by on top, glibc keeps a free top
+/// below 2 GiB and would give a larger one straight back.
+constexpr int64_t kMaxHeapReserveMiB = 1984;
+
 /// Grows the main heap by `bytes`, writes one byte per page and frees the block again, so that
 /// later allocations of the calling thread (the main thread's heap) up to that size reuse
 /// faulted-in pages instead of faulting fresh ones (each a 4 KiB page the kernel zeroes: a
-/// VGG-11 or AlexNet step that grows its heap by 64 MiB takes 20-30 ms longer). Calls
+/// VGG-11 or AlexNet step that grows its heap by 64 MiB takes 20-35 ms longer). Calls
 /// keep_freed_memory(). Returns the bytes now kept at the heap's top (glibc's keepcost), 0 for
-/// `bytes` = 0; fails naming the size if the memory cannot be had.
+/// `bytes` = 0; fails naming the size if it is above kMaxHeapReserveMiB or cannot be had.
 std::size_t reserve_heap(std::size_t bytes);
 
 }  // namespace tiersplit

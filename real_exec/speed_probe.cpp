@@ -18,8 +18,8 @@ namespace tiersplit::real_exec {
 
 namespace {
 
-/// Median times of `chunks` timed repetitions of `chunk` (after one untimed: first touch,
-/// kernel selection).
+/// The spread of the times of `chunks` timed repetitions of `chunk` (after one untimed: first
+/// touch, kernel selection).
 Spread time_chunks(int chunks, const std::function<void()>& chunk) {
   std::vector<double> t;
   for (int k = -1; k < chunks; ++k) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/error.hpp"
 #include "common/heap.hpp"
 
 namespace {
@@ -37,4 +38,10 @@ TEST_CASE("heap: a reserve keeps its pages, so a later block of that size does n
   CHECK(faults_of_fresh_block(96 * kMiB) < 1000);
   CHECK(faults_of_fresh_block(96 * kMiB) < 1000);  // and again after a free
   CHECK(tiersplit::reserve_heap(0) == 0);
+}
+
+TEST_CASE("heap: a reserve above what glibc keeps is refused, naming its size") {
+  const std::size_t too_large = static_cast<std::size_t>(tiersplit::kMaxHeapReserveMiB + 1) << 20;
+  CHECK_THROWS_WITH_AS(tiersplit::reserve_heap(too_large), doctest::Contains("1985 MiB"),
+                       tiersplit::Error);
 }
