@@ -410,14 +410,18 @@ class PointValidation {
       }
     }
 
-    // Every configuration once per round, round after round: a drift of the machine's speed
-    // over the validation touches every configuration alike instead of the last ones measured.
+    // Every configuration once per round, round after round, every other round backwards: a
+    // drift of the machine's speed over the validation touches every configuration alike
+    // instead of the last ones measured.
     const int64_t rounds = std::max<int64_t>(1, o_.repeats);
+    std::vector<decltype(plan)::value_type*> planned;
+    for (auto& entry : plan) planned.push_back(&entry);
     std::map<std::pair<int64_t, int64_t>, std::vector<std::string>> files;
     std::map<std::string, nlohmann::json> reports_read;  // the runs measured now, read once
     for (int64_t r = 0; r < rounds; ++r) {
       std::size_t n = 0;
-      for (auto& [key, p] : plan) {
+      for (const std::size_t i : round_order(planned.size(), r)) {
+        const auto& [key, p] = *planned[i];
         ++n;
         const std::string file =
             (fs::path(dir_) / "runs" /
@@ -659,6 +663,12 @@ class PointValidation {
   nlohmann::json calibration_;
   TierServer server_;
 };
+
+std::vector<std::size_t> round_order(std::size_t count, int64_t round) {
+  std::vector<std::size_t> order(count);
+  for (std::size_t i = 0; i < count; ++i) order[i] = round % 2 == 0 ? i : count - 1 - i;
+  return order;
+}
 
 nlohmann::json run_validation(const ValidationOptions& o0) {
   ValidationOptions o = o0;

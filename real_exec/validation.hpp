@@ -36,7 +36,7 @@ struct ValidationOptions {
   std::string dataset;        ///< default: fashion-mnist-r<R>-o<B>
   int64_t iterations = 10;    ///< measured iterations per run
   int64_t warmup = 3;         ///< iterations run first and not measured
-  int64_t repeats = 1;        ///< runs of every configuration, in rounds over all of them
+  int64_t repeats = 1;  ///< runs of every configuration, in rounds over all of them (round_order)
   int64_t max_configs = 8;    ///< real runs per tenant and point, at least
                               ///< the choice, runner-ups and baselines
   int threads = 1;            ///< LibTorch threads per tier
@@ -63,6 +63,12 @@ struct ValidationOptions {
   /// x1.56 around runs off by up to 33 %: docs/validation.md, checks at de393cf). 0: never.
   int64_t remeasure_unsettled = 2;
 };
+
+/// The order in which round `round` (from 0) runs `count` configurations: forward in even
+/// rounds, backward in odd ones (A B C, C B A, ...). A machine whose speed drifts steadily over
+/// the validation then shifts every configuration's mean over two rounds alike; in the same order
+/// every round, the last ones measured are always the most shifted, which decides near ties.
+std::vector<std::size_t> round_order(std::size_t count, int64_t round);
 
 /// Runs the validation (resuming from `state_dir`), writes `output` (and the plot) and returns
 /// the report (docs/validation.md).

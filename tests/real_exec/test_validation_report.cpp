@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "real_exec/calibrate.hpp"
 #include "real_exec/link_calibration.hpp"
+#include "real_exec/validation.hpp"
 #include "real_exec/validation_report.hpp"
 
 using namespace tiersplit::real_exec;
@@ -92,6 +93,23 @@ TEST_CASE("validation: errors come from the numbers in the configuration, worst 
   CHECK(c["error"]["stage_s"]["compute_s"].get<double>() == doctest::Approx(0.35));
   CHECK(c["error"]["stage_s"]["network_s"].get<double>() == doctest::Approx(-0.03));
   CHECK(c["error"]["worst_stage"] == "compute");
+}
+
+TEST_CASE("validation: rounds of runs alternate their order, so a steady drift touches all alike") {
+  using V = std::vector<std::size_t>;
+  CHECK(round_order(3, 0) == V{0, 1, 2});
+  CHECK(round_order(3, 1) == V{2, 1, 0});
+  CHECK(round_order(3, 2) == V{0, 1, 2});
+  CHECK(round_order(0, 1).empty());
+  // A machine that slows by 1 ms per run: over two rounds every configuration's mean position,
+  // and so its mean shift, is the same.
+  for (std::size_t count : {1u, 2u, 5u}) {
+    std::vector<double> shift(count, 0.0);
+    std::size_t t = 0;
+    for (int64_t r = 0; r < 2; ++r)
+      for (std::size_t i : round_order(count, r)) shift[i] += static_cast<double>(t++);
+    for (double s : shift) CHECK(s == doctest::Approx(shift[0]));
+  }
 }
 
 TEST_CASE("validation: rank correlation") {
