@@ -655,16 +655,9 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   double path_cap = n.path_bandwidth() * bwf;
   double core_cap = n.core_bandwidth > 0 ? n.core_bandwidth * bwf : 0;
   double nic_cap = n.compute_nic > 0 ? n.compute_nic * bwf : 0;
-  struct FlowTimes {
-    int64_t node, compute_node;
-    double start, end, bytes, shaped_bytes;
-  };
-  std::vector<FlowTimes> flow_times;
-  flow_times.reserve(run.flows.size());
   std::vector<double> tenant_bytes(run.tenants.size(), 0.0);
   for (const auto& f : run.flows) {
-    double s = f.start, e = f.end;
-    flow_times.push_back({f.node, f.compute_node, s, e, f.bytes, f.shaped_bytes});
+    const double s = f.start, e = f.end;
     const TenantPlan& p = *run.tenants[static_cast<std::size_t>(f.tenant)].plan;
     const Run::Tenant& ft = run.tenants[static_cast<std::size_t>(f.tenant)];
     if (f.iteration >= ft.window_begin && f.iteration < ft.window_end) {
@@ -732,7 +725,7 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
       // shaper's bucket let through at once: they do not hold the link).
       std::vector<double> node_bytes(static_cast<std::size_t>(pf.storage.nodes), 0.0);
       double core_bytes = 0, nic_bytes = 0;
-      for (const auto& f : flow_times) {
+      for (const auto& f : run.flows) {
         if (f.end <= from || f.end > to) continue;
         node_bytes[static_cast<std::size_t>(f.node)] += f.shaped_bytes;
         core_bytes += f.shaped_bytes;
