@@ -2,6 +2,7 @@
 #include "common/heap.hpp"
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <climits>
@@ -23,18 +24,25 @@ void keep_freed_memory() {
   mallopt(M_TOP_PAD, 64 << 20);         // grow the heap in 64 MiB steps
 }
 
-std::size_t reserve_heap(std::size_t bytes) {
+std::size_t reserve_heap(int64_t mib) {
   keep_freed_memory();
-  if (bytes == 0) return 0;
-  if (bytes > static_cast<std::size_t>(kMaxHeapReserveMiB) << 20)
-    fail("a heap reserve of ", bytes >> 20, " MiB is above the largest glibc keeps (",
-         kMaxHeapReserveMiB, " MiB)");
+  if (mib < 0 || mib > kMaxHeapReserveMiB)
+    fail("a heap reserve of ", mib, " MiB is outside 0..", kMaxHeapReserveMiB,
+         " (the largest glibc keeps)");
+  if (mib == 0) return 0;
+  const auto bytes = static_cast<std::size_t>(mib) << 20;
   auto* p = static_cast<volatile char*>(std::malloc(bytes));
-  if (p == nullptr) fail("cannot reserve ", bytes >> 20, " MiB of heap (out of memory)");
+  if (p == nullptr) fail("cannot reserve ", mib, " MiB of heap (out of memory)");
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   for (std::size_t i = 0; i < bytes; i += page) p[i] = 0;
   std::free(const_cast<char*>(p));
   return mallinfo2().keepcost;
+}
+
+int64_t thread_page_faults() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return static_cast<int64_t>(u.ru_minflt + u.ru_majflt);
 }
 
 }  // namespace tiersplit

@@ -21,12 +21,16 @@ constexpr int64_t kDefaultHeapReserveMiB = 1536;
 /// below 2 GiB and would give a larger one straight back.
 constexpr int64_t kMaxHeapReserveMiB = 1984;
 
-/// Grows the main heap by `bytes`, writes one byte per page and frees the block again, so that
+/// Grows the main heap by `mib` MiB, writes one byte per page and frees the block again, so that
 /// later allocations of the calling thread (the main thread's heap) up to that size reuse
 /// faulted-in pages instead of faulting fresh ones (each a 4 KiB page the kernel zeroes: a
 /// VGG-11 or AlexNet step that grows its heap by 64 MiB takes 20-35 ms longer). Calls
 /// keep_freed_memory(). Returns the bytes now kept at the heap's top (glibc's keepcost), 0 for
-/// `bytes` = 0; fails naming the size if it is above kMaxHeapReserveMiB or cannot be had.
-std::size_t reserve_heap(std::size_t bytes);
+/// `mib` = 0; fails naming the size if it is outside 0..kMaxHeapReserveMiB or cannot be had.
+std::size_t reserve_heap(int64_t mib);
+
+/// Page faults of the calling thread so far (minor and major): a step that faults in fresh
+/// memory is slower than the same step on reused memory.
+int64_t thread_page_faults();
 
 }  // namespace tiersplit

@@ -268,8 +268,7 @@ nlohmann::json measure_storage_blocks(const LinkCalibrationOptions& o) {
 }
 
 nlohmann::json measure_compute_steps(const LinkCalibrationOptions& o) {
-  if (o.heap_reserve_mib < 0) fail("--heap-reserve ", o.heap_reserve_mib, " must be >= 0");
-  reserve_heap(static_cast<std::size_t>(o.heap_reserve_mib) << 20);
+  reserve_heap(o.heap_reserve_mib);
   ModelSpec spec;
   spec.model = o.model;
   spec.num_classes = o.num_classes;

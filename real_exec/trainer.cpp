@@ -1,8 +1,6 @@
 // trainer.cpp: the compute-tier training loop with prefetched, retried pushdown fetches.
 #include "real_exec/trainer.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -25,14 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-/// Page faults of the calling thread so far: a step that faults in fresh memory (the kernel
-/// zeroes each 4 KiB page) is slower than the same step on reused memory.
-int64_t thread_page_faults() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return static_cast<int64_t>(u.ru_minflt + u.ru_majflt);
 }
 
 double unix_seconds() {
@@ -185,10 +175,8 @@ nlohmann::json run_training(const TrainOptions& o) {
   if (o.prefetch < 0 || o.prefetch > 64) fail("--prefetch ", o.prefetch, " must be in 0..64");
   if (o.epochs < 1) fail("--epochs ", o.epochs, " must be >= 1");
   if (o.requests < 0 || o.requests > 64) fail("--requests ", o.requests, " must be in 0..64");
-  if (o.heap_reserve_mib < 0) fail("--heap-reserve ", o.heap_reserve_mib, " must be >= 0");
   if (o.threads > 0) torch::set_num_threads(o.threads);
-  const std::size_t heap_reserved =
-      reserve_heap(static_cast<std::size_t>(o.heap_reserve_mib) << 20);
+  const std::size_t heap_reserved = reserve_heap(o.heap_reserve_mib);
   PushdownClient client(o.server, o.token, o.retry);
   nlohmann::json manifest = client.manifest(o.dataset);
   const int64_t resolution = manifest.at("resolution").get<int64_t>();

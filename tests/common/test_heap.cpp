@@ -1,6 +1,5 @@
 // test_heap.cpp: the heap reserve — memory faulted in once is reused without page faults.
 #include <doctest/doctest.h>
-#include <sys/resource.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -10,19 +9,13 @@
 
 namespace {
 
-int64_t thread_page_faults() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return static_cast<int64_t>(u.ru_minflt + u.ru_majflt);
-}
-
 /// Page faults of allocating and writing `bytes` (then freeing them).
 int64_t faults_of_fresh_block(std::size_t bytes) {
-  const int64_t before = thread_page_faults();
+  const int64_t before = tiersplit::thread_page_faults();
   char* p = static_cast<char*>(std::malloc(bytes));
   REQUIRE(p != nullptr);
   std::memset(p, 1, bytes);
-  const int64_t faults = thread_page_faults() - before;
+  const int64_t faults = tiersplit::thread_page_faults() - before;
   std::free(p);
   return faults;
 }
@@ -31,7 +24,7 @@ int64_t faults_of_fresh_block(std::size_t bytes) {
 
 TEST_CASE("heap: a reserve keeps its pages, so a later block of that size does not fault") {
   constexpr std::size_t kMiB = std::size_t{1} << 20;
-  const std::size_t kept = tiersplit::reserve_heap(256 * kMiB);
+  const std::size_t kept = tiersplit::reserve_heap(256);
   CHECK(kept >= 256 * kMiB);  // the freed reserve stays at the heap's top
   // 96 MiB are 24576 pages of 4 KiB: every one would fault if glibc had given the reserve back
   // or mapped the block on its own.
@@ -41,7 +34,7 @@ TEST_CASE("heap: a reserve keeps its pages, so a later block of that size does n
 }
 
 TEST_CASE("heap: a reserve above what glibc keeps is refused, naming its size") {
-  const std::size_t too_large = static_cast<std::size_t>(tiersplit::kMaxHeapReserveMiB + 1) << 20;
-  CHECK_THROWS_WITH_AS(tiersplit::reserve_heap(too_large), doctest::Contains("1985 MiB"),
-                       tiersplit::Error);
+  CHECK_THROWS_WITH_AS(tiersplit::reserve_heap(tiersplit::kMaxHeapReserveMiB + 1),
+                       doctest::Contains("1985 MiB"), tiersplit::Error);
+  CHECK_THROWS_WITH_AS(tiersplit::reserve_heap(-1), doctest::Contains("-1 MiB"), tiersplit::Error);
 }
