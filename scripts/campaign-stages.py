@@ -40,26 +40,34 @@ def quartiles(v):
     return "median %.3f (q25 %.3f, q75 %.3f)" % (statistics.median(v), q[0], q[2])
 
 
-def memory_slowdown(point, config):
-    """The compute tier's memory probe (stream_chunk_s, since 2026-11-24) around a configuration's
-    runs over the calibration's, mean over its runs; None without memory probes."""
-    def stream(probe):
-        return probe.get("stream_chunk_s", {}).get("median")
+def stream_median(probe):
+    return probe.get("stream_chunk_s", {}).get("median")
+
+
+def memory_reference(point):
+    """The calibration's compute-tier memory probes (stream_chunk_s, since 2026-11-24), before
+    and after; None without them."""
     cal = point.get("calibration")
     if not isinstance(cal, str) or not os.path.exists(cal):
         return None
     ref = load(cal)["measured"].get("speed", {}).get("compute", {})
-    ref = [stream(ref.get(k, {})) for k in ("before", "after")]
-    if not all(ref):
+    ref = [stream_median(ref.get(k, {})) for k in ("before", "after")]
+    return ref if all(ref) else None
+
+
+def memory_slowdown(reference, config):
+    """The compute tier's memory probe around a configuration's runs over the calibration's
+    (`reference`, memory_reference), mean over its runs; None without memory probes."""
+    if reference is None:
         return None
     ratios = []
     for run in config.get("runs", []):
         if not os.path.exists(run + ".speed.json"):
             continue
         sp = load(run + ".speed.json")
-        around = [stream(sp.get(k, {}).get("compute", {})) for k in ("before", "after")]
+        around = [stream_median(sp.get(k, {}).get("compute", {})) for k in ("before", "after")]
         if all(around):
-            ratios.append(sum(around) / sum(ref))
+            ratios.append(sum(around) / sum(reference))
     return statistics.mean(ratios) if ratios else None
 
 
@@ -79,13 +87,14 @@ def main():
             for p in report["points"]:
                 model = p.get("platform", {}).get("network", {}).get("model", {})
                 rate = p["bandwidth_bytes_per_s"] * model.get("bandwidth_factor", 1.0)
+                memory_ref = memory_reference(p)
                 for t in p["tenants"]:
                     for c in t["configurations"]:
                         by_bottleneck.setdefault(c["predicted"]["bottleneck"], []).append(
                             c["error"]["iteration"])
                         if "machine_speed" in c:
                             by_machine.append((c["machine_speed"], c["error"]["iteration"]))
-                        mem = memory_slowdown(p, c)
+                        mem = memory_slowdown(memory_ref, c)
                         if mem is not None:
                             by_memory.append((mem, c["error"]["iteration"]))
                         set_aside += c.get("unsettled_runs", [])
