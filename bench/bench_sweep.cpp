@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "sim/engine/worker_pool.hpp"
 #include "sim/study.hpp"
 
 using namespace tiersplit;
@@ -46,13 +47,13 @@ void bench(const std::string& file, int jobs, int repeat) {
   std::printf("%s: %zu configurations (%zu sweep points, %zu tenants in the first), prepared in %.3f s\n",
               file.c_str(), study.configs.size(), study.points.size(), study.tenants.front().size(), prepare_s);
 
-  sim::SweepOptions opt;
+  sim::RunOptions opt;
   opt.progress = false;
   opt.simulate = false;
   double best = 1e30;
   for (int r = 0; r < repeat; ++r) {
     t0 = Clock::now();
-    sim::run_sweep(study, opt);
+    sim::run_shard(study, sim::Shard{}, opt);
     best = std::min(best, seconds_since(t0));
   }
   std::printf("  closed form, 1 process      : %8.3f s  %10.0f configurations/s\n", best, n / best);
@@ -65,7 +66,7 @@ void bench(const std::string& file, int jobs, int repeat) {
     for (int r = 0; r < repeat; ++r) {
       double cpu0 = children_cpu_s();
       t0 = Clock::now();
-      sim::run_sweep(study, opt);
+      sim::run_shard(study, sim::Shard{}, opt);
       best = std::min(best, seconds_since(t0));
       best_cpu = std::min(best_cpu, children_cpu_s() - cpu0);
     }

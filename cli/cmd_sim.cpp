@@ -1,17 +1,20 @@
-// cmd_sim.cpp: `tiersplit simulate` (one scenario's configurations, a table) and `tiersplit sweep` (the whole space, in parallel).
+// cmd_sim.cpp: `tiersplit simulate` (one scenario's configurations, a table), `tiersplit sweep`
+// (the whole space, in parallel, or a shard of it) and `tiersplit merge` (shards into one).
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
 #include "common/units.hpp"
+#include "sim/engine/worker_pool.hpp"
+#include "sim/results_document.hpp"
 #include "sim/scenario.hpp"
 #include "sim/study.hpp"
-#include "sim/trace.hpp"
 
 namespace tiersplit::cli {
 namespace {
@@ -38,44 +41,33 @@ struct SimulateArgs {
   std::string output = "simulation.json";
   std::string csv;
   std::string trace;
+  int jobs = 0;
   bool closed_form = false;
 };
 
 void run_simulate(const SimulateArgs& a) {
+  if (a.jobs < 0) fail("--jobs ", a.jobs, ": must be at least 1 (or 0 for all cores)");
+  if (!a.trace.empty() && a.closed_form) fail("--trace needs the simulation (drop --closed-form)");
   sim::Scenario sc = load_or_quickstart(a.scenario);
   sim::ProfileCache cache;
   sim::Study study = sim::prepare_study(sc, cache, {a.split, a.storage_batch});
-  std::vector<std::size_t> all;
-  for (std::size_t i = 0; i < study.configs.size(); ++i) all.push_back(i);
-  if (!a.closed_form) {
-    auto [s, c] = sim::max_nodes(study, all);
-    sim::prepare_engine(study.points.front().platform, s, c);
-  }
-  std::unique_ptr<sim::TraceRecorder> trace;
-  if (!a.trace.empty()) {
-    if (a.closed_form) fail("--trace needs the simulation (drop --closed-form)");
-    trace = std::make_unique<sim::TraceRecorder>();
-  }
-  std::vector<sim::TenantResult> rows;
-  for (std::size_t i = 0; i < study.configs.size(); ++i) {
-    // The trace shows the first configuration only: traces of many runs would overlap in time.
-    auto part = sim::run_config(study, study.configs[i], !a.closed_form, i == 0 ? trace.get() : nullptr);
-    rows.insert(rows.end(), part.begin(), part.end());
-  }
+  sim::RunOptions opt;
+  opt.jobs = a.jobs;
+  opt.simulate = !a.closed_form;
+  opt.trace_file = a.trace;  // the first configuration only: traces of many runs would overlap
+  std::vector<sim::TenantResult> rows = sim::run_shard(study, sim::Shard{}, opt);
   std::cout << "scenario " << sc.name << " (" << sc.file << "): " << study.configs.size()
             << " configuration(s), " << (a.closed_form ? "closed form" : "simulated") << "\n";
   sim::print_table(std::cout, rows);
   if (study.configs.size() > 1) print_best(std::cout, rows);
-  write_json_file(a.output, sim::results_document(study, rows, sim::Shard{}));
+  write_json_file(a.output, sim::to_json(sim::results_document(study, rows, sim::Shard{})));
   std::cout << "wrote " << a.output << "\n";
   if (!a.csv.empty()) {
     sim::write_csv_file(a.csv, rows);
     std::cout << "wrote " << a.csv << "\n";
   }
-  if (trace) {
-    trace->write(a.trace);
+  if (!a.trace.empty())
     std::cout << "wrote " << a.trace << " (configuration 0; open in https://ui.perfetto.dev)\n";
-  }
 }
 
 struct SweepArgs {
@@ -94,18 +86,18 @@ void run_sweep_command(const SweepArgs& a) {
   sim::Scenario sc = load_or_quickstart(a.scenario);
   sim::ProfileCache cache;
   sim::Study study = sim::prepare_study(sc, cache);
-  sim::SweepOptions opt;
+  sim::RunOptions opt;
   opt.jobs = a.jobs;
-  opt.shard = shard;
   opt.simulate = !a.closed_form;
+  opt.label = "sweep";
   std::size_t in_shard = sim::shard_configs(study, shard).size();
   std::cerr << "sweep " << sc.name << " (" << sc.file << "): " << study.points.size() << " sweep point(s), "
             << study.configs.size() << " configuration(s)";
   if (shard.count > 1) std::cerr << ", shard " << a.shard << ": " << in_shard;
   std::cerr << "\n";
-  auto rows = sim::run_sweep(study, opt);
+  auto rows = sim::run_shard(study, shard, opt);
   if (!a.output.empty()) {
-    write_json_file(a.output, sim::results_document(study, rows, shard));
+    write_json_file(a.output, sim::to_json(sim::results_document(study, rows, shard)));
     std::cerr << "wrote " << a.output << "\n";
   }
   if (!a.csv.empty()) {
@@ -113,6 +105,28 @@ void run_sweep_command(const SweepArgs& a) {
     std::cerr << "wrote " << a.csv << "\n";
   }
   if (!a.quiet) print_best(std::cout, rows);
+}
+
+struct MergeArgs {
+  std::vector<std::string> inputs;
+  std::string output = "results.json";
+  std::string csv;
+  bool quiet = false;
+};
+
+void run_merge(const MergeArgs& a) {
+  std::vector<sim::ResultsDocument> shards;
+  for (const auto& f : a.inputs) shards.push_back(sim::read_results_document(f));
+  sim::ResultsDocument merged = sim::merge_results(shards, a.inputs);
+  write_json_file(a.output, sim::to_json(merged));
+  std::cerr << "merged " << shards.size() << " shard(s) of " << merged.scenario << ": "
+            << merged.configurations << " configuration(s), " << merged.results.size()
+            << " row(s)\nwrote " << a.output << "\n";
+  if (!a.csv.empty()) {
+    sim::write_csv_file(a.csv, merged.results);
+    std::cerr << "wrote " << a.csv << "\n";
+  }
+  if (!a.quiet) print_best(std::cout, merged.results);
 }
 
 }  // namespace
@@ -128,6 +142,8 @@ void add_sim_commands(CLI::App& app) {
   simulate->add_option("--csv", simulate_args->csv, "also write the results as CSV");
   simulate->add_option("--trace", simulate_args->trace,
                        "write the first configuration's timeline as Chrome trace events (Perfetto)");
+  simulate->add_option("-j,--jobs", simulate_args->jobs, "worker processes (0: one per core)")
+      ->capture_default_str();
   simulate->add_flag("--closed-form", simulate_args->closed_form, "use the closed form only, no simulation");
   simulate->callback([simulate_args] { run_simulate(*simulate_args); });
 
@@ -143,6 +159,18 @@ void add_sim_commands(CLI::App& app) {
   sweep->add_flag("--closed-form", sweep_args->closed_form, "use the closed form only (screening), no simulation");
   sweep->add_flag("-q,--quiet", sweep_args->quiet, "do not print the best configurations");
   sweep->callback([sweep_args] { run_sweep_command(*sweep_args); });
+
+  auto merge_args = std::make_shared<MergeArgs>();
+  CLI::App* merge = app.add_subcommand(
+      "merge",
+      "Merge the shards of one sweep (sweep --shard i/n -o ...) into the result of the whole "
+      "sweep");
+  merge->add_option("shards", merge_args->inputs, "results files, one per shard")->required();
+  merge->add_option("-o,--output", merge_args->output, "merged results JSON file")
+      ->capture_default_str();
+  merge->add_option("--csv", merge_args->csv, "also write the merged results as CSV");
+  merge->add_flag("-q,--quiet", merge_args->quiet, "do not print the best configurations");
+  merge->callback([merge_args] { run_merge(*merge_args); });
 }
 
 }  // namespace tiersplit::cli

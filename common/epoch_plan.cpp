@@ -2,6 +2,7 @@
 #include "common/epoch_plan.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 #include <random>
 
@@ -13,6 +14,12 @@ std::string to_string(ObjectOrder order) {
   return order == ObjectOrder::kShuffled ? "shuffled" : "stored";
 }
 
+namespace {
+std::atomic<int64_t> g_plans_computed{0};
+}  // namespace
+
+int64_t epoch_plans_computed() { return g_plans_computed.load(); }
+
 uint64_t epoch_order_seed(uint64_t seed, int64_t epoch) {
   return seed * 1000003u + static_cast<uint64_t>(epoch);
 }
@@ -20,6 +27,7 @@ uint64_t epoch_order_seed(uint64_t seed, int64_t epoch) {
 std::vector<std::vector<ObjectRange>> plan_epoch(const std::vector<int64_t>& object_samples,
                                                  int64_t batch, uint64_t seed, ObjectOrder order) {
   if (batch < 1) fail("plan_epoch: batch ", batch, " must be at least 1");
+  g_plans_computed.fetch_add(1);
   std::vector<std::size_t> visit(object_samples.size());
   std::iota(visit.begin(), visit.end(), 0);
   if (order == ObjectOrder::kShuffled) {

@@ -36,6 +36,10 @@ uint64_t epoch_order_seed(uint64_t seed, int64_t epoch);
 std::vector<std::vector<ObjectRange>> plan_epoch(const std::vector<int64_t>& object_samples,
                                                  int64_t batch, uint64_t seed, ObjectOrder order);
 
+/// How many epochs plan_epoch has cut in this process so far: the simulator plans each data set's
+/// epoch once per process and shares it between configurations (tests check it through this).
+int64_t epoch_plans_computed();
+
 /// The sample counts of a data set of `samples` samples stored `per_object` to an object (the
 /// last object holds the rest), as `tiersplit dataset import` writes it.
 std::vector<int64_t> object_layout(int64_t samples, int64_t per_object);

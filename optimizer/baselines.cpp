@@ -24,7 +24,7 @@ int64_t largest_fitting_batch(PointEvaluator& ev, std::size_t t, int64_t s, int6
 }  // namespace
 
 ReferenceStages reference_stages(PointEvaluator& ev, std::size_t t, sim::Choice c) {
-  const sim::TenantPlan& p = ev.plan(t, c);
+  const sim::TenantCosts& p = ev.costs(t, c);
   const sim::PlatformParams& pf = ev.point().platform;
   const double B = static_cast<double>(p.training_batch);
   const double bw = sim::path_model(pf).bandwidth;
@@ -35,7 +35,8 @@ ReferenceStages reference_stages(PointEvaluator& ev, std::size_t t, sim::Choice 
   const double samples = B / nodes;
   st.storage_s =
       samples * p.read_bytes_per_sample / pf.storage.disk_bandwidth +
-      std::ceil(samples / static_cast<double>(p.samples_per_object)) * p.request_overhead_s +
+      std::ceil(samples / static_cast<double>(ev.tenant(t).params.dataset.samples_per_object)) *
+          p.request_overhead_s +
       p.storage_compute_time(static_cast<int64_t>(std::ceil(samples))) +
       samples * p.sent_bytes_per_sample / bw;
   st.compute_s = p.compute_time_s;
@@ -50,7 +51,7 @@ std::vector<BaselinePlan> baseline_plans(PointEvaluator& ev, int64_t prefetch_de
   auto make = [&](const std::string& name, auto split_of) {
     BaselinePlan bp;
     bp.name = name;
-    bp.assignment.prefetch_depth = prefetch_depth;
+    bp.configuration = ev.configuration(prefetch_depth, {});
     for (std::size_t t = 0; t < T; ++t) {
       auto [s, b_pref] = split_of(t);
       int64_t b = ev.batches(t).front();
@@ -65,10 +66,10 @@ std::vector<BaselinePlan> baseline_plans(PointEvaluator& ev, int64_t prefetch_de
           b = ev.batches(t).front();
         }
       }
-      bp.assignment.choices.push_back({s, b});
+      bp.configuration.choices.push_back({s, b});
     }
     std::string why;
-    if (!ev.fit_memory(bp.assignment, &why)) {
+    if (!ev.fit_memory(bp.configuration, &why)) {
       bp.feasible = false;
       bp.note += (bp.note.empty() ? "" : "; ") + why;
     }

@@ -12,7 +12,7 @@ namespace tiersplit::optimizer {
 /// A baseline's joint assignment (all tenants follow the policy), after storage batch adaptation.
 struct BaselinePlan {
   std::string name;
-  Assignment assignment;
+  sim::Configuration configuration;
   bool feasible = true;
   std::string note;
 };

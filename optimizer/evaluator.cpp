@@ -1,4 +1,4 @@
-// evaluator.cpp: plans, memory adaptation and closed-form estimates of one sweep point.
+// evaluator.cpp: tenant costs, memory adaptation and closed-form estimates of one sweep point.
 #include "optimizer/evaluator.hpp"
 
 #include <algorithm>
@@ -6,26 +6,11 @@
 #include <set>
 
 #include "common/units.hpp"
-#include "optimizer/memory.hpp"
+#include "sim/memory_rules.hpp"
 
 namespace tiersplit::optimizer {
 
-bool operator<(const Assignment& a, const Assignment& b) {
-  if (a.prefetch_depth != b.prefetch_depth) return a.prefetch_depth < b.prefetch_depth;
-  for (std::size_t i = 0; i < std::min(a.choices.size(), b.choices.size()); ++i) {
-    if (a.choices[i].split != b.choices[i].split) return a.choices[i].split < b.choices[i].split;
-    if (a.choices[i].storage_batch != b.choices[i].storage_batch) {
-      return a.choices[i].storage_batch < b.choices[i].storage_batch;
-    }
-  }
-  return a.choices.size() < b.choices.size();
-}
-
-bool operator==(const Assignment& a, const Assignment& b) {
-  return !(a < b) && !(b < a);
-}
-
-bool better(const Estimate& ea, const Assignment& a, const Estimate& eb, const Assignment& b,
+bool better(const Estimate& ea, const sim::Configuration& a, const Estimate& eb, const sim::Configuration& b,
             JointGoal goal) {
   if (ea.feasible != eb.feasible) return ea.feasible;
   auto differ = [](double x, double y) {
@@ -60,26 +45,35 @@ PointEvaluator::PointEvaluator(const sim::Study& study, std::size_t point, bool 
   }
 }
 
-const sim::TenantPlan& PointEvaluator::plan(std::size_t t, sim::Choice c) {
+sim::Configuration PointEvaluator::configuration(int64_t prefetch_depth,
+                                                 std::vector<sim::Choice> choices) const {
+  sim::Configuration c;
+  c.point = point_;
+  c.prefetch_depth = prefetch_depth;
+  c.choices = std::move(choices);
+  return c;
+}
+
+const sim::TenantCosts& PointEvaluator::costs(std::size_t t, sim::Choice c) {
   auto key = std::make_tuple(t, c.split, c.storage_batch);
-  auto it = plans_.find(key);
-  if (it != plans_.end()) return it->second;
-  return plans_.emplace(key, sim::make_tenant_plan(study_.scenario, point(), tenants_[t], c))
+  auto it = costs_.find(key);
+  if (it != costs_.end()) return it->second;
+  return costs_.emplace(key, sim::make_tenant_costs(study_.scenario, point(), tenants_[t], c))
       .first->second;
 }
 
 double PointEvaluator::compute_memory(std::size_t t, int64_t split) const {
   const auto& rt = tenants_[t];
-  return compute_memory_bytes(*rt.compute_profile, split, rt.freeze_index, rt.params.batch_size);
+  return sim::compute_memory_bytes(*rt.compute_profile, split, rt.freeze_index, rt.params.batch_size);
 }
 
-double PointEvaluator::storage_memory_used(const Assignment& a) {
+double PointEvaluator::storage_memory_used(const sim::Configuration& a) {
   double used = 0;
   for (std::size_t t = 0; t < tenants_.size(); ++t) used += storage_memory(t, a.choices[t]);
   return used;
 }
 
-double PointEvaluator::compute_memory_used(const Assignment& a, int64_t node) const {
+double PointEvaluator::compute_memory_used(const sim::Configuration& a, int64_t node) const {
   double used = 0;
   for (std::size_t t = 0; t < tenants_.size(); ++t) {
     if (tenants_[t].compute_node == node) used += compute_memory(t, a.choices[t].split);
@@ -87,7 +81,7 @@ double PointEvaluator::compute_memory_used(const Assignment& a, int64_t node) co
   return used;
 }
 
-bool PointEvaluator::fit_memory(Assignment& a, std::string* why) {
+bool PointEvaluator::fit_memory(sim::Configuration& a, std::string* why) {
   for (int64_t node = 0; node < point().platform.compute.nodes; ++node) {
     double used = compute_memory_used(a, node);
     if (used > compute_capacity()) {
@@ -146,36 +140,34 @@ sim::PlatformParams scaled_platform(sim::PlatformParams pf, const Scaling& scali
 
 }  // namespace
 
-std::vector<sim::TenantPlan> PointEvaluator::scaled_plans(const Assignment& a,
+std::vector<sim::TenantCosts> PointEvaluator::scaled_costs(const sim::Configuration& a,
                                                           const Scaling& scaling) {
-  std::vector<sim::TenantPlan> plans;
+  std::vector<sim::TenantCosts> out;
   for (std::size_t t = 0; t < tenants_.size(); ++t) {
-    plans.push_back(plan(t, a.choices[t]));
-    if (scaling.storage_speed_factor != 1.0) {
-      for (double& x : plans.back().minibatch_time_s) x /= scaling.storage_speed_factor;
-    }
+    out.push_back(costs(t, a.choices[t]));
+    out.back().storage_scale /= scaling.storage_speed_factor;
   }
-  return plans;
+  return out;
 }
 
-std::pair<double, double> PointEvaluator::estimate_one(const Assignment& a, std::size_t t,
+std::pair<double, double> PointEvaluator::estimate_one(const sim::Configuration& a, std::size_t t,
                                                        const Scaling& scaling) {
   ++evaluations_;
   const sim::PlatformParams pf = scaled_platform(point().platform, scaling);
-  sim::ClosedForm cf = sim::closed_form(scaled_plans(a, scaling), t, pf, a.prefetch_depth);
+  sim::ClosedForm cf = sim::closed_form(scaled_costs(a, scaling), t, pf, a.prefetch_depth);
   return {cf.job_s, cf.iteration_s};
 }
 
-Estimate PointEvaluator::estimate(const Assignment& a, const Scaling& scaling) {
+Estimate PointEvaluator::estimate(const sim::Configuration& a, const Scaling& scaling) {
   ++evaluations_;
   Estimate e;
   const sim::PlatformParams pf = scaled_platform(point().platform, scaling);
-  const std::vector<sim::TenantPlan> plans = scaled_plans(a, scaling);
+  const std::vector<sim::TenantCosts> all = scaled_costs(a, scaling);
   for (std::size_t t = 0; t < tenants_.size(); ++t) {
-    sim::ClosedForm cf = sim::closed_form(plans, t, pf, a.prefetch_depth);
+    sim::ClosedForm cf = sim::closed_form(all, t, pf, a.prefetch_depth);
     e.job_s.push_back(cf.job_s);
     e.iteration_s.push_back(cf.iteration_s);
-    e.makespan_s = std::max(e.makespan_s, plans[t].arrival_s + cf.job_s);
+    e.makespan_s = std::max(e.makespan_s, all[t].arrival_s + cf.job_s);
     e.total_job_s += cf.job_s;
   }
   return e;
@@ -183,7 +175,7 @@ Estimate PointEvaluator::estimate(const Assignment& a, const Scaling& scaling) {
 
 double PointEvaluator::alone_job(std::size_t t, sim::Choice c, int64_t prefetch_depth) {
   ++evaluations_;
-  return sim::closed_form({plan(t, c)}, 0, point().platform, prefetch_depth).job_s;
+  return sim::closed_form({costs(t, c)}, 0, point().platform, prefetch_depth).job_s;
 }
 
 }  // namespace tiersplit::optimizer

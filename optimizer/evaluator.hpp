@@ -1,5 +1,5 @@
-// evaluator.hpp: one sweep point as the optimizer sees it: candidates, plans, memory rules,
-// closed-form estimates.
+// evaluator.hpp: one sweep point as the optimizer sees it: candidates, tenant costs, memory
+// rules, closed-form estimates of configurations.
 #pragma once
 
 #include <cstdint>
@@ -14,15 +14,7 @@
 
 namespace tiersplit::optimizer {
 
-/// Every tenant's (split, storage batch) and the point-wide prefetch depth.
-struct Assignment {
-  int64_t prefetch_depth = 1;
-  std::vector<sim::Choice> choices;  ///< per tenant
-};
-bool operator<(const Assignment& a, const Assignment& b);
-bool operator==(const Assignment& a, const Assignment& b);
-
-/// Closed-form (or simulated) outcome of an assignment.
+/// Closed-form (or simulated) outcome of a configuration.
 struct Estimate {
   bool feasible = true;
   std::string why;            ///< when not feasible
@@ -37,9 +29,9 @@ struct Estimate {
 enum class JointGoal { kTotalJobTime, kMakespan };
 
 /// True when `a` is better than `b`: feasible first, then the goal's measure (relative tolerance
-/// 1e-9), then the other measure, then the assignment order (prefetch depth, then (s, b) per
-/// tenant).
-bool better(const Estimate& ea, const Assignment& a, const Estimate& eb, const Assignment& b,
+/// 1e-9), then the other measure, then the configurations' order (prefetch depth, then (s, b)
+/// per tenant).
+bool better(const Estimate& ea, const sim::Configuration& a, const Estimate& eb, const sim::Configuration& b,
             JointGoal goal = JointGoal::kTotalJobTime);
 
 /// Scaling of the platform for sensitivity: network bandwidth x bandwidth_factor, storage-side
@@ -65,26 +57,29 @@ class PointEvaluator {
   const std::vector<int64_t>& splits(std::size_t t) const { return splits_[t]; }
   const std::vector<int64_t>& batches(std::size_t t) const { return batches_[t]; }
 
-  const sim::TenantPlan& plan(std::size_t t, sim::Choice c);
-  double storage_memory(std::size_t t, sim::Choice c) { return plan(t, c).pushdown_memory_bytes; }
+  /// A configuration of this point: prefetch depth and choices, nothing reported specially.
+  sim::Configuration configuration(int64_t prefetch_depth, std::vector<sim::Choice> choices) const;
+
+  const sim::TenantCosts& costs(std::size_t t, sim::Choice c);
+  double storage_memory(std::size_t t, sim::Choice c) { return costs(t, c).pushdown_memory_bytes; }
   double compute_memory(std::size_t t, int64_t split) const;
   double storage_capacity() const { return point().platform.storage.memory_bytes; }
   double compute_capacity() const { return point().platform.compute.memory_bytes; }
 
   /// Storage memory one node holds for `a` (every tenant's objects are spread over every node).
-  double storage_memory_used(const Assignment& a);
+  double storage_memory_used(const sim::Configuration& a);
   /// Compute memory used on compute node `node`.
-  double compute_memory_used(const Assignment& a, int64_t node) const;
+  double compute_memory_used(const sim::Configuration& a, int64_t node) const;
 
   /// Storage batch adaptation: while the pushdowns do not fit a storage node together, lowers the
   /// storage batch of the tenant with the largest pushdown to its next smaller candidate. False
   /// (with `why`) when the smallest batches still do not fit, or compute memory does not fit.
-  bool fit_memory(Assignment& a, std::string* why);
+  bool fit_memory(sim::Configuration& a, std::string* why);
 
   /// Closed-form estimate of every tenant (shared resources included).
-  Estimate estimate(const Assignment& a, const Scaling& scaling = {});
+  Estimate estimate(const sim::Configuration& a, const Scaling& scaling = {});
   /// Closed-form (job, iteration) time of tenant t only, the others as in `a` (one closed form).
-  std::pair<double, double> estimate_one(const Assignment& a, std::size_t t,
+  std::pair<double, double> estimate_one(const sim::Configuration& a, std::size_t t,
                                          const Scaling& scaling = {});
   /// Closed-form job time of tenant t alone.
   double alone_job(std::size_t t, sim::Choice c, int64_t prefetch_depth);
@@ -92,13 +87,13 @@ class PointEvaluator {
   std::size_t closed_form_evaluations() const { return evaluations_; }
 
  private:
-  std::vector<sim::TenantPlan> scaled_plans(const Assignment& a, const Scaling& scaling);
+  std::vector<sim::TenantCosts> scaled_costs(const sim::Configuration& a, const Scaling& scaling);
 
   const sim::Study& study_;
   std::size_t point_;
   std::vector<sim::ResolvedTenant> tenants_;
   std::vector<std::vector<int64_t>> splits_, batches_;
-  std::map<std::tuple<std::size_t, int64_t, int64_t>, sim::TenantPlan> plans_;
+  std::map<std::tuple<std::size_t, int64_t, int64_t>, sim::TenantCosts> costs_;
   std::size_t evaluations_ = 0;
   JointGoal goal_;
 };

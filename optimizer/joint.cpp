@@ -58,11 +58,11 @@ namespace {
 
 struct Ranker {
   PointEvaluator& ev;
-  std::map<Assignment, Estimate> seen;
+  std::map<sim::Configuration, Estimate> seen;
   std::vector<std::string> infeasible;
 
   /// Adapts memory and estimates; returns the adapted assignment's estimate (or an infeasible one).
-  std::pair<Assignment, Estimate> evaluate(Assignment a) {
+  std::pair<sim::Configuration, Estimate> evaluate(sim::Configuration a) {
     std::string why;
     if (!ev.fit_memory(a, &why)) {
       if (infeasible.size() < 5) infeasible.push_back(why);
@@ -83,22 +83,22 @@ struct Ranker {
 
 }  // namespace
 
-std::vector<Assignment> neighbours(PointEvaluator& ev, const Assignment& center,
+std::vector<sim::Configuration> neighbours(PointEvaluator& ev, const sim::Configuration& center,
                                    const std::vector<std::vector<sim::Choice>>& shortlists,
                                    const std::vector<int64_t>& prefetch_depths) {
-  std::set<Assignment> out;
-  auto add = [&](Assignment a) {
+  std::set<sim::Configuration> out;
+  auto add = [&](sim::Configuration a) {
     if (ev.fit_memory(a, nullptr) && !(a == center)) out.insert(a);
   };
   for (std::size_t t = 0; t < shortlists.size(); ++t) {
     for (const sim::Choice& c : shortlists[t]) {
-      Assignment a = center;
+      sim::Configuration a = center;
       a.choices[t] = c;
       add(a);
     }
   }
   for (int64_t d : prefetch_depths) {
-    Assignment a = center;
+    sim::Configuration a = center;
     a.prefetch_depth = d;
     add(a);
   }
@@ -121,8 +121,7 @@ ScreenResult screen_joint(PointEvaluator& ev, const ScreenOptions& opt) {
     for (int64_t d : opt.prefetch_depths) {
       std::vector<std::size_t> idx(T, 0);
       for (;;) {
-        Assignment a;
-        a.prefetch_depth = d;
+        sim::Configuration a = ev.configuration(d, {});
         for (std::size_t t = 0; t < T; ++t) a.choices.push_back(r.shortlists[t][idx[t]]);
         rk.evaluate(a);
         std::size_t t = 0;
@@ -132,8 +131,7 @@ ScreenResult screen_joint(PointEvaluator& ev, const ScreenOptions& opt) {
     }
   } else if (!any_empty) {
     r.method = "coordinate-descent";
-    Assignment cur;
-    cur.prefetch_depth = d0;
+    sim::Configuration cur = ev.configuration(d0, {});
     for (std::size_t t = 0; t < T; ++t) cur.choices.push_back(r.shortlists[t].front());
     auto [ca, ce] = rk.evaluate(cur);
     if (!ce.feasible) {  // start from no pushdown, which needs no storage memory
@@ -145,7 +143,7 @@ ScreenResult screen_joint(PointEvaluator& ev, const ScreenOptions& opt) {
     cur = ca;
     for (int round = 0; round < opt.max_rounds; ++round) {
       bool improved = false;
-      for (const Assignment& n : neighbours(ev, cur, r.shortlists, opt.prefetch_depths)) {
+      for (const sim::Configuration& n : neighbours(ev, cur, r.shortlists, opt.prefetch_depths)) {
         auto [na, ne] = rk.evaluate(n);
         if (ne.feasible && better(ne, na, ce, cur, ev.goal())) {
           cur = na;

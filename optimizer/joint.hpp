@@ -32,7 +32,7 @@ struct ScreenOptions {
 struct ScreenResult {
   std::string method;                                   ///< "exhaustive" or "coordinate-descent"
   std::vector<std::vector<sim::Choice>> shortlists;     ///< per tenant
-  std::vector<std::pair<Assignment, Estimate>> ranked;  ///< feasible assignments, best first
+  std::vector<std::pair<sim::Configuration, Estimate>> ranked;  ///< feasible assignments, best first
   std::vector<std::string> infeasible;  ///< why rejected ones did not fit (first few)
 };
 
@@ -41,7 +41,7 @@ ScreenResult screen_joint(PointEvaluator& ev, const ScreenOptions& opt);
 
 /// Assignments that change one tenant's choice of `center` to each of its shortlist entries (and
 /// the prefetch depth to each candidate), memory-adapted and deduplicated.
-std::vector<Assignment> neighbours(PointEvaluator& ev, const Assignment& center,
+std::vector<sim::Configuration> neighbours(PointEvaluator& ev, const sim::Configuration& center,
                                    const std::vector<std::vector<sim::Choice>>& shortlists,
                                    const std::vector<int64_t>& prefetch_depths);
 

@@ -2,25 +2,15 @@
 // runner-ups, sensitivity.
 #include "optimizer/search.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
-#include <stdexcept>
-#include <thread>
 
 #include "common/error.hpp"
 #include "common/progress.hpp"
@@ -29,6 +19,7 @@
 #include "optimizer/evaluator.hpp"
 #include "optimizer/joint.hpp"
 #include "optimizer/sensitivity.hpp"
+#include "sim/engine/worker_pool.hpp"
 #include "sim/study.hpp"
 
 namespace tiersplit::optimizer {
@@ -54,142 +45,30 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point t0_;
 };
 
-using Key = std::pair<std::size_t, Assignment>;  // (point, assignment)
-
-/// Simulates every configuration of `st` in its own forked process with a fresh SimGrid engine
-/// (so a result never depends on which configurations ran before it in the same engine), at most
-/// `jobs` at a time; this process never creates an engine. Results in configuration order.
-std::vector<sim::TenantResult> simulate_each(const sim::Study& st, int jobs, bool progress) {
-  if (jobs <= 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const std::size_t n = st.configs.size();
-  std::optional<ProgressBar> bar;
-  if (progress) bar.emplace("simulate", static_cast<int64_t>(n));
-  const std::string dir = std::filesystem::temp_directory_path().string();
-  const std::string parent =
-      std::to_string(::getpid());  // names the files; children have other pids
-  auto out_file = [&](std::size_t ci) {
-    return dir + "/tiersplit-recommend-" + parent + "-" + std::to_string(ci) + ".jsonl";
-  };
-  std::map<pid_t, std::size_t> running;
-  std::vector<std::vector<sim::TenantResult>> by(n);
-  std::string error_user, error_internal;
-  std::size_t next = 0;
-  std::fflush(stdout);
-  std::fflush(stderr);
-  auto collect = [&](pid_t pid, int status) {
-    std::size_t ci = running.at(pid);
-    running.erase(pid);
-    std::ifstream in(out_file(ci));
-    std::string line;
-    bool done = false;
-    while (std::getline(in, line)) {
-      if (line == "D") done = true;
-      if (line.size() < 2) continue;
-      const std::string body = line.substr(2);
-      if (line[0] == 'R')
-        by[ci].push_back(sim::result_from_json(nlohmann::json::parse(body)));
-      else if (line[0] == 'E' && error_user.empty())
-        error_user = body;
-      else if (line[0] == 'X' && error_internal.empty())
-        error_internal = body;
-    }
-    std::remove(out_file(ci).c_str());
-    if (!done && error_user.empty() && error_internal.empty()) {
-      error_internal = "a simulation worker " +
-                       (WIFSIGNALED(status) ? "died of signal " + std::to_string(WTERMSIG(status))
-                                            : std::string("returned no result")) +
-                       " (configuration " + std::to_string(ci) + ")";
-    }
-    if (bar) bar->advance(1);
-  };
-  while (next < n || !running.empty()) {
-    while (next < n && running.size() < static_cast<std::size_t>(jobs) && error_user.empty() &&
-           error_internal.empty()) {
-      const std::size_t ci = next++;
-      pid_t pid = ::fork();
-      if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-      if (pid == 0) {
-        int code = 0;
-        std::ofstream out(out_file(ci));
-        try {
-          auto [sn, cn] = sim::max_nodes(st, {ci});
-          sim::prepare_engine(st.points[st.configs[ci].point].platform, sn, cn);
-          for (const auto& r : sim::run_config(st, st.configs[ci], true))
-            out << "R " << sim::to_json(r).dump() << "\n";
-          out << "D\n";
-        } catch (const Error& e) {
-          out << "E " << e.what() << "\n";
-          code = 2;
-        } catch (const std::exception& e) {
-          std::string what = e.what();
-          std::replace(what.begin(), what.end(), '\n', ' ');
-          out << "X " << what << "\n";
-          code = 1;
-        }
-        out.close();
-        _exit(code);
-      }
-      running[pid] = ci;
-    }
-    if (running.empty()) break;
-    int status = 0;
-    pid_t pid = ::waitpid(-1, &status, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
-    }
-    if (running.count(pid)) collect(pid, status);
-  }
-  if (bar) bar->finish();
-  if (!error_user.empty()) throw Error(error_user);
-  if (!error_internal.empty()) throw std::runtime_error(error_internal);
-  std::vector<sim::TenantResult> rows;
-  for (auto& v : by) {
-    for (auto& r : v) rows.push_back(std::move(r));
-  }
-  return rows;
-}
-
-/// Simulates assignments (simulate_each) and remembers their results.
+/// Simulates configurations through the shared worker pool (sim/engine/worker_pool.hpp) and
+/// remembers their rows: each configuration once, whatever asks for it again.
 class SimJudge {
  public:
   SimJudge(const sim::Study& base, const RecommendOptions& opt) : base_(base), opt_(opt) {}
 
-  void run(const std::vector<Key>& wanted) {
+  void run(const std::vector<sim::Configuration>& wanted) {
     sim::Study st = base_;
     st.configs.clear();
-    std::map<std::pair<std::size_t, int64_t>, std::size_t>
-        variant;  // (point, prefetch) -> point index
-    std::vector<Key> todo;
-    std::set<Key> queued;
-    for (const Key& k : wanted) {
-      if (results_.count(k) || queued.count(k)) continue;
-      queued.insert(k);
-      todo.push_back(k);
-      const auto [pi, a] = k;
-      std::size_t p = pi;
-      if (a.prefetch_depth != base_.points[pi].prefetch_depth) {
-        auto it = variant.find({pi, a.prefetch_depth});
-        if (it == variant.end()) {
-          sim::SweepPoint copy = base_.points[pi];
-          copy.index = st.points.size();
-          copy.prefetch_depth = a.prefetch_depth;
-          st.points.push_back(copy);
-          st.tenants.push_back(base_.tenants[pi]);
-          st.baseline.push_back(base_.baseline[pi]);
-          it = variant.emplace(std::make_pair(pi, a.prefetch_depth), st.points.size() - 1).first;
-        }
-        p = it->second;
-      }
-      sim::Config c;
-      c.index = st.configs.size();
-      c.point = p;
-      c.choices = a.choices;
-      for (std::size_t t = 0; t < a.choices.size(); ++t) c.focus.push_back(static_cast<int>(t));
-      st.configs.push_back(std::move(c));
+    std::vector<sim::Configuration> todo;
+    std::set<sim::Configuration> queued;
+    for (const sim::Configuration& c : wanted) {
+      if (results_.count(c) || !queued.insert(c).second) continue;
+      todo.push_back(c);
+      st.configs.push_back(c);
+      st.configs.back().report.clear();  // every tenant
     }
     if (todo.empty()) return;
-    std::vector<sim::TenantResult> rows = simulate_each(st, opt_.jobs, opt_.progress);
+    std::vector<std::size_t> which(todo.size());
+    for (std::size_t i = 0; i < which.size(); ++i) which[i] = i;
+    sim::RunOptions ro;
+    ro.jobs = opt_.jobs;
+    ro.progress = opt_.progress;
+    std::vector<sim::TenantResult> rows = sim::run_configurations(st, which, ro);
     std::vector<std::vector<sim::TenantResult>> by(todo.size());
     for (auto& r : rows) by[r.config].push_back(std::move(r));
     for (std::size_t i = 0; i < todo.size(); ++i) {
@@ -200,15 +79,14 @@ class SimJudge {
     simulated_ += todo.size();
   }
 
-  const std::vector<sim::TenantResult>& rows(std::size_t pi, const Assignment& a) const {
-    return results_.at({pi, a});
+  const std::vector<sim::TenantResult>& rows(const sim::Configuration& c) const {
+    return results_.at(c);
   }
 
-  Estimate estimate(std::size_t pi, const Assignment& a) const {
+  Estimate estimate(const sim::Configuration& c) const {
     Estimate e;
-    const auto& rs = rows(pi, a);
-    const auto& tenants = base_.tenants[pi];
-    for (const auto& r : rs) {
+    const auto& tenants = base_.tenants[c.point];
+    for (const auto& r : rows(c)) {
       if (!r.feasible) {
         e.feasible = false;
         e.why = r.note;
@@ -222,11 +100,11 @@ class SimJudge {
     return e;
   }
 
-  /// Every simulated assignment of point pi, in assignment order.
-  std::vector<Assignment> of_point(std::size_t pi) const {
-    std::vector<Assignment> out;
+  /// Every simulated configuration of point pi, in order.
+  std::vector<sim::Configuration> of_point(std::size_t pi) const {
+    std::vector<sim::Configuration> out;
     for (const auto& [k, v] : results_) {
-      if (k.first == pi) out.push_back(k.second);
+      if (k.point == pi) out.push_back(k);
     }
     return out;
   }
@@ -236,7 +114,7 @@ class SimJudge {
  private:
   const sim::Study& base_;
   const RecommendOptions& opt_;
-  std::map<Key, std::vector<sim::TenantResult>> results_;
+  std::map<sim::Configuration, std::vector<sim::TenantResult>> results_;
   std::size_t simulated_ = 0;
 };
 
@@ -245,7 +123,7 @@ struct PointState {
   ScreenResult screen;
   std::vector<BaselinePlan> baselines;
   std::vector<int64_t> depths;
-  Assignment best;
+  sim::Configuration best;
 };
 
 std::vector<int64_t> prefetch_candidates(const sim::Scenario& sc, const sim::SweepPoint& p,
@@ -262,32 +140,32 @@ std::vector<int64_t> prefetch_candidates(const sim::Scenario& sc, const sim::Swe
 }
 
 /// Storage-side busy seconds of the whole job (pushdown compute) and bytes over the network.
-double storage_seconds(PointEvaluator& ev, const Assignment& a) {
+double storage_seconds(PointEvaluator& ev, const sim::Configuration& a) {
   double s = 0;
   for (std::size_t t = 0; t < ev.tenants(); ++t) {
-    const sim::TenantPlan& p = ev.plan(t, a.choices[t]);
+    const sim::TenantCosts& p = ev.costs(t, a.choices[t]);
     s += static_cast<double>(p.total_iterations) * p.storage_compute_time(p.training_batch);
   }
   return s;
 }
 
 /// The `n` best of `cands` by the closed form (all of them when n is 0 or they are fewer).
-std::vector<Assignment> best_by_closed_form(PointEvaluator& ev,
-                                            const std::vector<Assignment>& cands, std::size_t n) {
+std::vector<sim::Configuration> best_by_closed_form(PointEvaluator& ev,
+                                            const std::vector<sim::Configuration>& cands, std::size_t n) {
   if (n == 0 || cands.size() <= n) return cands;
-  std::vector<std::pair<Assignment, Estimate>> ranked;
-  for (const Assignment& a : cands) ranked.emplace_back(a, ev.estimate(a));
+  std::vector<std::pair<sim::Configuration, Estimate>> ranked;
+  for (const sim::Configuration& a : cands) ranked.emplace_back(a, ev.estimate(a));
   std::sort(ranked.begin(), ranked.end(), [&](const auto& x, const auto& y) {
     return better(x.second, x.first, y.second, y.first, ev.goal());
   });
-  std::vector<Assignment> out;
+  std::vector<sim::Configuration> out;
   for (std::size_t i = 0; i < n; ++i) out.push_back(ranked[i].first);
   return out;
 }
 
 /// Whether every tenant's choice in `a` is in its search space (baselines may not be: fixed
 /// values kept with --respect-fixed, or /search/splits and /search/storage_batches).
-bool in_search_space(const PointEvaluator& ev, const Assignment& a) {
+bool in_search_space(const PointEvaluator& ev, const sim::Configuration& a) {
   for (std::size_t t = 0; t < ev.tenants(); ++t) {
     const auto& s = ev.splits(t);
     const auto& b = ev.batches(t);
@@ -351,7 +229,7 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
 
   // Screening and baselines.
   std::vector<PointState> states(study.points.size());
-  std::vector<Key> wanted;
+  std::vector<sim::Configuration> wanted;
   for (std::size_t pi = 0; pi < study.points.size(); ++pi) {
     PointState& ps = states[pi];
     ps.ev = std::make_unique<PointEvaluator>(study, pi, opt.respect_fixed, opt.goal);
@@ -364,16 +242,16 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
     if (ps.screen.ranked.empty()) fail_infeasible(sc, *ps.ev, ps.screen);
     ps.baselines = baseline_plans(*ps.ev, study.points[pi].prefetch_depth);
     for (std::size_t i = 0; i < std::min(opt.confirm, ps.screen.ranked.size()); ++i) {
-      wanted.push_back({pi, ps.screen.ranked[i].first});
+      wanted.push_back(ps.screen.ranked[i].first);
     }
-    for (const Assignment& n : best_by_closed_form(
+    for (const sim::Configuration& n : best_by_closed_form(
              *ps.ev,
              neighbours(*ps.ev, ps.screen.ranked.front().first, ps.screen.shortlists, ps.depths),
              opt.neighbours)) {
-      wanted.push_back({pi, n});
+      wanted.push_back(n);
     }
     for (const auto& b : ps.baselines) {
-      if (b.feasible) wanted.push_back({pi, b.assignment});
+      if (b.feasible) wanted.push_back(b.configuration);
     }
   }
   timer.lap("screen + baselines");
@@ -382,19 +260,19 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
 
   // Simulated assignments that may be chosen (within every tenant's search space).
   auto eligible = [&](std::size_t pi) {
-    std::vector<Assignment> out;
-    for (const Assignment& a : judge.of_point(pi)) {
+    std::vector<sim::Configuration> out;
+    for (const sim::Configuration& a : judge.of_point(pi)) {
       if (in_search_space(*states[pi].ev, a)) out.push_back(a);
     }
     return out;
   };
   auto best_simulated = [&](std::size_t pi) {
-    std::vector<Assignment> all = eligible(pi);
-    Assignment best;
+    std::vector<sim::Configuration> all = eligible(pi);
+    sim::Configuration best;
     Estimate be;
     bool have = false;
-    for (const Assignment& a : all) {
-      Estimate e = judge.estimate(pi, a);
+    for (const sim::Configuration& a : all) {
+      Estimate e = judge.estimate(a);
       if (!e.feasible) continue;
       if (!have || better(e, a, be, best, states[pi].ev->goal())) {
         best = a;
@@ -408,14 +286,14 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
   // Coordinate descent judged by the simulation where the joint space was too large to screen
   // whole.
   for (int round = 0; round < opt.simulation_rounds; ++round) {
-    std::vector<Key> more;
+    std::vector<sim::Configuration> more;
     for (std::size_t pi = 0; pi < states.size(); ++pi) {
       PointState& ps = states[pi];
       if (ps.screen.method != "coordinate-descent") continue;
-      Assignment cur = best_simulated(pi).first;
-      for (const Assignment& n : best_by_closed_form(
+      sim::Configuration cur = best_simulated(pi).first;
+      for (const sim::Configuration& n : best_by_closed_form(
                *ps.ev, neighbours(*ps.ev, cur, ps.screen.shortlists, ps.depths), opt.neighbours)) {
-        more.push_back({pi, n});
+        more.push_back(n);
       }
     }
     std::size_t before = judge.simulated();
@@ -430,16 +308,16 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
     auto [chosen, ce] = best_simulated(pi);
     if (opt.objective != "time") {
       double best_cost = std::numeric_limits<double>::infinity();
-      Assignment pick = chosen;
-      for (const Assignment& a : eligible(pi)) {
-        Estimate e = judge.estimate(pi, a);
+      sim::Configuration pick = chosen;
+      for (const sim::Configuration& a : eligible(pi)) {
+        Estimate e = judge.estimate(a);
         if (!e.feasible || measure(e, opt.goal) > measure(ce, opt.goal) * (1.0 + opt.tolerance))
           continue;
         double cost = 0;
         if (opt.objective == "storage") {
           cost = storage_seconds(ev, a);
         } else {
-          for (const auto& r : judge.rows(pi, a)) cost += r.job_bytes;
+          for (const auto& r : judge.rows(a)) cost += r.job_bytes;
         }
         if (cost < best_cost * (1.0 - 1e-12)) {
           best_cost = cost;
@@ -447,7 +325,7 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
         }
       }
       chosen = pick;
-      ce = judge.estimate(pi, chosen);
+      ce = judge.estimate(chosen);
     }
     const sim::SweepPoint& point = study.points[pi];
     PointRecommendation pr;
@@ -470,7 +348,7 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
       bs.name = b.name;
       bs.feasible = b.feasible;
       if (b.feasible) {
-        Estimate e = judge.estimate(pi, b.assignment);
+        Estimate e = judge.estimate(b.configuration);
         bs.feasible = e.feasible;
         bs.makespan_s = e.makespan_s;
         bs.speedup = ce.makespan_s > 0 ? e.makespan_s / ce.makespan_s : 0;
@@ -478,7 +356,7 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
       pr.baselines.push_back(bs);
     }
 
-    const auto& rows = judge.rows(pi, chosen);
+    const auto& rows = judge.rows(chosen);
     std::vector<sim::Choice> per_split_best;  // for sensitivity: each split's useful batch
     for (std::size_t t = 0; t < ev.tenants(); ++t) {
       const auto& rt = ev.tenant(t);
@@ -510,12 +388,12 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
       for (const auto& b : ps.baselines) {
         BaselineOutcome bo;
         bo.name = b.name;
-        bo.split = b.assignment.choices[t].split;
-        bo.storage_batch = b.assignment.choices[t].storage_batch;
+        bo.split = b.configuration.choices[t].split;
+        bo.storage_batch = b.configuration.choices[t].storage_batch;
         bo.feasible = b.feasible;
         bo.note = b.note;
         if (b.feasible) {
-          const sim::TenantResult& r = judge.rows(pi, b.assignment)[t];
+          const sim::TenantResult& r = judge.rows(b.configuration)[t];
           bo.feasible = r.feasible;
           if (!r.feasible) bo.note = r.note;
           bo.iteration_s = r.iteration_s;
@@ -539,8 +417,8 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
       // the tolerance of the chosen one (each with the best such assignment).
       std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<double, double>>
           alt;  // -> (makespan, job)
-      for (const Assignment& a : eligible(pi)) {
-        Estimate e = judge.estimate(pi, a);
+      for (const sim::Configuration& a : eligible(pi)) {
+        Estimate e = judge.estimate(a);
         if (!e.feasible || measure(e, opt.goal) > measure(ce, opt.goal) * (1.0 + opt.tolerance))
           continue;
         auto key =
@@ -566,7 +444,7 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
       for (int64_t s : ev.splits(t)) {
         for (int64_t b : ev.batches(t)) {
           if (s == 0 && b != ev.batches(t).front()) continue;
-          Assignment a = chosen;
+          sim::Configuration a = chosen;
           a.choices[t] = {s, b};
           CurvePoint cp;
           cp.split = s;

@@ -9,22 +9,22 @@ namespace tiersplit::optimizer {
 
 namespace {
 
-bool within(PointEvaluator& ev, const Assignment& chosen, std::size_t t,
-            const std::vector<Assignment>& alts, const Scaling& sc, double tolerance) {
+bool within(PointEvaluator& ev, const sim::Configuration& chosen, std::size_t t,
+            const std::vector<sim::Configuration>& alts, const Scaling& sc, double tolerance) {
   const double mine = ev.estimate_one(chosen, t, sc).first;
   double best = mine;
-  for (const Assignment& a : alts) best = std::min(best, ev.estimate_one(a, t, sc).first);
+  for (const sim::Configuration& a : alts) best = std::min(best, ev.estimate_one(a, t, sc).first);
   return mine <= best * (1.0 + tolerance);
 }
 
 }  // namespace
 
-SensitivityRange sensitivity(PointEvaluator& ev, const Assignment& chosen, std::size_t t,
+SensitivityRange sensitivity(PointEvaluator& ev, const sim::Configuration& chosen, std::size_t t,
                              const std::vector<sim::Choice>& alternatives, Axis axis,
                              double tolerance) {
-  std::vector<Assignment> alts;
+  std::vector<sim::Configuration> alts;
   for (const sim::Choice& c : alternatives) {
-    Assignment a = chosen;
+    sim::Configuration a = chosen;
     a.choices[t] = c;
     if (ev.fit_memory(a, nullptr) && !(a == chosen)) alts.push_back(a);
   }

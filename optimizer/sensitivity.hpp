@@ -18,7 +18,7 @@ enum class Axis { kBandwidth, kStorageSpeed };
 /// For tenant t: the contiguous range of factors around 1 where its chosen (s, b) in `chosen`
 /// (closed form, others as chosen) stays within `tolerance` of the best of its alternatives
 /// (`alternatives`, memory-adapted beside the others). Closed form only.
-SensitivityRange sensitivity(PointEvaluator& ev, const Assignment& chosen, std::size_t t,
+SensitivityRange sensitivity(PointEvaluator& ev, const sim::Configuration& chosen, std::size_t t,
                              const std::vector<sim::Choice>& alternatives, Axis axis,
                              double tolerance);
 

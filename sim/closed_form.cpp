@@ -39,7 +39,7 @@ struct NodeIteration {
   double network_end_s = 0;  ///< when its last byte arrives
 };
 
-NodeIteration node_iteration(const TenantPlan& p, const NodeShare& share, const PlatformParams& pf,
+NodeIteration node_iteration(const TenantCosts& p, const NodeShare& share, const PlatformParams& pf,
                              const PathModel& path) {
   NodeIteration r;
   if (share.samples == 0) return r;
@@ -91,31 +91,42 @@ struct TenantAverages {
   double bytes = 0;                  ///< all nodes
 };
 
-TenantAverages averages(const TenantPlan& p, const PlatformParams& pf, const PathModel& path) {
+TenantAverages averages(const TenantCosts& p, const PlatformParams& pf, const PathModel& path) {
   const int64_t K = pf.storage.nodes;
   TenantAverages a;
   a.nodes.assign(static_cast<std::size_t>(K), NodeIteration{});
-  int64_t count = std::max<int64_t>(1, std::min(kSampledIterations, p.iterations_per_epoch));
-  for (int64_t it = 0; it < count; ++it) {
-    std::vector<NodeShare> shares = p.shares(it, K);
+  // The sampled iterations come as a few distinct per-node patterns (EpochSchedule::mix), and
+  // their node shares repeat: each distinct share is costed once.
+  std::vector<std::pair<NodeShare, NodeIteration>> costed;
+  auto cost = [&](const NodeShare& share) -> const NodeIteration& {
+    for (const auto& [s, ni] : costed) {
+      if (s == share) return ni;
+    }
+    costed.emplace_back(share, node_iteration(p, share, pf, path));
+    return costed.back().second;
+  };
+  int64_t count = 0;
+  for (const IterationPattern& pattern : p.schedule->mix(K, kSampledIterations)) {
+    const double w = static_cast<double>(pattern.count);
     double stage = 0, end = 0;
-    for (int64_t k = 0; k < K; ++k) {
-      NodeIteration ni = node_iteration(p, shares[static_cast<std::size_t>(k)], pf, path);
-      NodeIteration& acc = a.nodes[static_cast<std::size_t>(k)];
-      acc.disk_s += ni.disk_s;
-      acc.overhead_s += ni.overhead_s;
-      acc.compute_s += ni.compute_s;
-      acc.bytes += ni.bytes;
-      acc.stage_s += ni.stage_s;
-      acc.network_end_s += ni.network_end_s;
+    for (std::size_t k = 0; k < pattern.nodes.size(); ++k) {
+      const NodeIteration& ni = cost(pattern.nodes[k]);
+      NodeIteration& acc = a.nodes[k];
+      acc.disk_s += w * ni.disk_s;
+      acc.overhead_s += w * ni.overhead_s;
+      acc.compute_s += w * ni.compute_s;
+      acc.bytes += w * ni.bytes;
+      acc.stage_s += w * ni.stage_s;
+      acc.network_end_s += w * ni.network_end_s;
       stage = std::max(stage, ni.stage_s);
       end = std::max(end, ni.network_end_s);
-      a.bytes += ni.bytes;
+      a.bytes += w * ni.bytes;
     }
-    a.stage_s += stage;
-    a.network_end_s += end;
+    a.stage_s += w * stage;
+    a.network_end_s += w * end;
+    count += pattern.count;
   }
-  double inv = 1.0 / static_cast<double>(count);
+  double inv = 1.0 / static_cast<double>(std::max<int64_t>(1, count));
   for (auto& n : a.nodes) {
     n.disk_s *= inv;
     n.overhead_s *= inv;
@@ -144,7 +155,7 @@ struct OwnBounds {
   double period() const { return std::max({storage, network, compute, cycle}); }
 };
 
-OwnBounds own_bounds(const TenantPlan& p, const TenantAverages& a, const PlatformParams& pf,
+OwnBounds own_bounds(const TenantCosts& p, const TenantAverages& a, const PlatformParams& pf,
                      const PathModel& path, int64_t prefetch_depth) {
   OwnBounds o;
   o.storage = a.stage_s;
@@ -184,7 +195,7 @@ struct Resource {
 };
 
 /// The closed form without interference between the tiers.
-ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focus,
+ClosedForm separate_tiers(const std::vector<TenantCosts>& plans, std::size_t focus,
                           const PlatformParams& pf, int64_t prefetch_depth) {
   const PathModel path = path_model(pf);
   const std::size_t K = static_cast<std::size_t>(pf.storage.nodes);
@@ -265,7 +276,7 @@ ClosedForm separate_tiers(const std::vector<TenantPlan>& plans, std::size_t focu
     if (!changed) break;
   }
 
-  const TenantPlan& me = plans[focus];
+  const TenantCosts& me = plans[focus];
   const TenantAverages& mine = avg[focus];
   const OwnBounds& o = own[focus];
   ClosedForm cf;
@@ -310,7 +321,7 @@ constexpr int kInterferenceRounds = 6;
 
 }  // namespace
 
-ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus,
+ClosedForm closed_form(const std::vector<TenantCosts>& plans, std::size_t focus,
                        const PlatformParams& pf, int64_t prefetch_depth) {
   const InterferenceParams& in = pf.interference;
   if (!in.any()) return separate_tiers(plans, focus, pf, prefetch_depth);
@@ -318,7 +329,7 @@ ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus,
   // share of time the other tier executes, 1 + (slowdown - 1) x that share; the shares come from
   // the previous round's busy fractions (storage: only its pushdown compute, not reads). Nodes
   // are not told apart: a platform-wide approximation of what the simulation does per node.
-  std::vector<TenantPlan> scaled = plans;
+  std::vector<TenantCosts> scaled = plans;
   ClosedForm cf = separate_tiers(scaled, focus, pf, prefetch_depth);
   for (int round = 0; round < kInterferenceRounds; ++round) {
     // The storage tier executes its tenants' pushdowns once per iteration each, at the pace of
@@ -326,7 +337,7 @@ ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus,
     // Each tenant's pushdowns slow the compute tier by the factor of their storage batch; the
     // factors are weighted by the time each executes.
     double storage_exec_s = 0, weighted_extra_s = 0;
-    for (const TenantPlan& p : scaled) {
+    for (const TenantCosts& p : scaled) {
       const double exec_s = p.storage_compute_time(p.training_batch);
       storage_exec_s += exec_s;
       weighted_extra_s += (in.compute_slowdown_at(p.storage_batch) - 1.0) * exec_s;
@@ -337,8 +348,7 @@ ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus,
     const double storage_scale = 1.0 + (in.storage_slowdown - 1.0) * cf.compute_busy;
     const double compute_scale = 1.0 + compute_extra * storage_exec;
     for (std::size_t u = 0; u < plans.size(); ++u) {
-      for (std::size_t n = 0; n < plans[u].minibatch_time_s.size(); ++n)
-        scaled[u].minibatch_time_s[n] = plans[u].minibatch_time_s[n] * storage_scale;
+      scaled[u].storage_scale = plans[u].storage_scale * storage_scale;
       scaled[u].compute_time_s = plans[u].compute_time_s * compute_scale;
     }
     cf = separate_tiers(scaled, focus, pf, prefetch_depth);

@@ -32,8 +32,8 @@ struct ClosedForm {
   std::string bottleneck;  ///< "storage", "network", "compute" or "pipeline" (the cycle bound)
 };
 
-/// Closed form of tenant `focus` among `plans` (all tenants of the configuration).
-ClosedForm closed_form(const std::vector<TenantPlan>& plans, std::size_t focus,
+/// Closed form of tenant `focus` among `tenants` (all tenants of the configuration).
+ClosedForm closed_form(const std::vector<TenantCosts>& tenants, std::size_t focus,
                        const PlatformParams& pf, int64_t prefetch_depth);
 
 /// Effective bandwidth and latency of the path from a storage node to a compute node.

@@ -19,6 +19,7 @@ json to_json(const TenantResult& r) {
   json j = {{"config", r.config},
             {"point", r.point},
             {"sweep", labels},
+            {"prefetch_depth", r.prefetch_depth},
             {"tenant", r.tenant},
             {"tenant_name", r.tenant_name},
             {"model", r.model},
@@ -44,45 +45,51 @@ json to_json(const TenantResult& r) {
             {"closed_form_iteration_s", r.closed_form_iteration_s},
             {"closed_form_job_s", r.closed_form_job_s},
             {"measured_iterations", r.measured_iterations},
-            {"simulated_iterations", r.simulated_iterations}};
+            {"simulated_iterations", r.simulated_iterations},
+            {"extrapolated", r.extrapolated},
+            {"others_finished_in_window", r.others_finished_in_window}};
   if (!r.note.empty()) j["note"] = r.note;
   return j;
 }
 
-TenantResult result_from_json(const json& j) {
+TenantResult result_from_json(const JsonView& j) {
   TenantResult r;
-  r.config = j.at("config").get<std::size_t>();
-  r.point = j.at("point").get<std::size_t>();
-  for (auto it = j.at("sweep").begin(); it != j.at("sweep").end(); ++it) {
-    r.labels.emplace_back(it.key(), it.value().get<std::string>());
-  }
-  r.tenant = j.at("tenant").get<int>();
-  r.tenant_name = j.at("tenant_name").get<std::string>();
-  r.model = j.at("model").get<std::string>();
-  r.split = j.at("split").get<int64_t>();
-  r.storage_batch = j.at("storage_batch").get<int64_t>();
-  r.training_batch = j.at("training_batch").get<int64_t>();
-  r.feasible = j.at("feasible").get<bool>();
-  r.source = j.at("source").get<std::string>();
-  r.iteration_s = j.at("iteration_s").get<double>();
-  r.first_iteration_s = j.at("first_iteration_s").get<double>();
-  r.epoch_s = j.at("epoch_s").get<double>();
-  r.job_s = j.at("job_s").get<double>();
-  r.bytes_per_iteration = j.at("bytes_per_iteration").get<double>();
-  r.job_bytes = j.at("job_bytes").get<double>();
-  r.storage_busy = j.at("storage_busy").get<double>();
-  r.network_busy = j.at("network_busy").get<double>();
-  r.compute_busy = j.at("compute_busy").get<double>();
-  r.pushdown_memory = j.at("pushdown_memory_bytes").get<double>();
-  r.peak_storage_memory = j.at("peak_storage_memory_bytes").get<double>();
-  r.memory_wait_s = j.at("memory_wait_s").get<double>();
-  r.memory_wait_per_iteration_s = j.at("memory_wait_per_iteration_s").get<double>();
-  r.bottleneck = j.at("bottleneck").get<std::string>();
-  r.closed_form_iteration_s = j.at("closed_form_iteration_s").get<double>();
-  r.closed_form_job_s = j.at("closed_form_job_s").get<double>();
-  r.measured_iterations = j.at("measured_iterations").get<int64_t>();
-  r.simulated_iterations = j.at("simulated_iterations").get<int64_t>();
-  if (j.contains("note")) r.note = j.at("note").get<std::string>();
+  r.config = static_cast<std::size_t>(j.integer("config"));
+  r.point = static_cast<std::size_t>(j.integer("point"));
+  const JsonView sweep = j.at("sweep");
+  if (!sweep.is_object()) sweep.fail_here("expected an object of swept values");
+  for (auto it = sweep.raw().begin(); it != sweep.raw().end(); ++it)
+    r.labels.emplace_back(it.key(), sweep.string(it.key()));
+  r.prefetch_depth = j.integer("prefetch_depth");
+  r.tenant = static_cast<int>(j.integer("tenant"));
+  r.tenant_name = j.string("tenant_name");
+  r.model = j.string("model");
+  r.split = j.integer("split");
+  r.storage_batch = j.integer("storage_batch");
+  r.training_batch = j.integer("training_batch");
+  r.feasible = j.boolean("feasible");
+  r.source = j.string("source");
+  r.iteration_s = j.number("iteration_s");
+  r.first_iteration_s = j.number("first_iteration_s");
+  r.epoch_s = j.number("epoch_s");
+  r.job_s = j.number("job_s");
+  r.bytes_per_iteration = j.number("bytes_per_iteration");
+  r.job_bytes = j.number("job_bytes");
+  r.storage_busy = j.number("storage_busy");
+  r.network_busy = j.number("network_busy");
+  r.compute_busy = j.number("compute_busy");
+  r.pushdown_memory = j.number("pushdown_memory_bytes");
+  r.peak_storage_memory = j.number("peak_storage_memory_bytes");
+  r.memory_wait_s = j.number("memory_wait_s");
+  r.memory_wait_per_iteration_s = j.number("memory_wait_per_iteration_s");
+  r.bottleneck = j.string("bottleneck");
+  r.closed_form_iteration_s = j.number("closed_form_iteration_s");
+  r.closed_form_job_s = j.number("closed_form_job_s");
+  r.measured_iterations = j.integer("measured_iterations");
+  r.simulated_iterations = j.integer("simulated_iterations");
+  r.extrapolated = j.boolean("extrapolated", false);
+  r.others_finished_in_window = j.boolean("others_finished_in_window", false);
+  r.note = j.string("note", "");
   return r;
 }
 

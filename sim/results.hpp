@@ -9,12 +9,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_reader.hpp"
+
 namespace tiersplit::sim {
 
 struct TenantResult {
   std::size_t config = 0;
   std::size_t point = 0;
   std::vector<std::pair<std::string, std::string>> labels;  ///< swept values of the point
+  int64_t prefetch_depth = 1;
   int tenant = 0;
   std::string tenant_name;
   std::string model;
@@ -40,10 +43,16 @@ struct TenantResult {
   double closed_form_job_s = 0;
   int64_t measured_iterations = 0;
   int64_t simulated_iterations = 0;
+  /// B or b beyond the profiles' measured batch sizes (the time model extrapolates).
+  bool extrapolated = false;
+  /// Other tenants finished during this tenant's measured window: its steady iteration comes from
+  /// the phase after they finished (the closed form models the same phases).
+  bool others_finished_in_window = false;
 };
 
 nlohmann::json to_json(const TenantResult& r);
-TenantResult result_from_json(const nlohmann::json& j);
+/// Reads a row written by to_json; errors name the file and JSON path.
+TenantResult result_from_json(const JsonView& j);
 
 /// CSV with a header; label columns are the union of the rows' labels.
 void write_csv(std::ostream& os, const std::vector<TenantResult>& rows);

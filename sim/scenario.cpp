@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "common/digest.hpp"
 #include "common/error.hpp"
 #include "profiles/derive.hpp"
 
@@ -257,6 +258,7 @@ Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
                                 std::to_string(kScenarioFormatVersion) + ")");
   }
   sc.name = root.string("name", "scenario");
+  sc.digest = hex_digest(fnv1a(root.raw().dump()));
   sc.description = root.string("description", "");
   sc.platform = parse_platform(root.at("platform"), base_dir);
 

@@ -171,6 +171,7 @@ struct Scenario {
   std::string dir;   ///< for relative paths
   std::string name;
   std::string description;
+  std::string digest;  ///< of the document as parsed (hex_digest of its canonical JSON)
   PlatformParams platform;
   std::vector<TenantParams> tenants;
   SearchParams search;

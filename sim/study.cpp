@@ -1,22 +1,8 @@
-// study.cpp: configurations of a scenario, running one, and running many in worker processes.
+// study.cpp: configurations of a scenario and the result rows of one configuration.
 #include "sim/study.hpp"
 
-#include <poll.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <limits>
-#include <map>
-#include <new>
-#include <optional>
-#include <stdexcept>
-#include <thread>
 
 #include "common/error.hpp"
 #include "common/progress.hpp"
@@ -35,9 +21,9 @@ Choice best_alone(const Study& st, const SweepPoint& point, const ResolvedTenant
   double best_job = std::numeric_limits<double>::infinity();
   bool have = false;
   for (const Choice& c : candidate_choices(st.scenario, t)) {
-    TenantPlan plan = make_tenant_plan(st.scenario, point, t, c);
-    if (!fits_storage_memory(plan, point.platform)) continue;
-    ClosedForm cf = closed_form({plan}, 0, point.platform, point.prefetch_depth);
+    TenantCosts costs = make_tenant_costs(st.scenario, point, t, c);
+    if (!fits_storage_memory(costs, point.platform)) continue;
+    ClosedForm cf = closed_form({costs}, 0, point.platform, point.prefetch_depth);
     if (!have || cf.job_s < best_job) {
       best = c;
       best_job = cf.job_s;
@@ -84,7 +70,7 @@ Study prepare_study(const Scenario& sc, ProfileCache& cache, const StudyOverride
     }
     // Validate every candidate now (split range, measured batch sizes): errors before any work.
     for (const auto& t : tenants) {
-      for (const Choice& c : candidate_choices(sc, t)) make_tenant_plan(sc, point, t, c);
+      for (const Choice& c : candidate_choices(sc, t)) make_tenant_costs(sc, point, t, c);
     }
     st.tenants.push_back(std::move(tenants));
     st.baseline.push_back(std::move(baseline));
@@ -96,12 +82,12 @@ Study prepare_study(const Scenario& sc, ProfileCache& cache, const StudyOverride
     for (std::size_t i = 0; i < tenants.size(); ++i) {
       (is_searching(tenants[i].params) ? searching : fixed).push_back(static_cast<int>(i));
     }
-    auto add = [&](std::vector<Choice> choices, std::vector<int> focus) {
-      Config c;
-      c.index = st.configs.size();
+    auto add = [&](std::vector<Choice> choices, std::vector<int> report) {
+      Configuration c;
       c.point = pi;
+      c.prefetch_depth = st.points[pi].prefetch_depth;
       c.choices = std::move(choices);
-      c.focus = std::move(focus);
+      c.report = std::move(report);
       st.configs.push_back(std::move(c));
     };
     if (!fixed.empty()) add(baseline, fixed);
@@ -113,19 +99,30 @@ Study prepare_study(const Scenario& sc, ProfileCache& cache, const StudyOverride
       }
     }
   }
+  st.input_digest = sc.digest + "-" + cache.digest();
   return st;
 }
 
-RunSpec make_run_spec(const Study& study, const Config& config) {
+ConfigurationCosts configuration_costs(const Study& study, const Configuration& config) {
   const SweepPoint& point = study.points[config.point];
   const auto& tenants = study.tenants[config.point];
-  RunSpec spec;
-  spec.platform = point.platform;
-  spec.prefetch_depth = point.prefetch_depth;
+  ConfigurationCosts costs;
+  costs.platform = point.platform;
+  costs.prefetch_depth = config.prefetch_depth;
   for (std::size_t i = 0; i < tenants.size(); ++i) {
-    spec.tenants.push_back(make_tenant_plan(study.scenario, point, tenants[i], config.choices[i]));
+    costs.tenants.push_back(
+        make_tenant_costs(study.scenario, point, tenants[i], config.choices[i]));
   }
-  return spec;
+  return costs;
+}
+
+bool needs_simulation(const Study& study, const Configuration& config,
+                      const ConfigurationCosts& costs) {
+  const PlatformParams& pf = study.points[config.point].platform;
+  for (int t : config.reported()) {
+    if (fits_storage_memory(costs.tenants[static_cast<std::size_t>(t)], pf)) return true;
+  }
+  return false;
 }
 
 namespace {
@@ -136,82 +133,97 @@ std::string bottleneck_of(double storage, double network, double compute) {
   return "network";
 }
 
+/// The row's identity and static facts: configuration, tenant, choice, memory.
+TenantResult row_head(const Study& study, std::size_t index, const ConfigurationCosts& costs,
+                      std::size_t t) {
+  const Configuration& config = study.configs[index];
+  const TenantCosts& c = costs.tenants[t];
+  TenantResult r;
+  r.config = index;
+  r.point = config.point;
+  r.labels = study.points[config.point].labels;
+  r.prefetch_depth = config.prefetch_depth;
+  r.tenant = static_cast<int>(t);
+  r.tenant_name = c.name;
+  r.model = study.tenants[config.point][t].params.model;
+  r.split = c.split;
+  r.storage_batch = c.storage_batch;
+  r.training_batch = c.training_batch;
+  r.pushdown_memory = c.pushdown_memory_bytes;
+  r.extrapolated = c.extrapolated;
+  return r;
+}
+
+void fill_from_simulation(TenantResult& r, const TenantCosts& c, const TenantRun& run) {
+  r.source = "simulation";
+  r.iteration_s = run.iteration_s;
+  r.first_iteration_s = run.first_iteration_s;
+  r.job_s = run.job_s;
+  r.epoch_s = static_cast<double>(c.iterations_per_epoch) * run.iteration_s;
+  r.bytes_per_iteration = run.bytes_per_iteration;
+  r.storage_busy = run.storage_busy;
+  r.network_busy = run.network_busy;
+  r.compute_busy = run.compute_busy;
+  r.peak_storage_memory = run.peak_storage_memory;
+  r.memory_wait_s = run.memory_wait_s;
+  r.memory_wait_per_iteration_s =
+      run.measured_iterations > 0
+          ? run.memory_wait_s / static_cast<double>(run.measured_iterations)
+          : 0;
+  r.bottleneck = bottleneck_of(r.storage_busy, r.network_busy, r.compute_busy);
+  r.measured_iterations = run.measured_iterations;
+  r.simulated_iterations = run.simulated_iterations;
+  r.others_finished_in_window = run.running_at_window_end < run.running_at_window_begin;
+}
+
+void fill_from_closed_form(TenantResult& r, const TenantCosts& c, const ClosedForm& cf) {
+  r.source = "closed-form";
+  r.iteration_s = cf.iteration_s;
+  r.first_iteration_s = cf.first_iteration_s;
+  r.job_s = cf.job_s;
+  r.epoch_s = cf.epoch_s;
+  r.bytes_per_iteration = cf.bytes_per_iteration;
+  r.storage_busy = cf.storage_busy;
+  r.network_busy = cf.network_busy;
+  r.compute_busy = cf.compute_busy;
+  r.peak_storage_memory = c.pushdown_memory_bytes;
+  r.bottleneck = cf.bottleneck;
+}
+
 }  // namespace
 
-std::vector<TenantResult> run_config(const Study& study, const Config& config, bool simulate_it,
-                                     TraceRecorder* trace) {
-  const SweepPoint& point = study.points[config.point];
-  RunSpec spec = make_run_spec(study, config);
-  bool any_feasible = false;
-  for (int f : config.focus) {
-    any_feasible = any_feasible || fits_storage_memory(spec.tenants[static_cast<std::size_t>(f)], point.platform);
-  }
-  RunOutput sim;
-  if (simulate_it && any_feasible) sim = simulate(spec, trace);
-
+std::vector<TenantResult> result_rows(const Study& study, std::size_t index,
+                                      const ConfigurationCosts& costs, const RunOutput* sim) {
+  const Configuration& config = study.configs[index];
+  const PlatformParams& pf = study.points[config.point].platform;
   std::vector<TenantResult> rows;
-  for (int f : config.focus) {
+  for (int f : config.reported()) {
     const auto fi = static_cast<std::size_t>(f);
-    const TenantPlan& p = spec.tenants[fi];
-    const ResolvedTenant& t = study.tenants[config.point][fi];
-    TenantResult r;
-    r.config = config.index;
-    r.point = config.point;
-    r.labels = point.labels;
-    r.tenant = f;
-    r.tenant_name = p.name;
-    r.model = t.params.model;
-    r.split = p.split;
-    r.storage_batch = p.storage_batch;
-    r.training_batch = p.training_batch;
-    r.pushdown_memory = p.pushdown_memory_bytes;
-    if (!fits_storage_memory(p, point.platform)) {
+    const TenantCosts& c = costs.tenants[fi];
+    TenantResult r = row_head(study, index, costs, fi);
+    if (!fits_storage_memory(c, pf)) {
       r.feasible = false;
-      r.note = "one pushdown needs " + format_bytes(p.pushdown_memory_bytes) + ", a storage node has " +
-               format_bytes(point.platform.storage.memory_bytes);
-      r.source = simulate_it ? "simulation" : "closed-form";
+      r.note = "one pushdown needs " + format_bytes(c.pushdown_memory_bytes) +
+               ", a storage node has " + format_bytes(pf.storage.memory_bytes);
+      r.source = sim ? "simulation" : "closed-form";
       rows.push_back(r);
       continue;
     }
-    ClosedForm cf = closed_form(spec.tenants, fi, point.platform, point.prefetch_depth);
+    ClosedForm cf = closed_form(costs.tenants, fi, pf, costs.prefetch_depth);
     r.closed_form_iteration_s = cf.iteration_s;
     r.closed_form_job_s = cf.job_s;
-    const double total = static_cast<double>(p.total_iterations);
-    if (simulate_it) {
-      const TenantRun& run = sim.tenants[fi];
-      r.source = "simulation";
-      r.iteration_s = run.iteration_s;
-      r.first_iteration_s = run.first_iteration_s;
-      r.job_s = run.job_s;
-      r.epoch_s = static_cast<double>(p.iterations_per_epoch) * run.iteration_s;
-      r.bytes_per_iteration = run.bytes_per_iteration;
-      r.storage_busy = run.storage_busy;
-      r.network_busy = run.network_busy;
-      r.compute_busy = run.compute_busy;
-      r.peak_storage_memory = run.peak_storage_memory;
-      r.memory_wait_s = run.memory_wait_s;
-      r.memory_wait_per_iteration_s =
-          run.measured_iterations > 0 ? run.memory_wait_s / static_cast<double>(run.measured_iterations) : 0;
-      r.bottleneck = bottleneck_of(r.storage_busy, r.network_busy, r.compute_busy);
-      r.measured_iterations = run.measured_iterations;
-      r.simulated_iterations = run.simulated_iterations;
-    } else {
-      r.source = "closed-form";
-      r.iteration_s = cf.iteration_s;
-      r.first_iteration_s = cf.first_iteration_s;
-      r.job_s = cf.job_s;
-      r.epoch_s = cf.epoch_s;
-      r.bytes_per_iteration = cf.bytes_per_iteration;
-      r.storage_busy = cf.storage_busy;
-      r.network_busy = cf.network_busy;
-      r.compute_busy = cf.compute_busy;
-      r.peak_storage_memory = p.pushdown_memory_bytes;
-      r.bottleneck = cf.bottleneck;
-    }
-    r.job_bytes = r.bytes_per_iteration * total;
+    if (sim)
+      fill_from_simulation(r, c, sim->tenants[fi]);
+    else
+      fill_from_closed_form(r, c, cf);
+    r.job_bytes = r.bytes_per_iteration * static_cast<double>(c.total_iterations);
     rows.push_back(r);
   }
   return rows;
+}
+
+std::vector<TenantResult> closed_form_rows(const Study& study, std::size_t index) {
+  return result_rows(study, index, configuration_costs(study, study.configs[index]), nullptr);
 }
 
 std::pair<int64_t, int64_t> max_nodes(const Study& study, const std::vector<std::size_t>& configs) {
@@ -230,191 +242,6 @@ std::vector<std::size_t> shard_configs(const Study& study, const Shard& shard) {
     if (shard.contains(i)) out.push_back(i);
   }
   return out;
-}
-
-namespace {
-
-void write_all(int fd, const std::string& s) {
-  const char* p = s.data();
-  std::size_t left = s.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      _exit(4);  // the parent went away
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-}
-
-/// A worker: takes the next configuration from the shared counter until none is left; one line
-/// per result and "D <config>" after each configuration.
-[[noreturn]] void worker_main(const Study& study, const std::vector<std::size_t>& todo,
-                              std::atomic<std::size_t>* next, int fd) {
-  int code = 0;
-  try {
-    auto [s, c] = max_nodes(study, todo);
-    prepare_engine(study.points[study.configs[todo.front()].point].platform, s, c);
-    for (;;) {
-      std::size_t i = next->fetch_add(1);
-      if (i >= todo.size()) break;
-      std::size_t ci = todo[i];
-      std::string out;
-      for (const auto& r : run_config(study, study.configs[ci], true)) out += "R " + to_json(r).dump() + "\n";
-      out += "D " + std::to_string(ci) + "\n";
-      write_all(fd, out);
-    }
-  } catch (const Error& e) {
-    write_all(fd, std::string("E ") + e.what() + "\n");
-    code = 2;
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    write_all(fd, "X " + what + "\n");
-    code = 1;
-  }
-  ::close(fd);
-  _exit(code);
-}
-
-}  // namespace
-
-std::vector<TenantResult> run_sweep(const Study& study, const SweepOptions& options) {
-  std::vector<std::size_t> todo = shard_configs(study, options.shard);
-  std::vector<TenantResult> rows;
-  if (todo.empty()) return rows;
-  if (!options.simulate) {
-    for (std::size_t ci : todo) {
-      for (auto& r : run_config(study, study.configs[ci], false)) rows.push_back(std::move(r));
-    }
-    return rows;
-  }
-  int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  jobs = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(jobs), todo.size()));
-
-  std::fflush(stdout);
-  std::fflush(stderr);
-  struct Worker {
-    pid_t pid = -1;
-    int fd = -1;
-    std::string buffer;
-  };
-  std::vector<Worker> workers(static_cast<std::size_t>(jobs));
-  // Workers share a counter of handed-out configurations (dynamic load balancing).
-  void* shared = ::mmap(nullptr, sizeof(std::atomic<std::size_t>), PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (shared == MAP_FAILED) throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
-  auto* next = new (shared) std::atomic<std::size_t>(0);
-  struct Unmap {
-    void* p;
-    ~Unmap() { ::munmap(p, sizeof(std::atomic<std::size_t>)); }
-  } unmap{shared};
-  for (int w = 0; w < jobs; ++w) {
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-      ::close(fds[0]);
-      for (int o = 0; o < w; ++o) ::close(workers[static_cast<std::size_t>(o)].fd);
-      worker_main(study, todo, next, fds[1]);
-    }
-    ::close(fds[1]);
-    workers[static_cast<std::size_t>(w)].pid = pid;
-    workers[static_cast<std::size_t>(w)].fd = fds[0];
-  }
-
-  std::optional<ProgressBar> bar;
-  if (options.progress) bar.emplace("sweep", static_cast<int64_t>(todo.size()));
-  std::map<std::size_t, std::vector<TenantResult>> by_config;
-  std::string error_user, error_internal;
-  std::size_t open = workers.size();
-  auto handle_line = [&](const std::string& line) {
-    if (line.size() < 2) return;
-    char kind = line[0];
-    std::string body = line.substr(2);
-    if (kind == 'R') {
-      TenantResult r = result_from_json(nlohmann::json::parse(body));
-      by_config[r.config].push_back(std::move(r));
-    } else if (kind == 'D') {
-      if (bar) bar->advance(1);
-    } else if (kind == 'E') {
-      if (error_user.empty()) error_user = body;
-    } else {
-      if (error_internal.empty()) error_internal = body;
-    }
-  };
-  while (open > 0) {
-    std::vector<pollfd> pfds;
-    std::vector<std::size_t> which;
-    for (std::size_t w = 0; w < workers.size(); ++w) {
-      if (workers[w].fd >= 0) {
-        pfds.push_back({workers[w].fd, POLLIN, 0});
-        which.push_back(w);
-      }
-    }
-    int n = ::poll(pfds.data(), pfds.size(), -1);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
-    }
-    for (std::size_t i = 0; i < pfds.size(); ++i) {
-      if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      Worker& wk = workers[which[i]];
-      char buf[65536];
-      ssize_t got = ::read(wk.fd, buf, sizeof buf);
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) {
-        ::close(wk.fd);
-        wk.fd = -1;
-        --open;
-        continue;
-      }
-      wk.buffer.append(buf, static_cast<std::size_t>(got));
-      std::size_t start = 0, nl;
-      while ((nl = wk.buffer.find('\n', start)) != std::string::npos) {
-        handle_line(wk.buffer.substr(start, nl - start));
-        start = nl + 1;
-      }
-      wk.buffer.erase(0, start);
-    }
-  }
-  if (bar) bar->finish();
-  std::string crashed;
-  for (auto& wk : workers) {
-    int status = 0;
-    while (::waitpid(wk.pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFSIGNALED(status) && crashed.empty()) {
-      crashed = "a sweep worker died of signal " + std::to_string(WTERMSIG(status));
-    }
-  }
-  if (!error_user.empty()) throw Error(error_user);
-  if (!error_internal.empty()) throw std::runtime_error(error_internal);
-  if (!crashed.empty()) throw std::runtime_error(crashed);
-  for (std::size_t ci : todo) {
-    auto it = by_config.find(ci);
-    if (it == by_config.end()) throw std::runtime_error("a sweep worker returned no result for configuration " + std::to_string(ci));
-    for (auto& r : it->second) rows.push_back(std::move(r));
-  }
-  return rows;
-}
-
-nlohmann::json results_document(const Study& study, const std::vector<TenantResult>& rows, const Shard& shard) {
-  nlohmann::json results = nlohmann::json::array();
-  for (const auto& r : rows) results.push_back(to_json(r));
-  nlohmann::json best = nlohmann::json::array();
-  for (const auto& r : best_per_point(rows)) best.push_back(to_json(r));
-  return {{"format", "tiersplit-results"},
-          {"version", 1},
-          {"scenario", study.scenario.name},
-          {"scenario_file", study.scenario.file},
-          {"shard", std::to_string(shard.index) + "/" + std::to_string(shard.count)},
-          {"configurations", study.configs.size()},
-          {"sweep_points", study.points.size()},
-          {"results", results},
-          {"best", best}};
 }
 
 }  // namespace tiersplit::sim

@@ -1,13 +1,16 @@
-// study.hpp: a scenario made ready to run: sweep points, resolved tenants, the configurations to simulate.
+// study.hpp: a scenario made ready to run — sweep points, resolved tenants, the configurations
+// to evaluate — and the result rows of one configuration.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "sim/configuration.hpp"
 #include "sim/results.hpp"
+#include "sim/run_output.hpp"
 #include "sim/scenario.hpp"
-#include "sim/simgrid_model.hpp"
 #include "sim/stage_costs.hpp"
 #include "sim/sweep.hpp"
 
@@ -28,38 +31,33 @@ struct Study {
   std::vector<SweepPoint> points;
   std::vector<std::vector<ResolvedTenant>> tenants;  ///< per point
   std::vector<std::vector<Choice>> baseline;         ///< per point, per tenant
-  std::vector<Config> configs;
+  std::vector<Configuration> configs;
+  /// Digest of the scenario and of every profile it read: results of one study agree on it.
+  std::string input_digest;
 };
 
 Study prepare_study(const Scenario& sc, ProfileCache& cache, const StudyOverrides& overrides = {});
 
-/// Plans of every tenant of a configuration.
-RunSpec make_run_spec(const Study& study, const Config& config);
+/// The costs of every tenant of a configuration of the study.
+ConfigurationCosts configuration_costs(const Study& study, const Configuration& config);
 
-/// Results of one configuration (its focus tenants). `simulate_it` false: closed form only.
-/// Simulation runs in this process's SimGrid engine (see prepare_engine).
-std::vector<TenantResult> run_config(const Study& study, const Config& config, bool simulate_it,
-                                     TraceRecorder* trace = nullptr);
+/// Whether the configuration has anything to simulate: a reported tenant whose pushdown fits.
+bool needs_simulation(const Study& study, const Configuration& config,
+                      const ConfigurationCosts& costs);
+
+/// The result rows of configuration `index` (its reported tenants): from the simulation's output
+/// when `sim` is given, else from the closed form. Tenants whose pushdown can never fit a storage
+/// node get an infeasible row saying why.
+std::vector<TenantResult> result_rows(const Study& study, std::size_t index,
+                                      const ConfigurationCosts& costs, const RunOutput* sim);
+
+/// Closed-form result rows of configuration `index`.
+std::vector<TenantResult> closed_form_rows(const Study& study, std::size_t index);
 
 /// Most storage and compute nodes any of `configs` needs.
 std::pair<int64_t, int64_t> max_nodes(const Study& study, const std::vector<std::size_t>& configs);
 
-struct SweepOptions {
-  int jobs = 0;             ///< worker processes; 0: all cores
-  Shard shard;              ///< which configurations
-  bool simulate = true;     ///< false: closed form only (no workers)
-  bool progress = true;     ///< progress bar on a terminal
-};
-
-/// Runs the shard's configurations in forked worker processes (each with its own SimGrid engine,
-/// taking configurations from a shared counter and simulating them one after another) and returns
-/// their results in configuration order. This process never creates a SimGrid engine.
-std::vector<TenantResult> run_sweep(const Study& study, const SweepOptions& options);
-
 /// Indices of the configurations in `shard`.
 std::vector<std::size_t> shard_configs(const Study& study, const Shard& shard);
-
-/// The results document written by simulate and sweep.
-nlohmann::json results_document(const Study& study, const std::vector<TenantResult>& rows, const Shard& shard);
 
 }  // namespace tiersplit::sim

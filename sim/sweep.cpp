@@ -113,9 +113,14 @@ Shard parse_shard(const std::string& text) {
     fail("--shard '", text, "': number out of range");
   }
   if (s.count < 1 || s.index < 1 || s.index > s.count) {
-    fail("--shard '", text, "': need 1 <= i <= n");
+    fail("--shard '", text, "': shard ", s.index, " of ", s.count,
+         " does not exist (need 1 <= i <= n)");
   }
   return s;
+}
+
+std::string to_string(const Shard& shard) {
+  return std::to_string(shard.index) + "/" + std::to_string(shard.count);
 }
 
 }  // namespace tiersplit::sim

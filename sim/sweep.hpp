@@ -28,20 +28,6 @@ std::vector<SweepPoint> expand_sweep(const Scenario& sc);
 /// Number of points expand_sweep returns, without building them.
 std::size_t sweep_size(const SweepParams& sw);
 
-/// (split, storage batch) of one tenant in one configuration.
-struct Choice {
-  int64_t split = 0;
-  int64_t storage_batch = 1;
-};
-
-/// One simulation: a sweep point, every tenant's choice, and the tenants it reports on.
-struct Config {
-  std::size_t index = 0;
-  std::size_t point = 0;
-  std::vector<Choice> choices;   ///< per tenant of the point
-  std::vector<int> focus;        ///< tenants whose results this configuration reports
-};
-
 /// Shard "i/n" (1-based i) of `total` items: every n-th item starting at i-1.
 struct Shard {
   int64_t index = 1;
@@ -50,7 +36,9 @@ struct Shard {
     return static_cast<int64_t>(item % static_cast<std::size_t>(count)) == index - 1;
   }
 };
-/// Parses "3/8"; throws tiersplit::Error on anything else.
+/// Parses "3/8"; throws tiersplit::Error on anything else (a shard 0/4 or 5/4 included).
 Shard parse_shard(const std::string& text);
+/// "3/8".
+std::string to_string(const Shard& shard);
 
 }  // namespace tiersplit::sim

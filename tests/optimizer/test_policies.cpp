@@ -2,11 +2,12 @@
 // rules.
 #include <doctest/doctest.h>
 
-#include "optimizer/memory.hpp"
+#include "sim/memory_rules.hpp"
 #include "optimizer/reference_policy.hpp"
 #include "sim/sim_fixtures.hpp"
 
 namespace opt = tiersplit::optimizer;
+namespace sim = tiersplit::sim;
 
 TEST_CASE("optimizer: the reference policy's epoch formula on a hand-computed example") {
   // T_S = 2 s, T_C = 3 s, T_np = 0.5 s, N = 10:
@@ -36,11 +37,11 @@ TEST_CASE("optimizer: the reference policy picks the fastest split that fits com
 TEST_CASE("optimizer: storage and compute memory rules on the toy profile") {
   auto p = simtest::toy_profile();
   // Storage, split 3, b = 16: weights 1 + 2 + 4 MB + 16 x max peak (400 KB).
-  CHECK(opt::storage_memory_bytes(p, 3, 16) == doctest::Approx(7e6 + 16 * 4e5));
-  CHECK(opt::storage_memory_bytes(p, 0, 64) == 0);
+  CHECK(sim::storage_memory_bytes(p, 3, 16) == doctest::Approx(7e6 + 16 * 4e5));
+  CHECK(sim::storage_memory_bytes(p, 0, 64) == 0);
   // Compute, split 1, f = 3, B = 64: weights of blocks 1..3 (7 MB)
   // + 64 x (200 KB crossing + 200 KB frozen peak of blocks 1..2 + 2 x 4 KB trainable output).
-  CHECK(opt::compute_memory_bytes(p, 1, 3, 64) == doctest::Approx(7e6 + 64 * 408000.0));
+  CHECK(sim::compute_memory_bytes(p, 1, 3, 64) == doctest::Approx(7e6 + 64 * 408000.0));
   // Split 3 = f: no frozen block on the compute side.
-  CHECK(opt::compute_memory_bytes(p, 3, 3, 64) == doctest::Approx(1e6 + 64 * (10000.0 + 8000.0)));
+  CHECK(sim::compute_memory_bytes(p, 3, 3, 64) == doctest::Approx(1e6 + 64 * (10000.0 + 8000.0)));
 }

@@ -14,7 +14,8 @@
 #include "common/json_reader.hpp"
 #include "profiles/profile.hpp"
 #include "sim/scenario.hpp"
-#include "sim/simgrid_model.hpp"
+#include "sim/engine/simgrid_model.hpp"
+#include "sim/engine/worker_pool.hpp"
 #include "sim/study.hpp"
 #include "sim/trace.hpp"
 
@@ -118,26 +119,31 @@ inline std::string write_toy(const TempDir& dir, const json& scenario, const Toy
   return dir.file("scenario.json");
 }
 
-/// The engine every in-process test shares (one per process): default network model, up to
-/// 4 storage and 4 compute nodes.
-inline void ensure_engine() {
-  tiersplit::sim::PlatformParams pf;
-  tiersplit::sim::prepare_engine(pf, 4, 4);
+/// The study of the toy scenario `scenario` (toy.json written beside it, removed afterwards:
+/// profiles are loaded while the study is prepared).
+inline tiersplit::sim::Study toy_study(const json& scenario) {
+  TempDir dir;
+  tiersplit::sim::Scenario sc = tiersplit::sim::load_scenario(write_toy(dir, scenario));
+  tiersplit::sim::ProfileCache cache;
+  return tiersplit::sim::prepare_study(sc, cache);
 }
 
-/// Simulated and closed-form results of the first configuration's first focus tenant of the toy
-/// scenario `scenario` (toy.json written beside it).
+/// Simulated rows of configurations `which` of `st`, one worker, in that order.
+inline std::vector<tiersplit::sim::TenantResult> simulate_rows(
+    const tiersplit::sim::Study& st, const std::vector<std::size_t>& which,
+    const std::string& trace_file = "") {
+  tiersplit::sim::RunOptions opt;
+  opt.jobs = 1;
+  opt.progress = false;
+  opt.trace_file = trace_file;
+  return tiersplit::sim::run_configurations(st, which, opt);
+}
+
+/// Simulated result (closed form beside it) of the first configuration's first reported tenant
+/// of the toy scenario `scenario`; `trace_file` receives its timeline when given.
 inline tiersplit::sim::TenantResult run_first(const json& scenario,
-                                              tiersplit::sim::TraceRecorder* trace = nullptr) {
-  ensure_engine();
-  tiersplit::sim::Study st;
-  {
-    TempDir dir;
-    tiersplit::sim::Scenario sc = tiersplit::sim::load_scenario(write_toy(dir, scenario));
-    tiersplit::sim::ProfileCache cache;
-    st = tiersplit::sim::prepare_study(sc, cache);  // profiles are loaded now; the folder may go
-  }
-  auto rows = tiersplit::sim::run_config(st, st.configs.at(0), true, trace);
+                                              const std::string& trace_file = "") {
+  auto rows = simulate_rows(toy_study(scenario), {0}, trace_file);
   REQUIRE(!rows.empty());
   return rows.front();
 }

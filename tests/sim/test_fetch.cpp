@@ -21,16 +21,18 @@ simtest::ToySpec light_compute() {
 
 sim::TenantResult simulate(const json& scenario, const simtest::ToySpec& spec,
                            const simtest::ToySpec* storage_spec = nullptr) {
-  simtest::ensure_engine();
-  simtest::TempDir dir;
-  if (storage_spec) {
-    profiles::Profile p = simtest::toy_profile(*storage_spec);
-    profiles::save_profile(dir.file("toy-storage.json"), p);
+  sim::Study st;
+  {
+    simtest::TempDir dir;
+    if (storage_spec) {
+      profiles::Profile p = simtest::toy_profile(*storage_spec);
+      profiles::save_profile(dir.file("toy-storage.json"), p);
+    }
+    sim::Scenario sc = sim::load_scenario(simtest::write_toy(dir, scenario, spec));
+    sim::ProfileCache cache;
+    st = sim::prepare_study(sc, cache);
   }
-  sim::Scenario sc = sim::load_scenario(simtest::write_toy(dir, scenario, spec));
-  sim::ProfileCache cache;
-  sim::Study st = sim::prepare_study(sc, cache);
-  auto rows = sim::run_config(st, st.configs.at(0), true, nullptr);
+  auto rows = simtest::simulate_rows(st, {0});
   REQUIRE(!rows.empty());
   return rows.front();
 }

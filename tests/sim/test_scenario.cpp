@@ -133,18 +133,35 @@ TEST_CASE("scenario: a storage batch larger than the training batch is an error"
         "the training batch 64");
 }
 
-TEST_CASE("scenario: a profile lacking a needed batch size is an error") {
+TEST_CASE("scenario: a profile far below the needed batch size is an error") {
   simtest::ToySpec spec;
-  spec.max_batch = 32;  // measured 1..32 but B = 64
+  spec.max_batch = 8;  // measured 1..8 but B = 64, beyond 4 x 8
   json j = simtest::toy_scenario();
   std::string msg = error_of(j, spec);
   CAPTURE(msg);
   CHECK(msg.find("DIR/scenario.json: /workload/tenants/0/batch_size: the profile ") == 0);
   CHECK(msg.find("toy.json lacks training batch 64") != std::string::npos);
-  CHECK(msg.find("measured batch sizes 1..32") != std::string::npos);
+  CHECK(msg.find("measured batch sizes 1..8, predicted up to 32") != std::string::npos);
 
   j["simulation"]["allow_extrapolation"] = true;
   CHECK(error_of(j, spec).empty());
+}
+
+TEST_CASE("scenario: a batch within 4x of the largest measured one runs and says it extrapolates") {
+  simtest::ToySpec spec;
+  spec.max_batch = 32;  // B = 64 and b = 16 at split 2
+  json j = simtest::toy_scenario();
+  CHECK(error_of(j, spec).empty());
+  simtest::TempDir dir;
+  sim::ProfileCache cache;
+  sim::Study st = sim::prepare_study(sim::load_scenario(simtest::write_toy(dir, j, spec)), cache);
+  const auto rows = sim::closed_form_rows(st, 0);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].extrapolated);
+  spec.max_batch = 64;
+  sim::ProfileCache fresh;  // the file changed: a new cache reads it again
+  st = sim::prepare_study(sim::load_scenario(simtest::write_toy(dir, j, spec)), fresh);
+  CHECK_FALSE(sim::closed_form_rows(st, 0)[0].extrapolated);
 }
 
 TEST_CASE("scenario: other bad values") {

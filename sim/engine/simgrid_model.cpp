@@ -14,15 +14,18 @@
 // taken while storage-k executes mini-batches of that batch.
 // Times are executed as work = seconds x kWork on hosts of speed kWork, so an Exec of t seconds
 // takes t seconds alone and shares the host with concurrent ones.
-#include "sim/simgrid_model.hpp"
+#include "sim/engine/simgrid_model.hpp"
 
+#include <dlfcn.h>
 #include <xbt/log.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <simgrid/s4u.hpp>
 #include <stdexcept>
@@ -338,7 +341,7 @@ struct PathShaper {
 
 /// State of one run shared by its actors.
 struct Run {
-  const RunSpec* spec = nullptr;
+  const ConfigurationCosts* spec = nullptr;
   TraceRecorder* trace = nullptr;
   double t0 = 0;
   int64_t nodes = 1;
@@ -352,7 +355,7 @@ struct Run {
   std::vector<Flow> flows;
 
   struct Tenant {
-    const TenantPlan* plan = nullptr;
+    const TenantCosts* plan = nullptr;
     bool active = false;
     sg4::Mailbox* mailbox = nullptr;
     std::vector<Credits> credits;                ///< per storage node
@@ -396,7 +399,7 @@ void grant(Run& run, Run::Tenant& t) {
 
 void producer(Run* run, int64_t ti, int64_t k) {
   Run::Tenant& t = run->tenants[static_cast<std::size_t>(ti)];
-  const TenantPlan& p = *t.plan;
+  const TenantCosts& p = *t.plan;
   const std::size_t node = static_cast<std::size_t>(k);
   sg4::Disk* disk = g_world->disks[node];
   MemoryPool& pool = run->memory[node];
@@ -497,7 +500,7 @@ void sender(Run* run, int64_t ti, int64_t k) {
 
 void consumer(Run* run, int64_t ti) {
   Run::Tenant& t = run->tenants[static_cast<std::size_t>(ti)];
-  const TenantPlan& p = *t.plan;
+  const TenantCosts& p = *t.plan;
   const std::size_t cnode = static_cast<std::size_t>(p.compute_node);
   t.mailbox->set_receiver(sg4::Actor::self());
   const std::string track = run->trace ? "compute-" + std::to_string(p.compute_node) : "";
@@ -543,7 +546,19 @@ void consumer(Run* run, int64_t ti) {
   t.mailbox->set_receiver(nullptr);
 }
 
+/// SimGrid 3.32's clock (simgrid::kernel::EngineImpl::now_, an exported static member), found at
+/// run time; null where the library does not export it.
+double* engine_clock() {
+  static double* clock =
+      static_cast<double*>(::dlsym(RTLD_DEFAULT, "_ZN7simgrid6kernel10EngineImpl4now_E"));
+  return clock;
+}
+
 }  // namespace
+
+bool can_restart_clock() {
+  return engine_clock() != nullptr && std::getenv("TIERSPLIT_NO_CLOCK_RESTART") == nullptr;
+}
 
 void prepare_engine(const PlatformParams& pf, int64_t storage_nodes, int64_t compute_nodes) {
   const int slots = static_cast<int>(storage_slots(pf.storage));
@@ -580,10 +595,18 @@ double steady_iteration_time(const std::vector<double>& ends, double arrival_s, 
   return (ends[n - 1] - ends[w]) / static_cast<double>(n - 1 - w);
 }
 
-RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
+RunOutput simulate(const ConfigurationCosts& spec, TraceRecorder* trace) {
   const PlatformParams& pf = spec.platform;
   prepare_engine(pf, pf.storage.nodes, pf.compute.nodes);
   configure_world(pf);
+  // Every run starts at clock 0 where the engine allows it: the previous run has ended (no actor
+  // left, nothing pending), so nothing holds a date, and a result never depends on what ran
+  // before it (absolute dates round differently and can reorder simultaneous events).
+  if (can_restart_clock() && now() != 0) {
+    if (g_world->engine->get_actor_count() != 0)
+      throw std::logic_error("the SimGrid engine still runs actors of an earlier configuration");
+    *engine_clock() = 0;
+  }
 
   Run run;
   run.spec = &spec;
@@ -625,7 +648,7 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   for (std::size_t i = 0; i < run.tenants.size(); ++i) {
     Run::Tenant& t = run.tenants[i];
     if (!t.active) continue;
-    const TenantPlan& p = *t.plan;
+    const TenantCosts& p = *t.plan;
     double start = run.t0 + p.arrival_s;
     Run* r = &run;
     auto ti = static_cast<int64_t>(i);
@@ -658,7 +681,7 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
   std::vector<double> tenant_bytes(run.tenants.size(), 0.0);
   for (const auto& f : run.flows) {
     const double s = f.start, e = f.end;
-    const TenantPlan& p = *run.tenants[static_cast<std::size_t>(f.tenant)].plan;
+    const TenantCosts& p = *run.tenants[static_cast<std::size_t>(f.tenant)].plan;
     const Run::Tenant& ft = run.tenants[static_cast<std::size_t>(f.tenant)];
     if (f.iteration >= ft.window_begin && f.iteration < ft.window_end) {
       tenant_bytes[static_cast<std::size_t>(f.tenant)] += f.bytes;
@@ -676,11 +699,26 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
 
   RunOutput out;
   out.makespan_s = t_end - run.t0;
+  // When each tenant's job ended (it ran all its iterations), for the phases of others' windows.
+  std::vector<double> finished(run.tenants.size(), std::numeric_limits<double>::infinity());
+  for (std::size_t i = 0; i < run.tenants.size(); ++i) {
+    const Run::Tenant& t = run.tenants[i];
+    if (t.active && static_cast<int64_t>(t.ends.size()) >= t.plan->total_iterations)
+      finished[i] = t.ends.back();
+  }
+  auto running_at = [&](double when) {
+    int64_t n = 0;
+    for (std::size_t i = 0; i < run.tenants.size(); ++i) {
+      const Run::Tenant& t = run.tenants[i];
+      if (t.active && run.t0 + t.plan->arrival_s <= when && when < finished[i]) ++n;
+    }
+    return n;
+  };
   double peak_memory = 0;
   for (const auto& m : run.memory) peak_memory = std::max(peak_memory, m.peak);
   for (std::size_t i = 0; i < run.tenants.size(); ++i) {
     Run::Tenant& t = run.tenants[i];
-    const TenantPlan& p = *t.plan;
+    const TenantCosts& p = *t.plan;
     TenantRun r = t.out;
     r.simulated = t.active;
     if (!t.active) {
@@ -695,6 +733,8 @@ RunOutput simulate(const RunSpec& spec, TraceRecorder* trace) {
     const double before =
         wb > 0 ? t.ends[wb - 1] : arrival;  // when the window's first iteration began
     r.measured_iterations = static_cast<int64_t>(window.size());
+    r.running_at_window_begin = running_at(before);
+    r.running_at_window_end = running_at(std::nextafter(window.back(), -1.0));
     r.first_measured_iteration = t.window_begin;
     for (double e : t.ends) r.iteration_end_s.push_back(e - arrival);
     r.first_iteration_s = t.ends.front() - arrival;

@@ -1,13 +1,19 @@
-// memory.cpp: storage-side and compute-side memory of a tenant's configuration.
-#include "optimizer/memory.hpp"
+// memory_rules.cpp: storage-side and compute-side memory of a tenant's configuration.
+#include "sim/memory_rules.hpp"
 
-namespace tiersplit::optimizer {
+namespace tiersplit::sim {
+
+int64_t pushdown_memory_bytes(int64_t split, int64_t weight_bytes, int64_t peak_bytes_per_sample,
+                              int64_t storage_batch) {
+  if (split <= 0) return 0;
+  return weight_bytes + storage_batch * peak_bytes_per_sample;
+}
 
 double storage_memory_bytes(const profiles::Profile& p, int64_t split, int64_t storage_batch) {
   if (split <= 0) return 0.0;
-  return static_cast<double>(p.parameter_bytes(0, split)) +
-         static_cast<double>(storage_batch) *
-             static_cast<double>(p.peak_activation_bytes(0, split));
+  return static_cast<double>(pushdown_memory_bytes(split, p.parameter_bytes(0, split),
+                                                   p.peak_activation_bytes(0, split),
+                                                   storage_batch));
 }
 
 double compute_memory_bytes(const profiles::Profile& p, int64_t split, int64_t freeze_index,
@@ -24,4 +30,4 @@ double compute_memory_bytes(const profiles::Profile& p, int64_t split, int64_t f
          static_cast<double>(training_batch) * per_sample;
 }
 
-}  // namespace tiersplit::optimizer
+}  // namespace tiersplit::sim
