@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/heap.hpp"
 #include "optimizer/search.hpp"
 
 using namespace tiersplit;
@@ -52,6 +53,7 @@ void bench(const std::string& file, int jobs, int repeat) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory();  // as the tiersplit executable does
   int jobs = 0, repeat = 3;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {

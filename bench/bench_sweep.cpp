@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/heap.hpp"
 #include "sim/engine/worker_pool.hpp"
 #include "sim/study.hpp"
 
@@ -79,6 +80,7 @@ void bench(const std::string& file, int jobs, int repeat) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory();  // as the tiersplit executable does
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int repeat = 3;
   std::vector<std::string> files;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/torch_commands.hpp"
 #include "common/table.hpp"
 #include "common/units.hpp"
 #include "models/block_metadata.hpp"
@@ -142,7 +143,7 @@ void show_model(const ModelsOptions& o) {
 
 void add_models_command(CLI::App& app) {
   auto opts = std::make_shared<ModelsOptions>();
-  CLI::App* cmd = app.add_subcommand("models", "List the model zoo, or one model's blocks");
+  CLI::App* cmd = app.add_subcommand("models", torch_command_description("models"));
   cmd->add_option("--model,-m", opts->model, "Show the blocks of this model");
   cmd->add_option("--input", opts->resolution, "Input resolution [px]")->capture_default_str();
   cmd->add_option("--classes", opts->classes, "Number of classes")->capture_default_str();

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/torch_commands.hpp"
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "common/table.hpp"
@@ -62,8 +63,7 @@ void check_writable(const std::string& file) {
 void add_profile_command(CLI::App& app) {
   auto o = std::make_shared<ProfileCliOptions>();
   auto& r = o->request;
-  CLI::App* cmd = app.add_subcommand(
-      "profile", "Measure per-block forward (and training) times of a zoo model with LibTorch");
+  CLI::App* cmd = app.add_subcommand("profile", torch_command_description("profile"));
   cmd->add_option("--model,-m", r.model, "Zoo model (see tiersplit models)")->required();
   cmd->add_option("--input", r.resolution, "Input resolution [px]")->capture_default_str();
   cmd->add_option("--classes", r.num_classes, "Number of classes")->capture_default_str();

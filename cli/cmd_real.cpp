@@ -1,5 +1,4 @@
 // cmd_real.cpp: real two-tier execution — `dataset`, `serve`, `train`, `pretrain`, `testbed`.
-#ifdef TIERSPLIT_HAVE_REAL_EXEC  // the tiersplit_real_exec library is built
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +6,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/torch_commands.hpp"
 #include "common/error.hpp"
 #include "common/heap.hpp"
 #include "common/json_reader.hpp"
@@ -49,7 +49,7 @@ void write_report(const nlohmann::json& j, const std::string& output) {
 }
 
 void add_dataset_command(CLI::App& app) {
-  CLI::App* ds = app.add_subcommand("dataset", "Import data sets into an object store");
+  CLI::App* ds = app.add_subcommand("dataset", torch_command_description("dataset"));
   ds->require_subcommand(1);
   auto o = std::make_shared<rx::ImportOptions>();
   auto source_classes = std::make_shared<std::string>("0,1,2,3,4");
@@ -116,8 +116,7 @@ void add_serve_command(CLI::App& app) {
   auto pace_delay = std::make_shared<std::string>("0s");
   auto token_file = std::make_shared<std::string>();
   auto weights = std::make_shared<std::vector<std::string>>();
-  CLI::App* cmd = app.add_subcommand(
-      "serve", "Run the pushdown server next to an object store (blocks [0,s) in eval mode)");
+  CLI::App* cmd = app.add_subcommand("serve", torch_command_description("serve"));
   cmd->add_option("--store", o->store, "Store URL: dir://PATH or swift://HOST:PORT/CONTAINER")
       ->required();
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")
@@ -187,8 +186,7 @@ void add_train_command(CLI::App& app) {
   auto output = std::make_shared<std::string>();
   auto token_file = std::make_shared<std::string>();
   auto retry = std::make_shared<std::string>("60s");
-  CLI::App* cmd = app.add_subcommand(
-      "train", "Run a TL job: batches through the pushdown server, blocks [s,L) trained here");
+  CLI::App* cmd = app.add_subcommand("train", torch_command_description("train"));
   cmd->add_option("--server", o->server, "Pushdown server URL")->capture_default_str();
   cmd->add_option("--token-file", *token_file, "Bearer token file (or TIERSPLIT_TOKEN)");
   cmd->add_option("--dataset", o->dataset, "Data set name in the store")->capture_default_str();
@@ -251,8 +249,7 @@ void add_train_command(CLI::App& app) {
 void add_pretrain_command(CLI::App& app) {
   auto o = std::make_shared<rx::PretrainOptions>();
   auto report = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand(
-      "pretrain", "Train a backbone on the source classes (from the store) and save its weights");
+  CLI::App* cmd = app.add_subcommand("pretrain", torch_command_description("pretrain"));
   cmd->add_option("--store", o->store, "Store URL")->required();
   cmd->add_option("--dataset", o->dataset, "Data set name in the store")->capture_default_str();
   cmd->add_option("--model,-m", o->model, "Zoo model")->capture_default_str();
@@ -295,8 +292,7 @@ std::vector<std::string> split_words(const std::string& text) {
 
 void add_testbed_command(CLI::App& app) {
   auto o = std::make_shared<rx::TestbedOptions>();
-  CLI::App* tb = app.add_subcommand(
-      "testbed", "Two tiers to measure on: one machine (a shaped link, pinned cores) or two hosts");
+  CLI::App* tb = app.add_subcommand("testbed", torch_command_description("testbed"));
   tb->require_subcommand(1);
   tb->add_option("--state-dir", o->state_dir, "Where the testbed's state is kept")
       ->capture_default_str();
@@ -357,4 +353,3 @@ void add_real_exec_commands(CLI::App& app) {
 
 }  // namespace tiersplit::cli
 
-#endif  // TIERSPLIT_HAVE_REAL_EXEC

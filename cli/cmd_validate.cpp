@@ -1,10 +1,10 @@
 // cmd_validate.cpp: `calibrate` (measure the deployed tiers into a platform) and `validate`
 // (predict, choose, run for real, compare). `calibrate-link` is their helper on the compute tier.
-#if defined(TIERSPLIT_HAVE_REAL_EXEC) && defined(TIERSPLIT_HAVE_SIM)
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/torch_commands.hpp"
 #include "common/error.hpp"
 #include "common/heap.hpp"
 #include "common/json_reader.hpp"
@@ -36,10 +36,7 @@ void add_calibrate_command(CLI::App& app) {
   auto batches = std::make_shared<std::string>();
   auto testbed = std::make_shared<bool>(true);
   auto keep = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand(
-      "calibrate",
-      "Measure the deployed tiers (per-tier profiles, link, server overheads) into a calibrated "
-      "platform for the simulator");
+  CLI::App* cmd = app.add_subcommand("calibrate", torch_command_description("calibrate"));
   cmd->add_flag("--testbed", *testbed,
                 "Calibrate the testbed (`tiersplit testbed`: one machine, or two hosts brought up "
                 "with `testbed up --mode hosts` and used with --use-running-testbed)");
@@ -114,9 +111,7 @@ void add_calibrate_link_command(CLI::App& app) {
   auto o = std::make_shared<rx::LinkCalibrationOptions>();
   auto bandwidth = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand(
-      "calibrate-link",
-      "(used by calibrate, on the compute tier) probe the link and the server's overheads");
+  CLI::App* cmd = app.add_subcommand("calibrate-link", torch_command_description("calibrate-link"));
   cmd->group("");  // hidden from --help: an internal step
   cmd->add_option("--server", o->server, "Pushdown server URL")->required();
   cmd->add_option("--bandwidth", *bandwidth, "Nominal link bandwidth (sizes the probes)");
@@ -255,10 +250,7 @@ void add_validate_command(CLI::App& app) {
   auto file = std::make_shared<std::string>();
   auto o = std::make_shared<rx::ValidationOptions>();
   auto no_multi = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand(
-      "validate",
-      "Predict every split, choose, run the choice and its alternatives for real on the testbed, "
-      "and report predicted against measured");
+  CLI::App* cmd = app.add_subcommand("validate", torch_command_description("validate"));
   cmd->add_option("scenario", *file, "Scenario file (docs/scenario-format.md)")->required();
   cmd->add_option("-o,--output", o->output, "Report JSON (docs/validation.md)")
       ->capture_default_str();
@@ -344,9 +336,7 @@ void add_validate_command(CLI::App& app) {
 /// One Markdown table over several validation reports (the campaign's summary).
 void add_validation_table_command(CLI::App& app) {
   auto files = std::make_shared<std::vector<std::string>>();
-  CLI::App* cmd = app.add_subcommand(
-      "validation-table",
-      "Summarise validation reports (tiersplit validate -o) as one Markdown table");
+  CLI::App* cmd = app.add_subcommand("validation-table", torch_command_description("validation-table"));
   cmd->add_option("reports", *files, "Validation report files")->required();
   cmd->callback([files] {
     nlohmann::json points = nlohmann::json::array();
@@ -452,5 +442,3 @@ void add_validate_commands(CLI::App& app) {
 }
 
 }  // namespace tiersplit::cli
-
-#endif

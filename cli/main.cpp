@@ -1,13 +1,16 @@
-// main.cpp: the tiersplit executable — CLI11 subcommands, one-line errors, exit codes.
-#include <algorithm>
-#include <iostream>
+// main.cpp: the tiersplit executable — simulation, sweeps, recommendations (no LibTorch); the
+// subcommands that run LibTorch are handed to tiersplit-torch beside it.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/torch_commands.hpp"
 #include "common/error.hpp"
 #include "common/heap.hpp"
-#include "common/strings.hpp"
 
 namespace {
 
@@ -16,45 +19,33 @@ struct Args {
   char** argv;
 };
 
+/// Replaces this process with tiersplit-torch running the same command line.
+[[noreturn]] void hand_to_torch(char** argv) {
+  const std::string exe = tiersplit::cli::torch_executable();
+  ::execv(exe.c_str(), argv);  // argv[0] stays "tiersplit": help and messages name it
+  tiersplit::fail("cannot run ", exe, " for '", argv[1], "' (", std::strerror(errno),
+                  "; build it with scripts/setup.sh)");
+}
+
 int run(void* p) {
   auto* a = static_cast<Args*>(p);
+  if (a->argc > 1 && tiersplit::cli::is_torch_command(a->argv[1])) hand_to_torch(a->argv);
   CLI::App app{
       "tiersplit: choose where to split transfer learning between an object store and "
       "its trainers"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "tiersplit 0.1.0");
-  tiersplit::cli::add_models_command(app);
-  tiersplit::cli::add_profile_command(app);
   tiersplit::cli::add_derive_command(app);
-#ifdef TIERSPLIT_HAVE_SIM
   tiersplit::cli::add_sim_commands(app);
-#endif
-#ifdef TIERSPLIT_HAVE_OPTIMIZER
   tiersplit::cli::add_recommend_command(app);
-#endif
-#ifdef TIERSPLIT_HAVE_REAL_EXEC
-  tiersplit::cli::add_real_exec_commands(app);
-#endif
-#if defined(TIERSPLIT_HAVE_REAL_EXEC) && defined(TIERSPLIT_HAVE_SIM)
-  tiersplit::cli::add_validate_commands(app);
-#endif
-  if (a->argc > 1 && a->argv[1][0] != '-') {
-    std::vector<std::string> names;
-    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
-    std::string first = a->argv[1];
-    if (std::find(names.begin(), names.end(), first) == names.end()) {
-      tiersplit::fail("unknown command '", first, "'", tiersplit::did_you_mean(first, names),
-                      " (commands: ", tiersplit::join(names, ", "), ")");
-    }
+  // Listed for --help; never parsed here (handed over above).
+  for (const auto& c : tiersplit::cli::torch_commands()) {
+    app.add_subcommand(c.name, c.description)->group(c.hidden ? "" : "Subcommands (LibTorch)");
   }
-  try {
-    app.parse(a->argc, a->argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::cerr << "tiersplit: error: " << e.what() << " (see tiersplit --help)\n";
-    return 2;
-  }
-  return 0;
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({}))
+    if (!sub->get_group().empty()) names.push_back(sub->get_name());  // not the hidden ones
+  return tiersplit::cli::parse_and_run(app, a->argc, a->argv, names);
 }
 
 }  // namespace

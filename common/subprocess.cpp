@@ -140,6 +140,14 @@ std::string self_executable() {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
+std::string tiersplit_executable() {
+  const std::string self = self_executable();
+  const auto slash = self.rfind('/');
+  const std::string beside = (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) +
+                             "/tiersplit";
+  return ::access(beside.c_str(), X_OK) == 0 ? beside : self;
+}
+
 std::string shell_quote(const std::string& word) {
   bool plain = !word.empty();
   for (char c : word) {

@@ -11,6 +11,10 @@ namespace tiersplit {
 /// The path of the running executable (/proc/self/exe).
 std::string self_executable();
 
+/// The `tiersplit` command beside the running executable (which may be tiersplit-torch, which
+/// `tiersplit` hands LibTorch subcommands to): what to run for any tiersplit subcommand.
+std::string tiersplit_executable();
+
 /// One shell-quoted word (for messages and logs that show a command someone can paste).
 std::string shell_quote(const std::string& word);
 /// The command line of `argv`, shell-quoted.

@@ -92,7 +92,7 @@ nlohmann::json hosts_testbed_state(const TestbedOptions& o, double bw, double de
   if (h.launcher.empty()) fail("testbed hosts: the launcher is empty (e.g. ssh -tt)");
   parse_core_list(h.storage_cores);  // fails on a list that taskset would refuse on the host
   parse_core_list(h.compute_cores);
-  const std::string tiersplit = h.tiersplit.empty() ? self_executable() : h.tiersplit;
+  const std::string tiersplit = h.tiersplit.empty() ? tiersplit_executable() : h.tiersplit;
   nlohmann::json state = {
       {"mode", "hosts"},
       {"bandwidth", o.bandwidth},
@@ -154,7 +154,7 @@ nlohmann::json hosts_testbed_state(const TestbedOptions& o, double bw, double de
 std::vector<std::string> hosts_exec_argv(
     const nlohmann::json& st, const std::string& tier, std::vector<std::string> command,
     const std::vector<std::pair<std::string, std::string>>& environment) {
-  if (!command.empty() && command[0] == self_executable())
+  if (!command.empty() && command[0] == tiersplit_executable())
     command[0] = st.at("tiersplit").get<std::string>();
   std::vector<std::string> remote{"env"};
   for (const auto& [k, v] : environment) remote.push_back(k + "=" + v);

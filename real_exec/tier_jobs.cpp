@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 std::vector<std::string> on_tier(const std::string& state_dir, const std::string& tier,
                                  const std::vector<std::string>& args) {
-  const std::string self = self_executable();
+  const std::string self = tiersplit_executable();
   std::vector<std::string> argv{self,   "testbed", "--state-dir", state_dir,
                                 "exec", tier,      "--",          self};
   argv.insert(argv.end(), args.begin(), args.end());

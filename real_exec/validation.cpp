@@ -47,7 +47,7 @@ std::string bandwidth_label(double bytes_per_s) {
 
 /// Runs `tiersplit <args>` (a simulation or recommendation: no LibTorch work in that process).
 void run_self(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<std::string> argv{self_executable()};
+  std::vector<std::string> argv{tiersplit_executable()};
   argv.insert(argv.end(), args.begin(), args.end());
   std::ofstream(log, std::ios::trunc) << "# " << shell_line(argv) << "\n";
   int rc = run_process(argv, log);
