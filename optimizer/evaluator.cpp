@@ -163,8 +163,9 @@ Estimate PointEvaluator::estimate(const sim::Configuration& a, const Scaling& sc
   Estimate e;
   const sim::PlatformParams pf = scaled_platform(point().platform, scaling);
   const std::vector<sim::TenantCosts> all = scaled_costs(a, scaling);
+  const std::vector<sim::ClosedForm> forms = sim::closed_forms(all, pf, a.prefetch_depth);
   for (std::size_t t = 0; t < tenants_.size(); ++t) {
-    sim::ClosedForm cf = sim::closed_form(all, t, pf, a.prefetch_depth);
+    const sim::ClosedForm& cf = forms[t];
     e.job_s.push_back(cf.job_s);
     e.iteration_s.push_back(cf.iteration_s);
     e.makespan_s = std::max(e.makespan_s, all[t].arrival_s + cf.job_s);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "sim/phases.hpp"
 #include "sim/token_bucket.hpp"
 
 namespace tiersplit::sim {
@@ -37,6 +38,7 @@ struct NodeIteration {
   double bytes = 0;
   double stage_s = 0;        ///< read + overheads + compute
   double network_end_s = 0;  ///< when its last byte arrives
+  double messages = 0;       ///< messages sent (one flow each)
 };
 
 NodeIteration node_iteration(const TenantCosts& p, const NodeShare& share, const PlatformParams& pf,
@@ -52,6 +54,7 @@ NodeIteration node_iteration(const TenantCosts& p, const NodeShare& share, const
   // bw).
   std::vector<double> ends, sizes;
   for (const Chunk& c : p.chunks(share.samples)) {
+    r.messages += 1;
     r.compute_s += c.compute_s;
     t += c.compute_s;
     ends.push_back(t);
@@ -118,6 +121,7 @@ TenantAverages averages(const TenantCosts& p, const PlatformParams& pf, const Pa
       acc.bytes += w * ni.bytes;
       acc.stage_s += w * ni.stage_s;
       acc.network_end_s += w * ni.network_end_s;
+      acc.messages += w * ni.messages;
       stage = std::max(stage, ni.stage_s);
       end = std::max(end, ni.network_end_s);
       a.bytes += w * ni.bytes;
@@ -134,6 +138,7 @@ TenantAverages averages(const TenantCosts& p, const PlatformParams& pf, const Pa
     n.bytes *= inv;
     n.stage_s *= inv;
     n.network_end_s *= inv;
+    n.messages *= inv;
   }
   a.stage_s *= inv;
   a.network_end_s *= inv;
@@ -192,22 +197,35 @@ struct Resource {
   double capacity = 1;
   std::vector<double> demand;
   bool utilization_only = false;  ///< counted for busy fractions, not a constraint
+  /// Each tenant's claim when the resource is divided (empty: 1 each). A link is divided per
+  /// flow, as the simulation's max-min sharing does: a tenant with m flows on it at once gets m
+  /// shares.
+  std::vector<double> weight;
+  double weight_of(std::size_t u) const { return weight.empty() ? 1.0 : weight[u]; }
 };
 
-/// The closed form without interference between the tiers.
-ClosedForm separate_tiers(const std::vector<TenantCosts>& plans, std::size_t focus,
-                          const PlatformParams& pf, int64_t prefetch_depth) {
-  const PathModel path = path_model(pf);
-  const std::size_t K = static_cast<std::size_t>(pf.storage.nodes);
-  const std::size_t T = plans.size();
+/// Flows a tenant keeps on a storage node's path at once: its m messages of an iteration start
+/// as their chunks' compute ends (C / m apart) and each lasts about L / m on its own (L the
+/// iteration's transfer time), so about 1 + L / C of them overlap, at most m.
+double flows_at_once(const NodeIteration& n, double transfer_s) {
+  if (n.messages <= 1) return 1.0;
+  if (n.compute_s <= 0) return n.messages;
+  return std::clamp(1.0 + transfer_s / n.compute_s, 1.0, n.messages);
+}
+
+/// Everything about the tenants that does not depend on which of them run together.
+struct Model {
   std::vector<TenantAverages> avg;
   std::vector<OwnBounds> own;
-  for (const auto& p : plans) {
-    avg.push_back(averages(p, pf, path));
-    own.push_back(own_bounds(p, avg.back(), pf, path, prefetch_depth));
-  }
+  std::vector<Resource> res;  ///< shared resources and every tenant's demand on them
+};
 
-  // Shared resources and every tenant's demand on them.
+std::vector<Resource> shared_resources(const std::vector<TenantCosts>& plans,
+                                       const std::vector<TenantAverages>& avg,
+                                       const std::vector<OwnBounds>& own,
+                                       const PlatformParams& pf) {
+  const std::size_t K = static_cast<std::size_t>(pf.storage.nodes);
+  const std::size_t T = plans.size();
   const double bwf = pf.network.model.bandwidth_factor;
   const double node_bw = pf.network.path_bandwidth() * bwf;
   std::vector<Resource> res;
@@ -216,12 +234,14 @@ ClosedForm separate_tiers(const std::vector<TenantCosts>& plans, std::size_t foc
         cpu{"storage", storage_slots(pf), std::vector<double>(T)};
     Resource busy{"storage", 1, std::vector<double>(T), true},
         link{"network", 1, std::vector<double>(T)};
+    link.weight.assign(T, 1.0);
     for (std::size_t u = 0; u < T; ++u) {
       const NodeIteration& n = avg[u].nodes[k];
       disk.demand[u] = n.disk_s;
       cpu.demand[u] = n.compute_s;
       busy.demand[u] = n.stage_s;
       link.demand[u] = n.bytes > 0 ? std::max(0.0, n.bytes - own[u].at_once_bytes) / node_bw : 0;
+      link.weight[u] = flows_at_once(n, link.demand[u]);
     }
     for (auto* r : {&disk, &cpu, &busy, &link}) res.push_back(std::move(*r));
   }
@@ -241,29 +261,61 @@ ClosedForm separate_tiers(const std::vector<TenantCosts>& plans, std::size_t foc
     if (pf.network.compute_nic > 0) res.push_back(std::move(nic));
     res.push_back(std::move(gpu));
   }
+  return res;
+}
 
-  // Iteration rates: each tenant's own rate, cut by fair (water-filling) shares of every
-  // resource that is over-subscribed, a few rounds until stable.
-  std::vector<double> rate(T);
-  for (std::size_t u = 0; u < T; ++u) rate[u] = own[u].period() > 0 ? 1.0 / own[u].period() : 0.0;
+Model make_model(const std::vector<TenantCosts>& plans, const PlatformParams& pf,
+                 int64_t prefetch_depth) {
+  const PathModel path = path_model(pf);
+  Model m;
+  for (const auto& p : plans) {
+    m.avg.push_back(averages(p, pf, path));
+    m.own.push_back(own_bounds(p, m.avg.back(), pf, path, prefetch_depth));
+  }
+  m.res = shared_resources(plans, m.avg, m.own, pf);
+  return m;
+}
+
+/// Iteration rates of the tenants marked active when they run together: each tenant's own rate,
+/// cut by fair (water-filling) shares of every resource that is over-subscribed, a few rounds
+/// until stable. Inactive tenants get 0 and use nothing.
+std::vector<double> fair_rates(const Model& m, const std::vector<bool>& active) {
+  const std::size_t T = m.own.size();
+  std::vector<double> rate(T, 0.0);
+  for (std::size_t u = 0; u < T; ++u) {
+    if (active[u]) rate[u] = m.own[u].period() > 0 ? 1.0 / m.own[u].period() : 0.0;
+  }
   for (int round = 0; round < 8; ++round) {
     bool changed = false;
-    for (const Resource& r : res) {
+    for (const Resource& r : m.res) {
       if (r.utilization_only) continue;
       double total = 0;
       for (std::size_t u = 0; u < T; ++u) total += r.demand[u] * rate[u];
       if (total <= r.capacity * (1 + 1e-12)) continue;
       std::vector<std::size_t> users;
       for (std::size_t u = 0; u < T; ++u) {
-        if (r.demand[u] > 0) users.push_back(u);
+        if (r.demand[u] > 0 && active[u]) users.push_back(u);
       }
+      // Per-flow shares (weights) hold while flows overlap all the time: when every user of the
+      // link is bound by the network on its own. Otherwise flows come and go within each
+      // iteration and the tenants share the link evenly on average.
+      const bool per_flow = !r.weight.empty() &&
+                            std::all_of(users.begin(), users.end(), [&](std::size_t u) {
+                              const OwnBounds& o = m.own[u];
+                              return o.network >= std::max({o.storage, o.compute, o.cycle});
+                            });
+      auto weight_of = [&](std::size_t u) { return per_flow ? r.weight_of(u) : 1.0; };
+      // Water-filling by weight: the users asking least per unit of weight are served first.
       std::sort(users.begin(), users.end(), [&](std::size_t a, std::size_t b) {
-        return r.demand[a] * rate[a] < r.demand[b] * rate[b];
+        return r.demand[a] * rate[a] / weight_of(a) < r.demand[b] * rate[b] / weight_of(b);
       });
       double left = r.capacity;
+      double weights = 0;
+      for (std::size_t u : users) weights += weight_of(u);
       for (std::size_t i = 0; i < users.size(); ++i) {
         std::size_t u = users[i];
-        double share = left / static_cast<double>(users.size() - i);
+        double share = left * weight_of(u) / weights;
+        weights -= weight_of(u);
         double use = r.demand[u] * rate[u];
         if (use > share) {
           rate[u] = share / r.demand[u];
@@ -275,11 +327,49 @@ ClosedForm separate_tiers(const std::vector<TenantCosts>& plans, std::size_t foc
     }
     if (!changed) break;
   }
+  return rate;
+}
 
-  const TenantCosts& me = plans[focus];
-  const TenantAverages& mine = avg[focus];
-  const OwnBounds& o = own[focus];
-  ClosedForm cf;
+/// The measured window of a tenant as the simulation takes it (simgrid_model.cpp): from its
+/// first iteration that begins once every tenant has arrived, `measure_iterations` long (the
+/// last ones when its job ends before), and the steady iteration over it
+/// (steady_iteration_time's rule: after the warm-up, or the second half).
+struct Window {
+  double steady_s = 0;
+  double mid_s = 0;  ///< middle of the measured part (absolute), for the busy fractions
+  double end_s = 0;  ///< when the window's last iteration ends (absolute)
+};
+
+Window measured_window(const TenantCosts& me, const TenantProgress& prog, double last_arrival) {
+  const int64_t total = me.total_iterations;
+  const int64_t W = std::max<int64_t>(1, me.measure_iterations);
+  auto at = [&](int64_t done) { return prog.time_at(static_cast<double>(done)); };
+  int64_t k0 = 0;  // iterations done when the window begins
+  while (k0 < total && at(k0) < last_arrival) ++k0;
+  if (k0 >= total) k0 = std::max<int64_t>(0, total - W);  // the job ends before: its last ones
+  const int64_t n = std::min(k0 + W, total) - k0;
+  // Iterations done where the measured part begins (steady_iteration_time's rule).
+  int64_t from = k0;
+  if (me.measure_warmup >= 0 && me.measure_warmup < n) {
+    from = k0 + me.measure_warmup;
+  } else if (n >= 2) {
+    int64_t w = n / 2;
+    if (w >= n - 1) w = n - 2;
+    from = k0 + w + 1;
+  }
+  const int64_t to = k0 + std::max<int64_t>(1, n);
+  Window win;
+  win.steady_s = (at(to) - at(from)) / static_cast<double>(std::max<int64_t>(1, to - from));
+  win.mid_s = 0.5 * (at(from) + at(to));
+  win.end_s = at(to);
+  return win;
+}
+
+/// Stages, busy fractions and bottleneck of tenant `focus` at `rates`.
+void fill_stages(ClosedForm& cf, const Model& m, const TenantCosts& me, std::size_t focus,
+                 const std::vector<double>& rates, std::size_t running) {
+  const TenantAverages& mine = m.avg[focus];
+  const OwnBounds& o = m.own[focus];
   cf.bytes_per_iteration = mine.bytes;
   cf.storage_stage_s = o.storage;
   cf.network_stage_s = o.network;
@@ -287,17 +377,13 @@ ClosedForm separate_tiers(const std::vector<TenantCosts>& plans, std::size_t foc
   cf.network_tail_s = std::max(0.0, mine.network_end_s - mine.stage_s);
   cf.cycle_bound_s = o.cycle;
   cf.first_iteration_s = mine.network_end_s + me.compute_time_s;
-  cf.iteration_s = rate[focus] > 0 ? 1.0 / rate[focus] : o.period();
-  cf.epoch_s = static_cast<double>(me.iterations_per_epoch) * cf.iteration_s;
-  cf.job_s = cf.first_iteration_s + static_cast<double>(me.total_iterations - 1) * cf.iteration_s;
-
   // Busy fractions: the utilization, at these rates, of the busiest resource of each tier that
   // the tenant uses.
-  for (const Resource& r : res) {
+  for (const Resource& r : m.res) {
     if (r.demand[focus] <= 0) continue;
     if (!r.utilization_only && r.tier == "storage") continue;  // "busy" covers disk + compute
     double use = 0;
-    for (std::size_t u = 0; u < T; ++u) use += r.demand[u] * rate[u];
+    for (std::size_t u = 0; u < rates.size(); ++u) use += r.demand[u] * rates[u];
     use = std::min(1.0, use / r.capacity);
     double& slot = r.tier == "storage"   ? cf.storage_busy
                    : r.tier == "network" ? cf.network_busy
@@ -305,7 +391,7 @@ ClosedForm separate_tiers(const std::vector<TenantCosts>& plans, std::size_t foc
     slot = std::max(slot, use);
   }
   double top = std::max({cf.storage_busy, cf.network_busy, cf.compute_busy});
-  if (T == 1 && o.cycle > std::max({o.storage, o.network, o.compute}) * (1 + 1e-9))
+  if (running <= 1 && o.cycle > std::max({o.storage, o.network, o.compute}) * (1 + 1e-9))
     cf.bottleneck = "pipeline";
   else if (top == cf.compute_busy)
     cf.bottleneck = "compute";
@@ -313,7 +399,67 @@ ClosedForm separate_tiers(const std::vector<TenantCosts>& plans, std::size_t foc
     cf.bottleneck = "storage";
   else
     cf.bottleneck = "network";
-  return cf;
+}
+
+/// The closed form of every tenant, without interference between the tiers: the tenants run
+/// through phases (arrivals, finished jobs) at the rates of those running together.
+std::vector<ClosedForm> separate_tiers(const std::vector<TenantCosts>& plans,
+                                       const PlatformParams& pf, int64_t prefetch_depth) {
+  const Model m = make_model(plans, pf, prefetch_depth);
+  const std::size_t T = plans.size();
+  std::vector<PhaseTenant> pt(T);
+  double last_arrival = 0;
+  for (std::size_t u = 0; u < T; ++u) {
+    pt[u].runs = plans[u].pushdown_memory_bytes <= pf.storage.memory_bytes &&
+                 plans[u].total_iterations > 0;
+    pt[u].arrival_s = plans[u].arrival_s;
+    pt[u].first_iteration_s = m.avg[u].network_end_s + plans[u].compute_time_s;
+    pt[u].iterations = plans[u].total_iterations;
+    if (pt[u].runs) last_arrival = std::max(last_arrival, plans[u].arrival_s);
+  }
+  const Progress prog = run_phases(pt, [&](const std::vector<bool>& a) { return fair_rates(m, a); });
+  std::vector<Window> windows(T);
+  double horizon = 0;  // the simulation runs until every tenant's window has ended
+  for (std::size_t u = 0; u < T; ++u) {
+    if (!pt[u].runs || prog.phases.empty()) continue;
+    windows[u] = measured_window(plans[u], prog.tenants[u], last_arrival);
+    horizon = std::max(horizon, windows[u].end_s);
+  }
+  const auto running_all =
+      static_cast<std::size_t>(std::count_if(pt.begin(), pt.end(), [](const auto& p) { return p.runs; }));
+  std::vector<ClosedForm> out(T);
+  for (std::size_t u = 0; u < T; ++u) {
+    ClosedForm& cf = out[u];
+    const TenantCosts& me = plans[u];
+    if (!pt[u].runs || prog.phases.empty()) {  // alone, at its own pace
+      std::vector<bool> alone(T, false);
+      alone[u] = true;
+      fill_stages(cf, m, me, u, fair_rates(m, alone), 1);
+      cf.iteration_s = m.own[u].period();
+      cf.job_s = cf.first_iteration_s +
+                 static_cast<double>(me.total_iterations - 1) * cf.iteration_s;
+    } else {
+      const Window& w = windows[u];
+      const Phase& ph = prog.phase_at(w.mid_s);
+      const auto running =
+          static_cast<std::size_t>(std::count(ph.active.begin(), ph.active.end(), true));
+      fill_stages(cf, m, me, u, ph.rates, running);
+      cf.iteration_s = w.steady_s;
+      cf.others_finish_in_window = running < running_all;
+      // As the simulation estimates a job: run to the horizon, then the rest at the steady
+      // iteration (TenantRun::job_s).
+      const TenantProgress& tp = prog.tenants[u];
+      if (tp.finish_s <= horizon) {
+        cf.job_s = tp.finish_s - me.arrival_s;
+      } else {
+        const double done = std::floor(tp.done_at(horizon));
+        cf.job_s = tp.time_at(done) - me.arrival_s +
+                   (static_cast<double>(me.total_iterations) - done) * cf.iteration_s;
+      }
+    }
+    cf.epoch_s = static_cast<double>(me.iterations_per_epoch) * cf.iteration_s;
+  }
+  return out;
 }
 
 /// Rounds of the interference fixed point (each a closed form of every tenant's demands).
@@ -321,16 +467,25 @@ constexpr int kInterferenceRounds = 6;
 
 }  // namespace
 
+std::vector<ClosedForm> closed_forms(const std::vector<TenantCosts>& plans,
+                                     const PlatformParams& pf, int64_t prefetch_depth) {
+  if (!pf.interference.any()) return separate_tiers(plans, pf, prefetch_depth);
+  std::vector<ClosedForm> out;
+  for (std::size_t u = 0; u < plans.size(); ++u)
+    out.push_back(closed_form(plans, u, pf, prefetch_depth));
+  return out;
+}
+
 ClosedForm closed_form(const std::vector<TenantCosts>& plans, std::size_t focus,
                        const PlatformParams& pf, int64_t prefetch_depth) {
   const InterferenceParams& in = pf.interference;
-  if (!in.any()) return separate_tiers(plans, focus, pf, prefetch_depth);
+  if (!in.any()) return separate_tiers(plans, pf, prefetch_depth)[focus];
   // Co-located tiers (see InterferenceParams): each tier's work is slowed in proportion to the
   // share of time the other tier executes, 1 + (slowdown - 1) x that share; the shares come from
   // the previous round's busy fractions (storage: only its pushdown compute, not reads). Nodes
   // are not told apart: a platform-wide approximation of what the simulation does per node.
   std::vector<TenantCosts> scaled = plans;
-  ClosedForm cf = separate_tiers(scaled, focus, pf, prefetch_depth);
+  ClosedForm cf = separate_tiers(scaled, pf, prefetch_depth)[focus];
   for (int round = 0; round < kInterferenceRounds; ++round) {
     // The storage tier executes its tenants' pushdowns once per iteration each, at the pace of
     // the focus (the closed form's own assumption for shared resources).
@@ -351,7 +506,7 @@ ClosedForm closed_form(const std::vector<TenantCosts>& plans, std::size_t focus,
       scaled[u].storage_scale = plans[u].storage_scale * storage_scale;
       scaled[u].compute_time_s = plans[u].compute_time_s * compute_scale;
     }
-    cf = separate_tiers(scaled, focus, pf, prefetch_depth);
+    cf = separate_tiers(scaled, pf, prefetch_depth)[focus];
   }
   return cf;
 }

@@ -12,11 +12,15 @@ namespace tiersplit::sim {
 
 /// The closed-form estimate for one tenant.
 ///   first iteration = max over nodes (read + storage compute + network tail) + compute
-///   steady period   = max(storage stage, network stage, compute stage,
+///   own period      = max(storage stage, network stage, compute stage,
 ///                         (storage + network tail + compute) / (prefetch + 1))
-///   job             = first + (iterations - 1) x period
-/// Shared resources (a storage node, a link, a compute node) add the demand of every tenant on
-/// them to the stage, as if all tenants iterated at the same pace.
+/// Tenants that run at the same time share the storage nodes, links and compute nodes: each
+/// over-subscribed resource is divided by water-filling, which cuts their rates below their own.
+/// Jobs go through phases (sim/phases.hpp): whenever a tenant arrives or finishes, the rates are
+/// those of the tenants running then, so a tenant runs alone once the others have finished.
+///   job       = when its last iteration ends, from its arrival
+///   iteration = the steady iteration over the window the simulation measures (its first
+///               `simulation.iterations` once every tenant has arrived: their second half)
 struct ClosedForm {
   double storage_stage_s = 0;  ///< busiest storage node: disk read + request overheads + compute
   double network_stage_s = 0;  ///< busiest link: bytes / bandwidth
@@ -30,11 +34,17 @@ struct ClosedForm {
   double bytes_per_iteration = 0;
   double storage_busy = 0, network_busy = 0, compute_busy = 0;
   std::string bottleneck;  ///< "storage", "network", "compute" or "pipeline" (the cycle bound)
+  /// Fewer tenants run in the middle of its measured window than in all: others finished (or
+  /// had not yet arrived), and its iteration is that of the phase with fewer tenants.
+  bool others_finish_in_window = false;
 };
 
 /// Closed form of tenant `focus` among `tenants` (all tenants of the configuration).
 ClosedForm closed_form(const std::vector<TenantCosts>& tenants, std::size_t focus,
                        const PlatformParams& pf, int64_t prefetch_depth);
+/// Closed form of every tenant at once (one walk through the phases for all).
+std::vector<ClosedForm> closed_forms(const std::vector<TenantCosts>& tenants,
+                                     const PlatformParams& pf, int64_t prefetch_depth);
 
 /// Effective bandwidth and latency of the path from a storage node to a compute node.
 struct PathModel {

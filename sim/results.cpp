@@ -198,7 +198,7 @@ void print_table(std::ostream& os, const std::vector<TenantResult>& rows) {
     char busy[64];
     std::snprintf(busy, sizeof busy, "%3.0f/%3.0f/%3.0f%%", 100 * r.storage_busy, 100 * r.network_busy,
                   100 * r.compute_busy);
-    line.push_back(format_duration(r.iteration_s));
+    line.push_back(format_duration(r.iteration_s) + (r.others_finished_in_window ? "*" : ""));
     line.push_back(format_duration(r.first_iteration_s));
     line.push_back(human_duration(r.job_s));
     line.push_back(format_bytes(r.bytes_per_iteration));
@@ -227,6 +227,13 @@ void print_table(std::ostream& os, const std::vector<TenantResult>& rows) {
   };
   print(header);
   for (const auto& l : table) print(l);
+  const bool marked = std::any_of(rows.begin(), rows.end(), [](const TenantResult& r) {
+    return r.feasible && r.others_finished_in_window;
+  });
+  if (marked) {
+    os << "* other tenants finished during this tenant's measured window: its iteration is that of"
+          " the later phase, with fewer tenants; its job covers both phases\n";
+  }
 }
 
 std::vector<TenantResult> best_per_point(const std::vector<TenantResult>& rows) {

@@ -188,6 +188,7 @@ void fill_from_closed_form(TenantResult& r, const TenantCosts& c, const ClosedFo
   r.compute_busy = cf.compute_busy;
   r.peak_storage_memory = c.pushdown_memory_bytes;
   r.bottleneck = cf.bottleneck;
+  r.others_finished_in_window = cf.others_finish_in_window;
 }
 
 }  // namespace
@@ -197,6 +198,7 @@ std::vector<TenantResult> result_rows(const Study& study, std::size_t index,
   const Configuration& config = study.configs[index];
   const PlatformParams& pf = study.points[config.point].platform;
   std::vector<TenantResult> rows;
+  const std::vector<ClosedForm> forms = closed_forms(costs.tenants, pf, costs.prefetch_depth);
   for (int f : config.reported()) {
     const auto fi = static_cast<std::size_t>(f);
     const TenantCosts& c = costs.tenants[fi];
@@ -209,7 +211,7 @@ std::vector<TenantResult> result_rows(const Study& study, std::size_t index,
       rows.push_back(r);
       continue;
     }
-    ClosedForm cf = closed_form(costs.tenants, fi, pf, costs.prefetch_depth);
+    const ClosedForm& cf = forms[fi];
     r.closed_form_iteration_s = cf.iteration_s;
     r.closed_form_job_s = cf.job_s;
     if (sim)
