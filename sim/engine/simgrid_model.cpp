@@ -2,7 +2,11 @@
 // a compute-side consumer.
 //
 // Platform (built once per process with the s4u API, no XML):
-//   storage-k  host, speed kWork units/s, one core per concurrent pushdown slot, with a disk
+//   storage-k  host, speed kWork units/s, one core per concurrent pushdown slot
+//   storage-k-disk  host standing for storage-k's disk: a read of n bytes executes
+//              n / disk bandwidth x kWork units on its one core, so concurrent reads share the
+//              disk's bandwidth equally (SimGrid 3.32's own disks keep every finished read in
+//              the reading actor's activity list, which made long simulations quadratic)
 //   compute-j  host, speed kWork units/s, one core (the training device)
 //   path-k     link storage-k -> compute tier: min(network bandwidth, storage NIC), latency
 //   core       shared link (the core link, or unlimited when the scenario has none)
@@ -59,7 +63,8 @@ struct World {
   InterferenceParams interference;
   int slots = 1;
   std::vector<sg4::Host*> storage, compute;
-  std::vector<sg4::Disk*> disks;
+  std::vector<sg4::Host*> disks;
+  double disk_bandwidth = 1e9;  ///< of every storage node's disk [B/s] (configure_world)
   std::vector<sg4::Link*> paths, nics;
   sg4::Link* core = nullptr;
 };
@@ -126,7 +131,7 @@ void build_world(const NetworkModelParams& model, const InterferenceParams& inte
                        ->set_core_count(slots)
                        ->seal();
     w->storage.push_back(h);
-    w->disks.push_back(h->create_disk(name + "-disk", 1e9, 1e9)->seal());
+    w->disks.push_back(zone->create_host(name + "-disk", kWork)->seal());
     w->paths.push_back(zone->create_link("path-" + std::to_string(k), 1e9)->seal());
   }
   w->core = zone->create_link("core", kUnlimitedBandwidth)->seal();
@@ -158,8 +163,8 @@ void configure_world(const PlatformParams& pf) {
   for (std::size_t k = 0; k < w.paths.size(); ++k) {
     w.paths[k]->set_bandwidth(n.path_bandwidth());
     w.paths[k]->set_latency(n.latency_s);
-    w.disks[k]->set_read_bandwidth(pf.storage.disk_bandwidth);
   }
+  w.disk_bandwidth = pf.storage.disk_bandwidth;
   w.core->set_bandwidth(n.core_bandwidth > 0 ? n.core_bandwidth : kUnlimitedBandwidth);
   w.core->set_latency(n.core_latency_s);
   for (auto* nic : w.nics)
@@ -401,7 +406,7 @@ void producer(Run* run, int64_t ti, int64_t k) {
   Run::Tenant& t = run->tenants[static_cast<std::size_t>(ti)];
   const TenantCosts& p = *t.plan;
   const std::size_t node = static_cast<std::size_t>(k);
-  sg4::Disk* disk = g_world->disks[node];
+  sg4::Host* disk = g_world->disks[node];
   MemoryPool& pool = run->memory[node];
   const std::string track = run->trace ? "storage-" + std::to_string(k) : "";
   const sg4::SemaphorePtr wake = sg4::Semaphore::create(0);
@@ -415,7 +420,10 @@ void producer(Run* run, int64_t ti, int64_t k) {
     if (p.request_overhead_s > 0)
       sg4::this_actor::sleep_for(p.request_overhead_s * static_cast<double>(share.objects));
     double read_bytes = std::round(p.read_bytes_per_sample * static_cast<double>(share.samples));
-    if (read_bytes > 0) disk->read(static_cast<sg_size_t>(read_bytes));
+    if (read_bytes > 0)
+      sg4::this_actor::exec_init(read_bytes / g_world->disk_bandwidth * kWork)
+          ->set_host(disk)
+          ->wait();
     double read_end = now();
     run->storage_busy[node].push_back({start, read_end});
     if (run->trace) {
