@@ -125,7 +125,8 @@ TEST_CASE("model: a memory-bound storage node makes pushdowns wait, never overru
   CHECK(tight.memory_wait_s > 0);
   CHECK(tight.peak_storage_memory <= 12e6);
   CHECK(tight.peak_storage_memory == doctest::Approx(9.4e6));
-  CHECK(tight.iteration_s >= roomy.iteration_s * (1 - 1e-9));
+  // (No order between the two iteration times: taking turns on the storage node's one slot can
+  // even finish each pushdown sooner than sharing it.)
 
   j["platform"]["storage"]["memory"] = "5MB";  // never fits: infeasible, not a crash or a hang
   sim::TenantResult none = run_first(j);
