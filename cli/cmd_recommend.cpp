@@ -24,6 +24,7 @@ struct RecommendArgs {
   double tolerance_percent = 5.0;
   std::string goal = "total";
   bool quiet = false;
+  bool thorough = false;
 };
 
 void run_recommend(RecommendArgs& a) {
@@ -43,6 +44,7 @@ void run_recommend(RecommendArgs& a) {
   } else {
     fail("--joint '", a.goal, "': expected total (sum of job times) or makespan");
   }
+  if (a.thorough) a.options = optimizer::thorough(a.options);
   sim::Scenario sc =
       a.scenario.empty() ? sim::embedded_quickstart() : sim::load_scenario(a.scenario);
   sim::ProfileCache cache;
@@ -98,6 +100,21 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("--confirm", args->options.confirm,
                   "best screened configurations simulated per point")
       ->capture_default_str();
+  cmd->add_option("--neighbours", args->options.neighbours,
+                  "one-change neighbours of the best screened configuration simulated per point "
+                  "and round (best by closed form; 0: all)")
+      ->capture_default_str();
+  cmd->add_option("--descent-rounds", args->options.simulation_rounds,
+                  "rounds of coordinate descent judged by simulation where the joint space is too "
+                  "large to screen whole")
+      ->capture_default_str();
+  cmd->add_option("--rank-iterations", args->options.rank_iterations,
+                  "where simulating a configuration is long, rank candidates by simulations that "
+                  "measure this many iterations per tenant (0: always the scenario's)")
+      ->capture_default_str();
+  cmd->add_flag("--thorough", args->thorough,
+                "search long points (many tenants) like the others, every candidate simulated in "
+                "full (slower)");
   cmd->add_option("-j,--jobs", args->options.jobs, "simulation worker processes (0: one per core)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", args->quiet, "do not print the summary");

@@ -150,25 +150,31 @@ std::vector<sim::TenantCosts> PointEvaluator::scaled_costs(const sim::Configurat
   return out;
 }
 
+const std::vector<sim::ClosedForm>& PointEvaluator::forms(const sim::Configuration& a,
+                                                          const Scaling& scaling) {
+  ++evaluations_;
+  auto key = std::make_tuple(a, scaling.bandwidth_factor, scaling.storage_speed_factor);
+  auto it = forms_.find(key);
+  if (it != forms_.end()) return it->second;
+  const sim::PlatformParams pf = scaled_platform(point().platform, scaling);
+  return forms_.emplace(key, sim::closed_forms(scaled_costs(a, scaling), pf, a.prefetch_depth))
+      .first->second;
+}
+
 std::pair<double, double> PointEvaluator::estimate_one(const sim::Configuration& a, std::size_t t,
                                                        const Scaling& scaling) {
-  ++evaluations_;
-  const sim::PlatformParams pf = scaled_platform(point().platform, scaling);
-  sim::ClosedForm cf = sim::closed_form(scaled_costs(a, scaling), t, pf, a.prefetch_depth);
+  const sim::ClosedForm& cf = forms(a, scaling)[t];
   return {cf.job_s, cf.iteration_s};
 }
 
 Estimate PointEvaluator::estimate(const sim::Configuration& a, const Scaling& scaling) {
-  ++evaluations_;
   Estimate e;
-  const sim::PlatformParams pf = scaled_platform(point().platform, scaling);
-  const std::vector<sim::TenantCosts> all = scaled_costs(a, scaling);
-  const std::vector<sim::ClosedForm> forms = sim::closed_forms(all, pf, a.prefetch_depth);
+  const std::vector<sim::ClosedForm>& all = forms(a, scaling);
   for (std::size_t t = 0; t < tenants_.size(); ++t) {
-    const sim::ClosedForm& cf = forms[t];
+    const sim::ClosedForm& cf = all[t];
     e.job_s.push_back(cf.job_s);
     e.iteration_s.push_back(cf.iteration_s);
-    e.makespan_s = std::max(e.makespan_s, all[t].arrival_s + cf.job_s);
+    e.makespan_s = std::max(e.makespan_s, tenants_[t].params.arrival_s + cf.job_s);
     e.total_job_s += cf.job_s;
   }
   return e;

@@ -76,6 +76,9 @@ class PointEvaluator {
   /// (with `why`) when the smallest batches still do not fit, or compute memory does not fit.
   bool fit_memory(sim::Configuration& a, std::string* why);
 
+  /// Closed forms of every tenant of `a` (kept: configurations are estimated again and again).
+  const std::vector<sim::ClosedForm>& forms(const sim::Configuration& a,
+                                            const Scaling& scaling = {});
   /// Closed-form estimate of every tenant (shared resources included).
   Estimate estimate(const sim::Configuration& a, const Scaling& scaling = {});
   /// Closed-form (job, iteration) time of tenant t only, the others as in `a` (one closed form).
@@ -94,6 +97,7 @@ class PointEvaluator {
   std::vector<sim::ResolvedTenant> tenants_;
   std::vector<std::vector<int64_t>> splits_, batches_;
   std::map<std::tuple<std::size_t, int64_t, int64_t>, sim::TenantCosts> costs_;
+  std::map<std::tuple<sim::Configuration, double, double>, std::vector<sim::ClosedForm>> forms_;
   std::size_t evaluations_ = 0;
   JointGoal goal_;
 };

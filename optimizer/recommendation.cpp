@@ -131,7 +131,8 @@ nlohmann::json to_json(const Recommendation& r) {
                       {"search",
                        {{"method", p.method},
                         {"closed_form_evaluations", p.screened},
-                        {"simulated_configurations", p.simulated}}},
+                        {"simulated_configurations", p.simulated},
+                        {"ranking_iterations", p.ranking_iterations}}},
                       {"memory",
                        {{"storage_used_bytes", p.storage_memory_used},
                         {"storage_capacity_bytes", p.storage_memory_capacity},
@@ -180,7 +181,12 @@ void print_summary(std::ostream& os, const Recommendation& r) {
     os << "\npoint " << p.index;
     for (const auto& [k, v] : p.labels) os << "  " << k << "=" << v;
     os << ": makespan " << format_duration(p.makespan_s) << ", prefetch depth " << p.prefetch_depth
-       << ", " << p.method << " search, " << p.simulated << " simulated; storage memory "
+       << ", " << p.method << " search, " << p.simulated << " simulated"
+       << (p.ranking_iterations > 0
+               ? " (ranked with " + std::to_string(p.ranking_iterations) +
+                     " iterations per tenant, the choice in full)"
+               : std::string())
+       << "; storage memory "
        << format_bytes(p.storage_memory_used) << " of " << format_bytes(p.storage_memory_capacity)
        << "\n";
     TextTable t({"tenant", "model", "split", "b", "iteration", "job", "bottleneck", "vs s=0",

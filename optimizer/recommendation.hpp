@@ -94,6 +94,10 @@ struct PointRecommendation {
   std::string method;         ///< joint search: "exhaustive" or "coordinate-descent"
   std::size_t screened = 0;   ///< closed-form evaluations
   std::size_t simulated = 0;  ///< configurations simulated
+  /// 0: candidates, baselines and runner-ups were simulated with the scenario's measured window;
+  /// else with this many iterations per tenant, to rank them where a simulation is long (the
+  /// choice is always simulated in full; speed-ups compare like with like).
+  int64_t ranking_iterations = 0;
   double storage_memory_used = 0, storage_memory_capacity = 0;  ///< per storage node
   std::vector<double> compute_memory_used;                      ///< per compute node
   double compute_memory_capacity = 0;

@@ -28,21 +28,38 @@ struct RecommendOptions {
   bool respect_fixed = false;
   /// Splits per tenant in the joint search.
   std::size_t shortlist = 4;
-  /// Joint assignments screened exhaustively; beyond: coordinate descent.
+  /// Joint configurations screened exhaustively; beyond: coordinate descent.
   std::size_t max_exhaustive = 512;
-  /// Best screened assignments simulated per point.
+  /// Best screened configurations simulated per point at first.
   std::size_t confirm = 6;
-  /// One-change neighbours simulated per round (best by closed form); 0: all.
+  /// Candidates simulated per point and round of the descent: one-change neighbours of the best
+  /// simulated configuration, further screened ones and the other points' best, the best by the
+  /// closed form corrected with what the simulation found for that best (0: all).
   std::size_t neighbours = 8;
-  /// Coordinate descent rounds judged by simulation (points whose joint space was too large).
+  /// Rounds of that descent (it stops earlier once no point has a candidate left).
   int simulation_rounds = 3;
+  /// Where simulating a configuration is long (its tenants together run more than `rank_above`
+  /// iterations: many tenants, long windows), the point spends less: `long_confirm` and
+  /// `long_neighbours` instead of confirm and neighbours, every candidate and baseline simulated
+  /// with `rank_iterations` measured iterations per tenant instead of the scenario's, and the
+  /// chosen one then in full. rank_iterations 0: always in full.
+  std::size_t long_confirm = 1;
+  std::size_t long_neighbours = 1;
+  int64_t rank_iterations = 10;
+  double rank_above = 2000;
   /// Simulation worker processes; 0: all cores.
   int jobs = 0;
   bool progress = true;
 };
 
-/// Recommends per sweep point. Simulations run in forked workers; this process never creates a
-/// SimGrid engine. Throws tiersplit::Error when no configuration is feasible (naming why).
+/// Long points searched like the others, every candidate simulated in full
+/// (`tiersplit recommend --thorough`; bench_recommend compares both).
+RecommendOptions thorough(RecommendOptions opt);
+
+/// Recommends per sweep point: screens with the closed form, simulates the best few and the
+/// baselines, descends by simulation, simulates the choice in full. Simulations run in forked
+/// workers; this process never creates a SimGrid engine. Throws tiersplit::Error when no
+/// configuration is feasible (naming why).
 Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
                          const RecommendOptions& opt);
 

@@ -438,6 +438,8 @@ std::vector<ClosedForm> separate_tiers(const std::vector<TenantCosts>& plans,
       cf.iteration_s = m.own[u].period();
       cf.job_s = cf.first_iteration_s +
                  static_cast<double>(me.total_iterations - 1) * cf.iteration_s;
+      cf.simulated_iterations =
+          static_cast<double>(std::min(me.total_iterations, me.measure_iterations));
     } else {
       const Window& w = windows[u];
       const Phase& ph = prog.phase_at(w.mid_s);
@@ -449,6 +451,7 @@ std::vector<ClosedForm> separate_tiers(const std::vector<TenantCosts>& plans,
       // As the simulation estimates a job: run to the horizon, then the rest at the steady
       // iteration (TenantRun::job_s).
       const TenantProgress& tp = prog.tenants[u];
+      cf.simulated_iterations = std::ceil(tp.done_at(horizon));
       if (tp.finish_s <= horizon) {
         cf.job_s = tp.finish_s - me.arrival_s;
       } else {

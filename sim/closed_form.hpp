@@ -37,6 +37,9 @@ struct ClosedForm {
   /// Fewer tenants run in the middle of its measured window than in all: others finished (or
   /// had not yet arrived), and its iteration is that of the phase with fewer tenants.
   bool others_finish_in_window = false;
+  /// Iterations the simulation would run for this tenant: to the end of every tenant's measured
+  /// window, at most its job (what a simulation of the configuration costs).
+  double simulated_iterations = 0;
 };
 
 /// Closed form of tenant `focus` among `tenants` (all tenants of the configuration).
