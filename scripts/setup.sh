@@ -29,6 +29,7 @@ packages=(
   dataset-fashion-mnist
   swift swift-proxy swift-account swift-container swift-object memcached curl
   iproute2 util-linux
+  slurm-wlm munge
 )
 
 if [ "$install" = 1 ]; then
