@@ -1,7 +1,7 @@
 // bench_pushdown.cpp: pushdown server throughput vs a plain LibTorch forward of the same blocks
 // (ResNet-18 at split f), and the trainer's per-iteration overhead beyond compute and transfer.
 //   bench_pushdown [--resolution 64] [--batch 64] [--storage-batch 16] [--repeats 10]
-//                  [--iterations 10] [--threads 1] [--json FILE]
+//                  [--iterations 10] [--threads 1] [--json FILE] [--figures FILE]
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -14,6 +14,7 @@
 #include <iostream>
 #include <string>
 
+#include "bench/figures.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/pushdown_client.hpp"
 #include "real_exec/pushdown_server.hpp"
@@ -37,7 +38,7 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   int64_t resolution = 64, batch = 64, storage_batch = 16, repeats = 10, iterations = 10;
   int threads = 1;
-  std::string json_out;
+  std::string json_out, figures_out;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     std::string v = argv[i + 1];
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
       threads = std::stoi(v);
     else if (k == "--json")
       json_out = v;
+    else if (k == "--figures")
+      figures_out = v;
     else {
       std::cerr << "bench_pushdown: unknown option " << k << "\n";
       return 2;
@@ -193,5 +196,12 @@ int main(int argc, char** argv) {
   std::printf("  trainer (prefetch 0): overhead beyond compute and fetch %.3f ms/iteration\n",
               seq_over * 1e3);
   if (!json_out.empty()) std::ofstream(json_out) << out.dump(2) << "\n";
+  if (!figures_out.empty()) {
+    tiersplit::bench::write_figures(
+        figures_out, "bench_pushdown",
+        {{"pushdown.resnet18.samples_per_s", batch / w, "samples/s", false},
+         {"pushdown.resnet18.over_forward", w / p, "x", true},
+         {"pushdown.resnet18.trainer_iteration_s", s["mean_total_s"].get<double>(), "s", true}});
+  }
   return 0;
 }

@@ -1,6 +1,6 @@
 // bench_sweep.cpp: configurations simulated per second for sweep scenarios (ResNet-50 grid, 7 tenants).
 //
-//   build-sim/bench/bench_sweep [--jobs N] [--repeat R] [scenario.json ...]
+//   build/bench/bench_sweep [--jobs N] [--repeat R] [--figures FILE] [scenario.json ...]
 //
 // Without scenario arguments it runs scenarios/bench-resnet50-grid.json (ResNet-50, one tenant,
 // every split x 8 storage batches x 6 bandwidths, 50 iterations per configuration) and
@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/figures.hpp"
 #include "common/error.hpp"
 #include "common/heap.hpp"
 #include "sim/engine/worker_pool.hpp"
@@ -38,7 +39,8 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-void bench(const std::string& file, int jobs, int repeat) {
+void run_benchmark(const std::string& file, int jobs, int repeat, std::vector<bench::Figure>& figures) {
+  const std::string key = "sweep." + bench::stem(file) + ".";
   sim::Scenario sc = sim::load_scenario(file);
   sim::ProfileCache cache;
   auto t0 = Clock::now();
@@ -47,6 +49,7 @@ void bench(const std::string& file, int jobs, int repeat) {
   const double n = static_cast<double>(study.configs.size());
   std::printf("%s: %zu configurations (%zu sweep points, %zu tenants in the first), prepared in %.3f s\n",
               file.c_str(), study.configs.size(), study.points.size(), study.tenants.front().size(), prepare_s);
+  figures.push_back({key + "prepare_s", prepare_s, "s", true});
 
   sim::RunOptions opt;
   opt.progress = false;
@@ -58,6 +61,7 @@ void bench(const std::string& file, int jobs, int repeat) {
     best = std::min(best, seconds_since(t0));
   }
   std::printf("  closed form, 1 process      : %8.3f s  %10.0f configurations/s\n", best, n / best);
+  figures.push_back({key + "closed_form_configurations_per_s", n / best, "configurations/s", false});
 
   opt.simulate = true;
   for (int j : {1, jobs}) {
@@ -73,6 +77,7 @@ void bench(const std::string& file, int jobs, int repeat) {
     }
     std::printf("  simulation, %2d worker(s)    : %8.3f s  %10.0f configurations/s  (%.3f CPU s, %.0f configurations per CPU s)\n",
                 j, best, n / best, best_cpu, n / best_cpu);
+    figures.push_back({key + "simulate_" + std::to_string(j) + "_workers_s", best, "s", true});
     if (jobs == 1) break;
   }
 }
@@ -83,6 +88,7 @@ int main(int argc, char** argv) {
   keep_freed_memory();  // as the tiersplit executable does
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int repeat = 3;
+  std::string figures_file;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -90,8 +96,10 @@ int main(int argc, char** argv) {
       jobs = std::atoi(argv[++i]);
     } else if (a == "--repeat" && i + 1 < argc) {
       repeat = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--figures" && i + 1 < argc) {
+      figures_file = argv[++i];
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: bench_sweep [--jobs N] [--repeat R] [scenario.json ...]\n");
+      std::printf("usage: bench_sweep [--jobs N] [--repeat R] [--figures FILE] [scenario.json ...]\n");
       return 0;
     } else {
       files.push_back(a);
@@ -103,7 +111,9 @@ int main(int argc, char** argv) {
   }
   std::printf("bench_sweep: %d worker(s) for the parallel runs, best of %d\n", jobs, repeat);
   try {
-    for (const auto& f : files) bench(f, jobs, repeat);
+    std::vector<bench::Figure> figures;
+    for (const auto& f : files) run_benchmark(f, jobs, repeat, figures);
+    if (!figures_file.empty()) bench::write_figures(figures_file, "bench_sweep", figures);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_sweep: error: %s\n", e.what());
     return 2;

@@ -96,8 +96,8 @@ nlohmann::json tenant_json(const TenantRecommendation& t) {
       {"curve", curve}};
 }
 
-/// Rounds every floating-point number to 9 significant digits: simulations in different worker
-/// processes can differ in the last bits, and the document must be byte-identical for one input.
+/// Rounds every floating-point number to 9 significant digits: shorter documents, and the same
+/// text for one input on any platform that rounds the last bits differently.
 void round_numbers(nlohmann::json& j) {
   if (j.is_number_float()) {
     double v = j.get<double>();
@@ -152,6 +152,141 @@ nlohmann::json to_json(const Recommendation& r) {
                         {"points", points}};
   round_numbers(doc);
   return doc;
+}
+
+namespace {
+
+SensitivityRange range_from(const JsonView& j) {
+  SensitivityRange r;
+  r.holds_at_point = j.boolean("holds_at_point");
+  r.low_factor = j.number("low_factor");
+  r.high_factor = j.number("high_factor");
+  r.low_bounded = j.boolean("low_bounded");
+  r.high_bounded = j.boolean("high_bounded");
+  const std::vector<double> scanned = j.numbers("scanned_factors");
+  if (scanned.size() != 2) j.fail_at("scanned_factors", "expected [low, high]");
+  r.scanned_low_factor = scanned[0];
+  r.scanned_high_factor = scanned[1];
+  r.low = j.number("low_bytes_per_s", r.low_factor);
+  r.high = j.number("high_bytes_per_s", r.high_factor);
+  return r;
+}
+
+sim::TenantResult predicted_from(const JsonView& j) {
+  sim::TenantResult p;
+  p.source = j.string("source");
+  p.iteration_s = j.number("iteration_s");
+  p.first_iteration_s = j.number("first_iteration_s");
+  p.epoch_s = j.number("epoch_s");
+  p.job_s = j.number("job_s");
+  p.closed_form_iteration_s = j.number("closed_form_iteration_s");
+  p.closed_form_job_s = j.number("closed_form_job_s");
+  p.bytes_per_iteration = j.number("bytes_per_iteration");
+  p.job_bytes = j.number("job_bytes");
+  p.bottleneck = j.string("bottleneck");
+  const JsonView busy = j.at("busy");
+  p.storage_busy = busy.number("storage");
+  p.network_busy = busy.number("network");
+  p.compute_busy = busy.number("compute");
+  p.memory_wait_s = j.number("memory_wait_s");
+  return p;
+}
+
+TenantRecommendation tenant_from(const JsonView& j) {
+  TenantRecommendation t;
+  t.tenant = static_cast<int>(j.integer("tenant"));
+  t.name = j.string("name");
+  t.model = j.string("model");
+  t.freeze_index = j.integer("freeze_index");
+  t.training_batch = j.integer("training_batch");
+  t.searched = j.boolean("searched");
+  const JsonView choice = j.at("choice");
+  t.split = choice.integer("split");
+  t.storage_batch = choice.integer("storage_batch");
+  t.storage_batch_lowered = choice.boolean("storage_batch_lowered");
+  t.predicted = predicted_from(j.at("predicted"));
+  const JsonView memory = j.at("memory");
+  t.storage_memory_bytes = memory.number("storage_bytes");
+  t.predicted.peak_storage_memory = memory.number("storage_peak_bytes");
+  t.compute_memory_bytes = memory.number("compute_bytes");
+  const JsonView baselines = j.at("baselines");
+  for (std::size_t i = 0; i < baselines.size(); ++i) {
+    const JsonView b = baselines.at(i);
+    t.baselines.push_back({b.string("name"), b.integer("split"), b.integer("storage_batch"),
+                           b.boolean("feasible"), b.string("note", ""), b.number("iteration_s"),
+                           b.number("job_s"), b.number("speedup")});
+  }
+  const JsonView runner_ups = j.at("runner_ups");
+  for (std::size_t i = 0; i < runner_ups.size(); ++i) {
+    const JsonView r = runner_ups.at(i);
+    t.runner_ups.push_back({r.integer("split"), r.integer("storage_batch"),
+                            r.integer("prefetch_depth"), r.number("job_s"), r.number("slowdown")});
+  }
+  const JsonView sens = j.at("sensitivity");
+  t.bandwidth = range_from(sens.at("bandwidth"));
+  t.storage_speed = range_from(sens.at("storage_speed"));
+  const JsonView curve = j.at("curve");
+  for (std::size_t i = 0; i < curve.size(); ++i) {
+    const JsonView c = curve.at(i);
+    t.curve.push_back(
+        {c.integer("split"), c.integer("storage_batch"), c.number("iteration_s"), c.boolean("fits")});
+  }
+  return t;
+}
+
+PointRecommendation point_from(const JsonView& j) {
+  PointRecommendation p;
+  p.index = static_cast<std::size_t>(j.integer("point"));
+  const JsonView labels = j.at("labels");
+  for (auto it = labels.raw().begin(); it != labels.raw().end(); ++it)
+    p.labels.emplace_back(it.key(), labels.string(it.key()));
+  p.bandwidth = j.number("bandwidth_bytes_per_s");
+  p.prefetch_depth = j.integer("prefetch_depth");
+  p.makespan_s = j.number("makespan_s");
+  const JsonView search = j.at("search");
+  p.method = search.string("method");
+  p.screened = static_cast<std::size_t>(search.integer("closed_form_evaluations"));
+  p.simulated = static_cast<std::size_t>(search.integer("simulated_configurations"));
+  p.ranking_iterations = search.integer("ranking_iterations", 0);
+  const JsonView memory = j.at("memory");
+  p.storage_memory_used = memory.number("storage_used_bytes");
+  p.storage_memory_capacity = memory.number("storage_capacity_bytes");
+  p.compute_memory_used = memory.numbers("compute_used_bytes");
+  p.compute_memory_capacity = memory.number("compute_capacity_bytes");
+  const JsonView baselines = j.at("baselines");
+  for (std::size_t i = 0; i < baselines.size(); ++i) {
+    const JsonView b = baselines.at(i);
+    p.baselines.push_back(
+        {b.string("name"), b.boolean("feasible"), b.number("makespan_s"), b.number("speedup")});
+  }
+  const JsonView tenants = j.at("tenants");
+  for (std::size_t i = 0; i < tenants.size(); ++i) p.tenants.push_back(tenant_from(tenants.at(i)));
+  return p;
+}
+
+}  // namespace
+
+Recommendation recommendation_from_json(const JsonView& root) {
+  if (root.string("format") != kRecommendationFormatName)
+    root.fail_at("format", std::string("expected \"") + kRecommendationFormatName +
+                               "\" (a file written by tiersplit recommend)");
+  if (root.integer("version") != kRecommendationFormatVersion)
+    root.fail_at("version", "this tiersplit reads version " +
+                                std::to_string(kRecommendationFormatVersion));
+  Recommendation r;
+  r.scenario = root.string("scenario");
+  r.scenario_file = root.string("scenario_file");
+  r.objective = root.string("objective");
+  r.joint_goal = root.string("joint_goal");
+  r.tolerance = root.number("tolerance");
+  r.prefetch_depths = root.integers("prefetch_depths");
+  const JsonView points = root.at("points");
+  for (std::size_t i = 0; i < points.size(); ++i) r.points.push_back(point_from(points.at(i)));
+  return r;
+}
+
+Recommendation read_recommendation(const std::string& file) {
+  return recommendation_from_json(load_json_file(file));
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_reader.hpp"
 #include "sim/results.hpp"
 
 namespace tiersplit::optimizer {
@@ -116,6 +117,9 @@ struct Recommendation {
 };
 
 nlohmann::json to_json(const Recommendation& r);
+/// Reads what to_json wrote back into the same types; errors name the file and JSON path.
+Recommendation recommendation_from_json(const JsonView& root);
+Recommendation read_recommendation(const std::string& file);
 /// A short human-readable summary (per point and tenant: choice, time, speed-ups, robustness).
 void print_summary(std::ostream& os, const Recommendation& r);
 

@@ -18,8 +18,10 @@
 #include "common/strings.hpp"
 #include "common/subprocess.hpp"
 #include "common/table.hpp"
+#include "optimizer/recommendation.hpp"
 #include "real_exec/calibrate.hpp"
 #include "real_exec/speed_probe.hpp"
+#include "sim/results_document.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/validation_report.hpp"
 
@@ -346,19 +348,22 @@ class PointValidation {
     run_self({"recommend", base + "-scenario.json", "-o", base + "-recommendation.json",
               "--prefetch", "1", "-q"},
              base + "-recommend.log");
-    nlohmann::json sim = load_json_file(base + "-simulation.json").raw();
-    nlohmann::json rec = load_json_file(base + "-recommendation.json").raw();
-    const auto& rt = rec["points"][0]["tenants"][0];
-    const int64_t f = rt["freeze_index"].get<int64_t>();
+    const sim::ResultsDocument sim = sim::read_results_document(base + "-simulation.json");
+    const optimizer::Recommendation rec =
+        optimizer::read_recommendation(base + "-recommendation.json");
+    if (rec.points.empty() || rec.points[0].tenants.empty())
+      fail(base, "-recommendation.json: no point or tenant recommended");
+    const optimizer::TenantRecommendation& rt = rec.points[0].tenants[0];
+    const int64_t f = rt.freeze_index;
 
     // Predictions: every simulated (s, b); per split the storage batch predicted best.
-    std::map<std::pair<int64_t, int64_t>, nlohmann::json> predicted;
+    std::map<std::pair<int64_t, int64_t>, sim::TenantResult> predicted;
     std::map<int64_t, std::pair<int64_t, double>> best_b;
-    for (const auto& r : sim["results"]) {
-      if (!r.value("feasible", true)) continue;
-      int64_t s = r["split"], b = r["storage_batch"];
+    for (const sim::TenantResult& r : sim.results) {
+      if (!r.feasible) continue;
+      const int64_t s = r.split, b = r.storage_batch;
       predicted[{s, b}] = r;
-      double it = r["iteration_s"];
+      const double it = r.iteration_s;
       auto found = best_b.find(s);
       if (found == best_b.end() || it < found->second.second - 1e-12) best_b[s] = {b, it};
     }
@@ -371,12 +376,10 @@ class PointValidation {
       p.storage_batch = b;
       p.reasons.insert(why);
     };
-    const auto& choice = rt["choice"];
-    want(choice["split"], choice["storage_batch"], "choice");
-    for (const auto& r : rt["runner_ups"]) want(r["split"], r["storage_batch"], "runner-up");
-    for (const auto& bl : rt["baselines"]) {
-      if (bl.value("feasible", true))
-        want(bl["split"], bl["storage_batch"], bl["name"].get<std::string>());
+    want(rt.split, rt.storage_batch, "choice");
+    for (const optimizer::RunnerUp& r : rt.runner_ups) want(r.split, r.storage_batch, "runner-up");
+    for (const optimizer::BaselineOutcome& bl : rt.baselines) {
+      if (bl.feasible) want(bl.split, bl.storage_batch, bl.name);
     }
     std::vector<int64_t> splits;
     for (const auto& [s, _] : best_b) splits.push_back(s);
@@ -476,7 +479,7 @@ class PointValidation {
           }
           const nlohmann::json& report = reports_read[file] = load_json_file(file).raw();
           const double mi = measured_from_train_report(report, o_.warmup)["iteration_s"];
-          const double pi = predicted.at({p.split, p.storage_batch})["iteration_s"];
+          const double pi = predicted.at({p.split, p.storage_batch}).iteration_s;
           say(where + "  measured " + fmt("%.1f", 1e3 * mi) + " ms/it, predicted " +
               fmt("%.1f", 1e3 * pi) + " ms/it: " + fmt("%+.1f", 100 * (pi - mi) / mi) + "%" +
               machine);
@@ -533,21 +536,20 @@ class PointValidation {
       configs.push_back(c);
     }
     nlohmann::json baselines = nlohmann::json::array();
-    for (const auto& bl : rt["baselines"]) {
-      baselines.push_back({{"name", bl["name"]},
-                           {"split", bl["split"]},
-                           {"storage_batch", bl["storage_batch"]},
-                           {"feasible", bl.value("feasible", true)}});
+    for (const optimizer::BaselineOutcome& bl : rt.baselines) {
+      baselines.push_back({{"name", bl.name},
+                           {"split", bl.split},
+                           {"storage_batch", bl.storage_batch},
+                           {"feasible", bl.feasible}});
     }
     nlohmann::json runner_ups = nlohmann::json::array();
-    for (const auto& r : rt["runner_ups"])
-      runner_ups.push_back({{"split", r["split"]}, {"storage_batch", r["storage_batch"]}});
+    for (const optimizer::RunnerUp& r : rt.runner_ups)
+      runner_ups.push_back({{"split", r.split}, {"storage_batch", r.storage_batch}});
     nlohmann::json curve = nlohmann::json::array();
     for (const auto& [s, bi] : best_b)
       curve.push_back({{"split", s}, {"storage_batch", bi.first}, {"iteration_s", bi.second}});
-    nlohmann::json choice_j = {{"split", choice["split"]},
-                               {"storage_batch", choice["storage_batch"]}};
-    if (choice["split"] == 0) choice_j["storage_batch"] = best_b.count(0) ? best_b[0].first : 1;
+    nlohmann::json choice_j = {{"split", rt.split}, {"storage_batch", rt.storage_batch}};
+    if (rt.split == 0) choice_j["storage_batch"] = best_b.count(0) ? best_b[0].first : 1;
     return {{"tenant", t},
             {"name", vt.name},
             {"model", vt.model},
@@ -572,10 +574,12 @@ class PointValidation {
     run_self({"recommend", base + "-scenario.json", "-o", base + "-recommendation.json",
               "--prefetch", "1", "-q"},
              base + "-recommend.log");
-    nlohmann::json rec = load_json_file(base + "-recommendation.json").raw();
+    const optimizer::Recommendation rec =
+        optimizer::read_recommendation(base + "-recommendation.json");
+    if (rec.points.empty()) fail(base, "-recommendation.json: no point recommended");
     std::vector<std::pair<int64_t, int64_t>> fixed;
-    for (const auto& t : rec["points"][0]["tenants"])
-      fixed.emplace_back(t["choice"]["split"], t["choice"]["storage_batch"]);
+    for (const optimizer::TenantRecommendation& t : rec.points[0].tenants)
+      fixed.emplace_back(t.split, t.storage_batch);
 
     std::vector<std::string> files;
     bool complete = true;
@@ -615,17 +619,17 @@ class PointValidation {
     write_json_file(base + "-replay.json", calibrated_scenario(all, fixed, arrivals));
     run_self({"simulate", base + "-replay.json", "-o", base + "-replay-simulation.json"},
              base + "-replay.log");
-    nlohmann::json sim = load_json_file(base + "-replay-simulation.json").raw();
+    const sim::ResultsDocument sim = sim::read_results_document(base + "-replay-simulation.json");
     nlohmann::json tenants = nlohmann::json::array();
     double predicted_makespan = 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
-      nlohmann::json result;
-      for (const auto& r : sim["results"]) {
-        if (r["tenant"] == i) result = r;
+      sim::TenantResult result;
+      for (const sim::TenantResult& r : sim.results) {
+        if (r.tenant == static_cast<int>(i)) result = r;
       }
       const auto& s = reports[i]["summary"];
       double job = s["job_end_unix_s"].get<double>() - s["job_start_unix_s"].get<double>();
-      double pjob = result["job_s"].get<double>();
+      double pjob = result.job_s;
       predicted_makespan = std::max(predicted_makespan, arrivals[i] + pjob);
       nlohmann::json m = measured_from_train_report(reports[i], o_.warmup);
       tenants.push_back(
@@ -636,16 +640,15 @@ class PointValidation {
            {"start_offset_s", arrivals[i]},
            {"measured",
             {{"job_s", job}, {"iteration_s", m["iteration_s"]}, {"rel_iqr", m["rel_iqr"]}}},
-           {"predicted", {{"job_s", pjob}, {"iteration_s", result["iteration_s"]}}},
-           {"iteration_error",
-            (result["iteration_s"].get<double>() - m["iteration_s"].get<double>()) /
-                m["iteration_s"].get<double>()},
+           {"predicted", {{"job_s", pjob}, {"iteration_s", result.iteration_s}}},
+           {"iteration_error", (result.iteration_s - m["iteration_s"].get<double>()) /
+                                   m["iteration_s"].get<double>()},
            {"run", files[i]}});
     }
     const double measured_makespan = t1 - t0;
     nlohmann::json out = {
         {"tenants", tenants},
-        {"predicted_makespan_at_choice_s", rec["points"][0]["makespan_s"]},
+        {"predicted_makespan_at_choice_s", rec.points[0].makespan_s},
         {"measured_makespan_s", measured_makespan},
         {"predicted_makespan_s", predicted_makespan},
         {"makespan_error", (predicted_makespan - measured_makespan) / measured_makespan},

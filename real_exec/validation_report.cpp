@@ -105,15 +105,15 @@ nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t 
   return measured_from_train_reports({report}, warmup);
 }
 
-nlohmann::json predicted_from_sim_result(const nlohmann::json& r) {
-  const double it = r.at("iteration_s").get<double>();
+nlohmann::json predicted_from_sim_result(const sim::TenantResult& r) {
+  const double it = r.iteration_s;
   return {{"iteration_s", it},
-          {"bytes_per_iteration", r.at("bytes_per_iteration")},
-          {"bottleneck", r.at("bottleneck")},
+          {"bytes_per_iteration", r.bytes_per_iteration},
+          {"bottleneck", r.bottleneck},
           {"stages",
-           {{"storage_s", r.at("storage_busy").get<double>() * it},
-            {"network_s", r.at("network_busy").get<double>() * it},
-            {"compute_s", r.at("compute_busy").get<double>() * it}}}};
+           {{"storage_s", r.storage_busy * it},
+            {"network_s", r.network_busy * it},
+            {"compute_s", r.compute_busy * it}}}};
 }
 
 void add_errors(nlohmann::json& c) {

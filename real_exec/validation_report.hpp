@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "sim/results.hpp"
+
 namespace tiersplit::real_exec {
 
 inline constexpr const char* kValidationFormatName = "tiersplit-validation";
@@ -26,7 +28,7 @@ nlohmann::json measured_from_train_report(const nlohmann::json& report, int64_t 
 /// What a simulation result (`tiersplit simulate -o`, one entry of "results") predicts:
 /// {"iteration_s", "bytes_per_iteration", "bottleneck", "stages": {storage_s, network_s,
 ///  compute_s}} (stage seconds per iteration = busy fraction x iteration time).
-nlohmann::json predicted_from_sim_result(const nlohmann::json& result);
+nlohmann::json predicted_from_sim_result(const sim::TenantResult& result);
 
 /// Adds "error" to a configuration {"predicted", "measured"}: relative iteration-time error
 /// (predicted - measured) / measured, its absolute value, the bytes error, and per stage the

@@ -32,9 +32,15 @@ json train_report(const std::vector<double>& totals, double bytes) {
   return {{"iterations", its}};
 }
 
-json sim_result(double it, double bytes, const std::string& bottleneck) {
-  return {{"iteration_s", it},   {"bytes_per_iteration", bytes}, {"bottleneck", bottleneck},
-          {"storage_busy", 0.5}, {"network_busy", 0.2},          {"compute_busy", 1.0}};
+tiersplit::sim::TenantResult sim_result(double it, double bytes, const std::string& bottleneck) {
+  tiersplit::sim::TenantResult r;
+  r.iteration_s = it;
+  r.bytes_per_iteration = bytes;
+  r.bottleneck = bottleneck;
+  r.storage_busy = 0.5;
+  r.network_busy = 0.2;
+  r.compute_busy = 1.0;
+  return r;
 }
 
 json config(int64_t s, int64_t b, double predicted, double measured,
