@@ -109,21 +109,19 @@ void round_numbers(nlohmann::json& j) {
 
 }  // namespace
 
-nlohmann::json to_json(const Recommendation& r) {
-  nlohmann::json points = nlohmann::json::array();
-  for (const auto& p : r.points) {
-    nlohmann::json labels = nlohmann::json::object();
-    for (const auto& [k, v] : p.labels) labels[k] = v;
-    nlohmann::json tenants = nlohmann::json::array();
-    for (const auto& t : p.tenants) tenants.push_back(tenant_json(t));
-    nlohmann::json baselines = nlohmann::json::array();
-    for (const auto& b : p.baselines) {
-      baselines.push_back({{"name", b.name},
-                           {"feasible", b.feasible},
-                           {"makespan_s", b.makespan_s},
-                           {"speedup", b.speedup}});
-    }
-    points.push_back({{"point", p.index},
+nlohmann::json to_json(const PointRecommendation& p) {
+  nlohmann::json labels = nlohmann::json::object();
+  for (const auto& [k, v] : p.labels) labels[k] = v;
+  nlohmann::json tenants = nlohmann::json::array();
+  for (const auto& t : p.tenants) tenants.push_back(tenant_json(t));
+  nlohmann::json baselines = nlohmann::json::array();
+  for (const auto& b : p.baselines) {
+    baselines.push_back({{"name", b.name},
+                         {"feasible", b.feasible},
+                         {"makespan_s", b.makespan_s},
+                         {"speedup", b.speedup}});
+  }
+  nlohmann::json j = {{"point", p.index},
                       {"labels", labels},
                       {"bandwidth_bytes_per_s", p.bandwidth},
                       {"prefetch_depth", p.prefetch_depth},
@@ -139,8 +137,14 @@ nlohmann::json to_json(const Recommendation& r) {
                         {"compute_used_bytes", p.compute_memory_used},
                         {"compute_capacity_bytes", p.compute_memory_capacity}}},
                       {"baselines", baselines},
-                      {"tenants", tenants}});
-  }
+                      {"tenants", tenants}};
+  round_numbers(j);
+  return j;
+}
+
+nlohmann::json to_json(const Recommendation& r) {
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& p : r.points) points.push_back(to_json(p));
   nlohmann::json doc = {{"format", kRecommendationFormatName},
                         {"version", kRecommendationFormatVersion},
                         {"scenario", r.scenario},
@@ -234,7 +238,9 @@ TenantRecommendation tenant_from(const JsonView& j) {
   return t;
 }
 
-PointRecommendation point_from(const JsonView& j) {
+}  // namespace
+
+PointRecommendation point_from_json(const JsonView& j) {
   PointRecommendation p;
   p.index = static_cast<std::size_t>(j.integer("point"));
   const JsonView labels = j.at("labels");
@@ -264,8 +270,6 @@ PointRecommendation point_from(const JsonView& j) {
   return p;
 }
 
-}  // namespace
-
 Recommendation recommendation_from_json(const JsonView& root) {
   if (root.string("format") != kRecommendationFormatName)
     root.fail_at("format", std::string("expected \"") + kRecommendationFormatName +
@@ -281,7 +285,7 @@ Recommendation recommendation_from_json(const JsonView& root) {
   r.tolerance = root.number("tolerance");
   r.prefetch_depths = root.integers("prefetch_depths");
   const JsonView points = root.at("points");
-  for (std::size_t i = 0; i < points.size(); ++i) r.points.push_back(point_from(points.at(i)));
+  for (std::size_t i = 0; i < points.size(); ++i) r.points.push_back(point_from_json(points.at(i)));
   return r;
 }
 

@@ -117,6 +117,9 @@ struct Recommendation {
 };
 
 nlohmann::json to_json(const Recommendation& r);
+/// One point of the document, and back (recommend computes points in child processes).
+nlohmann::json to_json(const PointRecommendation& p);
+PointRecommendation point_from_json(const JsonView& j);
 /// Reads what to_json wrote back into the same types; errors name the file and JSON path.
 Recommendation recommendation_from_json(const JsonView& root);
 Recommendation read_recommendation(const std::string& file);

@@ -12,6 +12,8 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "common/json_reader.hpp"
+#include "common/process_map.hpp"
 #include "common/units.hpp"
 #include "optimizer/point_search.hpp"
 #include "sim/study.hpp"
@@ -91,15 +93,19 @@ PointSearch screen_point(const sim::Study& study, std::size_t pi, const Recommen
   if (ps.screen.ranked.empty()) fail_infeasible(study.scenario, *ps.ev, ps.screen);
   ps.baselines = baseline_plans(*ps.ev, study.points[pi].prefetch_depth);
   if (ranks_shorter) {
-    // What simulating the screened best costs, in iterations of all tenants together.
-    const sim::Configuration& best = ps.screen.ranked.front().first;
-    std::vector<sim::TenantCosts> costs;
-    for (std::size_t t = 0; t < ps.ev->tenants(); ++t)
-      costs.push_back(ps.ev->costs(t, best.choices[t]));
-    double iterations = 0;
-    for (const auto& cf : sim::closed_forms(costs, ps.ev->point().platform, best.prefetch_depth))
-      iterations += cf.simulated_iterations;
-    if (iterations > opt.rank_above) ps.search = Fidelity::kRank;
+    // What simulating a configuration here costs, in iterations of all tenants together: the
+    // most of the screened best and the baselines (all of which are simulated).
+    std::vector<sim::Configuration> first{ps.screen.ranked.front().first};
+    for (const auto& b : ps.baselines) {
+      if (b.feasible) first.push_back(b.configuration);
+    }
+    double most = 0;
+    for (const sim::Configuration& c : first) {
+      double iterations = 0;
+      for (const auto& cf : ps.ev->forms(c)) iterations += cf.simulated_iterations;
+      most = std::max(most, iterations);
+    }
+    if (most > opt.rank_above) ps.search = Fidelity::kRank;
   }
   return ps;
 }
@@ -269,8 +275,13 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
   rec.objective = opt.objective;
   rec.joint_goal = opt.goal == JointGoal::kMakespan ? "makespan" : "total";
   rec.tolerance = opt.tolerance;
-  for (std::size_t pi = 0; pi < points.size(); ++pi)
-    rec.points.push_back(report_point(points[pi], judge, study, pi, opt));
+  // The reports (sensitivity scans with the closed form) on every core.
+  const std::vector<std::string> reports =
+      map_in_processes(points.size(), opt.jobs, [&](std::size_t pi) {
+        return to_json(report_point(points[pi], judge, study, pi, opt)).dump();
+      });
+  for (const std::string& r : reports)
+    rec.points.push_back(point_from_json(parse_json_text(r, "<recommend report>")));
   timer.lap("report + sensitivity");
   if (!points.empty()) rec.prefetch_depths = points.front().depths;
   return rec;

@@ -41,8 +41,9 @@ struct RecommendOptions {
   /// Where simulating a configuration is long (its tenants together run more than `rank_above`
   /// iterations: many tenants, long windows), the point spends less: `long_confirm` and
   /// `long_neighbours` instead of confirm and neighbours, every candidate and baseline simulated
-  /// with `rank_iterations` measured iterations per tenant instead of the scenario's, and the
-  /// chosen one then in full. rank_iterations 0: always in full.
+  /// to rank them (every tenant arriving at once, `rank_iterations` measured iterations each
+  /// instead of the scenario's), and the chosen one then in full. rank_iterations 0: always in
+  /// full.
   std::size_t long_confirm = 1;
   std::size_t long_neighbours = 1;
   int64_t rank_iterations = 10;

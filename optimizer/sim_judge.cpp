@@ -14,6 +14,11 @@ SimJudge::SimJudge(const sim::Study& base, int64_t rank_iterations, int jobs, bo
   if (rank_iterations > 0 && rank_iterations < full) {
     rank_.scenario.simulation.iterations = rank_iterations;
     rank_is_shorter_ = true;
+    // Every tenant arrives at once: the ranking compares configurations in the phase where all
+    // run together, without simulating the staggered start (which costs more than the window:
+    // 25 of 39 ms per 7-tenant configuration measuring 10 iterations).
+    for (auto& point : rank_.tenants)
+      for (auto& t : point) t.params.arrival_s = 0;
   }
 }
 

@@ -15,9 +15,9 @@
 
 namespace tiersplit::optimizer {
 
-/// How closely a configuration was simulated: with the scenario's measured window (kFull) or a
-/// shorter one (kRank, RecommendOptions::rank_iterations) that ranks candidates at a fraction of
-/// the cost.
+/// How closely a configuration was simulated: as the scenario says (kFull), or to rank candidates
+/// at a fraction of the cost (kRank): every tenant arriving at once and a shorter measured window
+/// (RecommendOptions::rank_iterations).
 enum class Fidelity { kRank, kFull };
 
 class SimJudge {
