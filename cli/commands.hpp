@@ -12,6 +12,7 @@ namespace tiersplit::cli {
 void add_derive_command(CLI::App& app);     // cmd_derive.cpp: devices, derive-profile
 void add_sim_commands(CLI::App& app);       // cmd_sim.cpp: simulate, sweep, merge
 void add_recommend_command(CLI::App& app);  // cmd_recommend.cpp
+void add_extrapolation_command(CLI::App& app);  // cmd_extrapolation.cpp: extrapolation-error
 
 // tiersplit-torch (LibTorch; torch_commands.hpp lists them):
 void add_models_command(CLI::App& app);       // cmd_models.cpp

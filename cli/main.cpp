@@ -36,6 +36,7 @@ int run(void* p) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "tiersplit 0.1.0");
   tiersplit::cli::add_derive_command(app);
+  tiersplit::cli::add_extrapolation_command(app);
   tiersplit::cli::add_sim_commands(app);
   tiersplit::cli::add_recommend_command(app);
   // Listed for --help; never parsed here (handed over above).

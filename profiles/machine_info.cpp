@@ -1,6 +1,8 @@
 // machine_info.cpp: /proc readers and two micro-benchmarks (GEMM rate, copy bandwidth).
 #include "profiles/machine_info.hpp"
 
+#include <sys/resource.h>
+
 #include <torch/torch.h>
 #include <torch/version.h>
 
@@ -29,12 +31,14 @@ std::string cpu_model() {
   return "unknown";
 }
 
-double total_memory_bytes() {
+namespace {
+
+double meminfo_bytes(const std::string& field) {
   std::ifstream in("/proc/meminfo");
   std::string key;
   double kib = 0;
   while (in >> key) {
-    if (key == "MemTotal:") {
+    if (key == field) {
       in >> kib;
       return kib * 1024.0;
     }
@@ -42,6 +46,18 @@ double total_memory_bytes() {
     std::getline(in, rest);
   }
   return 0;
+}
+
+}  // namespace
+
+double total_memory_bytes() { return meminfo_bytes("MemTotal:"); }
+
+double available_memory_bytes() { return meminfo_bytes("MemAvailable:"); }
+
+double peak_resident_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) * 1024.0;
 }
 
 double load_average() {

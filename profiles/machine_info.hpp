@@ -8,6 +8,8 @@ namespace tiersplit::profiles {
 
 std::string cpu_model();         ///< "AMD EPYC" from /proc/cpuinfo, or "unknown"
 double total_memory_bytes();     ///< MemTotal from /proc/meminfo
+double available_memory_bytes(); ///< MemAvailable from /proc/meminfo
+double peak_resident_bytes();    ///< this process's largest resident set so far (getrusage)
 double load_average();           ///< 1-minute load average
 std::string utc_timestamp();     ///< "2026-11-22T21:30:00Z"
 std::string libtorch_version();  ///< "1.13.1"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <iostream>
 
 #include "common/error.hpp"
 #include "common/progress.hpp"
@@ -56,6 +57,9 @@ bool has_batch_norm(torch::nn::Module& block) {
   }
   return false;
 }
+
+/// Margin on a batch's projected peak memory before measuring it.
+constexpr double kMemorySafety = 1.25;
 
 }  // namespace
 
@@ -136,7 +140,27 @@ Profile measure_profile(const ProfileRequest& r) {
   if (r.progress) bar = std::make_unique<ProgressBar>("profile " + r.model, steps);
 
   model->eval();
+  // Memory: the resident peak grows about in proportion to the batch (activations, workspaces
+  // the allocator tracker does not see, e.g. VGG-16's first convolutions need 20 GB at batch
+  // 256), so a batch whose projected peak does not fit what this machine has is not measured.
+  const double resident_before = peak_resident_bytes();
+  const double usable = resident_before + available_memory_bytes();
+  std::vector<int64_t> measured;
   for (int64_t batch : r.batch_sizes) {
+    if (!measured.empty()) {
+      const double grown = std::max(0.0, peak_resident_bytes() - resident_before);
+      const double projected = resident_before + grown * static_cast<double>(batch) /
+                                                     static_cast<double>(measured.back());
+      if (projected * kMemorySafety > usable) {
+        std::cerr << "profile " << r.model << ": batch " << batch
+                  << " and larger not measured: projected peak memory "
+                  << static_cast<int64_t>(projected / 1e9) << " GB (x" << kMemorySafety
+                  << " margin) beyond the " << static_cast<int64_t>(usable / 1e9)
+                  << " GB this machine has\n";
+        break;
+      }
+    }
+    measured.push_back(batch);
     std::vector<int64_t> shape{batch};
     shape.insert(shape.end(), p.input_shape.begin(), p.input_shape.end());
     torch::Tensor x = torch::randn(shape);
@@ -168,6 +192,7 @@ Profile measure_profile(const ProfileRequest& r) {
     }
   }
   if (bar) bar->finish();
+  p.batch_sizes = measured;
   for (auto& b : p.blocks) {
     b.forward_fit = fit_time_model(b.forward);
     if (!b.train.empty()) b.train_fit = fit_time_model(b.train);
