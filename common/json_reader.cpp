@@ -220,6 +220,18 @@ JsonView load_json_file(const std::string& file) {
   return parse_json_text(ss.str(), file);
 }
 
+void round_numbers(json& j) {
+  if (j.is_number_float()) {
+    const double v = j.get<double>();
+    if (!std::isfinite(v) || v == 0) return;
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    j = std::stod(buf);
+  } else if (j.is_structured()) {
+    for (auto& x : j) round_numbers(x);
+  }
+}
+
 void write_json_file(const std::string& file, const json& j) {
   std::string tmp = file + ".tmp";
   {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/json_reader.hpp"
 #include "common/table.hpp"
 #include "common/units.hpp"
 
@@ -94,17 +95,6 @@ nlohmann::json tenant_json(const TenantRecommendation& t) {
        {{"bandwidth", range_json(t.bandwidth, true)},
         {"storage_speed", range_json(t.storage_speed, false)}}},
       {"curve", curve}};
-}
-
-/// Rounds every floating-point number to 9 significant digits: shorter documents, and the same
-/// text for one input on any platform that rounds the last bits differently.
-void round_numbers(nlohmann::json& j) {
-  if (j.is_number_float()) {
-    double v = j.get<double>();
-    if (std::isfinite(v) && v != 0) j = std::stod(fmt("%.9g", v));
-  } else if (j.is_structured()) {
-    for (auto& x : j) round_numbers(x);
-  }
 }
 
 }  // namespace

@@ -276,10 +276,12 @@ Recommendation recommend(const sim::Scenario& sc, sim::ProfileCache& cache,
   rec.joint_goal = opt.goal == JointGoal::kMakespan ? "makespan" : "total";
   rec.tolerance = opt.tolerance;
   // The reports (sensitivity scans with the closed form) on every core.
-  const std::vector<std::string> reports =
-      map_in_processes(points.size(), opt.jobs, [&](std::size_t pi) {
-        return to_json(report_point(points[pi], judge, study, pi, opt)).dump();
-      });
+  MapOptions mo;
+  mo.jobs = opt.jobs;
+  const std::vector<std::string> reports = map_in_processes(
+      points.size(),
+      [&](std::size_t pi) { return to_json(report_point(points[pi], judge, study, pi, opt)).dump(); },
+      mo);
   for (const std::string& r : reports)
     rec.points.push_back(point_from_json(parse_json_text(r, "<recommend report>")));
   timer.lap("report + sensitivity");

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "sim/fair_share.hpp"
 #include "sim/phases.hpp"
 #include "sim/token_bucket.hpp"
 
@@ -146,13 +147,6 @@ TenantAverages averages(const TenantCosts& p, const PlatformParams& pf, const Pa
   return a;
 }
 
-/// Concurrent pushdowns a storage node runs at full speed (see simgrid_model.cpp).
-double storage_slots(const PlatformParams& pf) {
-  const StorageParams& s = pf.storage;
-  if (s.pushdown_threads <= 0) return 1.0;
-  return std::max<double>(1.0, static_cast<double>(s.cores / s.pushdown_threads));
-}
-
 /// One tenant alone: its stages and the period they allow.
 struct OwnBounds {
   double storage = 0, network = 0, compute = 0, cycle = 0;
@@ -191,18 +185,7 @@ OwnBounds own_bounds(const TenantCosts& p, const TenantAverages& a, const Platfo
   return o;
 }
 
-/// A shared resource: capacity and each tenant's exclusive use per iteration [s].
-struct Resource {
-  std::string tier;  ///< "storage", "network", "compute"
-  double capacity = 1;
-  std::vector<double> demand;
-  bool utilization_only = false;  ///< counted for busy fractions, not a constraint
-  /// Each tenant's claim when the resource is divided (empty: 1 each). A link is divided per
-  /// flow, as the simulation's max-min sharing does: a tenant with m flows on it at once gets m
-  /// shares.
-  std::vector<double> weight;
-  double weight_of(std::size_t u) const { return weight.empty() ? 1.0 : weight[u]; }
-};
+using Resource = SharedResource;
 
 /// Flows a tenant keeps on a storage node's path at once: its m messages of an iteration start
 /// as their chunks' compute ends (C / m apart) and each lasts about L / m on its own (L the
@@ -230,10 +213,8 @@ std::vector<Resource> shared_resources(const std::vector<TenantCosts>& plans,
   const double node_bw = pf.network.path_bandwidth() * bwf;
   std::vector<Resource> res;
   for (std::size_t k = 0; k < K; ++k) {
-    Resource disk{"storage", 1, std::vector<double>(T)},
-        cpu{"storage", storage_slots(pf), std::vector<double>(T)};
-    Resource busy{"storage", 1, std::vector<double>(T), true},
-        link{"network", 1, std::vector<double>(T)};
+    Resource disk = Resource::of("storage", 1, T), cpu = Resource::of("storage", static_cast<double>(pf.storage.slots()), T);
+    Resource busy = Resource::of("storage", 1, T, true), link = Resource::of("network", 1, T);
     link.weight.assign(T, 1.0);
     for (std::size_t u = 0; u < T; ++u) {
       const NodeIteration& n = avg[u].nodes[k];
@@ -246,13 +227,13 @@ std::vector<Resource> shared_resources(const std::vector<TenantCosts>& plans,
     for (auto* r : {&disk, &cpu, &busy, &link}) res.push_back(std::move(*r));
   }
   if (pf.network.core_bandwidth > 0) {
-    Resource core{"network", 1, std::vector<double>(T)};
+    Resource core = Resource::of("network", 1, T);
     for (std::size_t u = 0; u < T; ++u)
       core.demand[u] = avg[u].bytes / (pf.network.core_bandwidth * bwf);
     res.push_back(std::move(core));
   }
   for (int64_t j = 0; j < pf.compute.nodes; ++j) {
-    Resource nic{"network", 1, std::vector<double>(T)}, gpu{"compute", 1, std::vector<double>(T)};
+    Resource nic = Resource::of("network", 1, T), gpu = Resource::of("compute", 1, T);
     for (std::size_t u = 0; u < T; ++u) {
       if (plans[u].compute_node != j) continue;
       if (pf.network.compute_nic > 0) nic.demand[u] = avg[u].bytes / (pf.network.compute_nic * bwf);
@@ -285,48 +266,15 @@ std::vector<double> fair_rates(const Model& m, const std::vector<bool>& active) 
   for (std::size_t u = 0; u < T; ++u) {
     if (active[u]) rate[u] = m.own[u].period() > 0 ? 1.0 / m.own[u].period() : 0.0;
   }
-  for (int round = 0; round < 8; ++round) {
-    bool changed = false;
-    for (const Resource& r : m.res) {
-      if (r.utilization_only) continue;
-      double total = 0;
-      for (std::size_t u = 0; u < T; ++u) total += r.demand[u] * rate[u];
-      if (total <= r.capacity * (1 + 1e-12)) continue;
-      std::vector<std::size_t> users;
-      for (std::size_t u = 0; u < T; ++u) {
-        if (r.demand[u] > 0 && active[u]) users.push_back(u);
-      }
-      // Per-flow shares (weights) hold while flows overlap all the time: when every user of the
-      // link is bound by the network on its own. Otherwise flows come and go within each
-      // iteration and the tenants share the link evenly on average.
-      const bool per_flow = !r.weight.empty() &&
-                            std::all_of(users.begin(), users.end(), [&](std::size_t u) {
-                              const OwnBounds& o = m.own[u];
-                              return o.network >= std::max({o.storage, o.compute, o.cycle});
-                            });
-      auto weight_of = [&](std::size_t u) { return per_flow ? r.weight_of(u) : 1.0; };
-      // Water-filling by weight: the users asking least per unit of weight are served first.
-      std::sort(users.begin(), users.end(), [&](std::size_t a, std::size_t b) {
-        return r.demand[a] * rate[a] / weight_of(a) < r.demand[b] * rate[b] / weight_of(b);
-      });
-      double left = r.capacity;
-      double weights = 0;
-      for (std::size_t u : users) weights += weight_of(u);
-      for (std::size_t i = 0; i < users.size(); ++i) {
-        std::size_t u = users[i];
-        double share = left * weight_of(u) / weights;
-        weights -= weight_of(u);
-        double use = r.demand[u] * rate[u];
-        if (use > share) {
-          rate[u] = share / r.demand[u];
-          use = share;
-          changed = true;
-        }
-        left -= use;
-      }
-    }
-    if (!changed) break;
-  }
+  // Per-flow shares (weights) hold while flows overlap all the time: when every user of the
+  // link is bound by the network on its own. Otherwise flows come and go within each iteration
+  // and the tenants share the link evenly on average.
+  water_fill(rate, m.res, [&](const Resource&, const std::vector<std::size_t>& users) {
+    return std::all_of(users.begin(), users.end(), [&](std::size_t u) {
+      const OwnBounds& o = m.own[u];
+      return o.network >= std::max({o.storage, o.compute, o.cycle});
+    });
+  });
   return rate;
 }
 

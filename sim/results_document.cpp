@@ -78,7 +78,7 @@ namespace {
 
 /// Fails unless `field` of every shard equals the first's.
 template <typename Get>
-void require_same(const std::vector<ResultsDocument>& shards, const std::vector<std::string>& files,
+void require_same(const std::vector<ShardHeader>& shards, const std::vector<std::string>& files,
                   const char* what, Get get) {
   for (std::size_t i = 1; i < shards.size(); ++i) {
     if (get(shards[i]) != get(shards[0])) {
@@ -90,8 +90,7 @@ void require_same(const std::vector<ResultsDocument>& shards, const std::vector<
 
 }  // namespace
 
-ResultsDocument merge_results(const std::vector<ResultsDocument>& shards,
-                              const std::vector<std::string>& files) {
+void check_shards(const std::vector<ShardHeader>& shards, const std::vector<std::string>& files) {
   if (shards.empty()) fail("merge: no results files given");
   require_same(shards, files, "scenario", [](const auto& d) { return d.scenario; });
   require_same(shards, files, "inputs (scenario and profiles, by digest)",
@@ -119,20 +118,27 @@ ResultsDocument merge_results(const std::vector<ResultsDocument>& shards,
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
     fail("merge: shard(s) ", list, " of ", shards[0].scenario, " missing");
   }
+  std::set<std::size_t> configs;
+  for (const auto& d : shards) configs.insert(d.configs.begin(), d.configs.end());
+  if (configs.size() != shards[0].configurations) {
+    fail("merge: the shards hold ", configs.size(), " of the sweep's ", shards[0].configurations,
+         " configurations (a shard file is incomplete)");
+  }
+}
+
+ResultsDocument merge_results(const std::vector<ResultsDocument>& shards,
+                              const std::vector<std::string>& files) {
+  std::vector<ShardHeader> headers;
+  for (const auto& d : shards) {
+    ShardHeader h{d.scenario, d.input_digest, d.build, d.shard, d.configurations, {}};
+    for (const auto& r : d.results) h.configs.insert(r.config);
+    headers.push_back(std::move(h));
+  }
+  check_shards(headers, files);
   ResultsDocument out = shards[0];
   out.shard = Shard{};
   out.results.clear();
-  std::set<std::size_t> configs;
-  for (const auto& d : shards) {
-    for (const auto& r : d.results) {
-      out.results.push_back(r);
-      configs.insert(r.config);
-    }
-  }
-  if (configs.size() != out.configurations) {
-    fail("merge: the shards hold ", configs.size(), " of the sweep's ", out.configurations,
-         " configurations (a shard file is incomplete)");
-  }
+  for (const auto& d : shards) out.results.insert(out.results.end(), d.results.begin(), d.results.end());
   std::stable_sort(out.results.begin(), out.results.end(),
                    [](const TenantResult& a, const TenantResult& b) { return a.config < b.config; });
   return out;

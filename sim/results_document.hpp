@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,19 @@ nlohmann::json to_json(const ResultsDocument& doc);
 
 /// Reads a results file strictly: errors name the file and JSON path.
 ResultsDocument read_results_document(const std::string& file);
+
+/// What `merge` checks of each shard file, whatever its rows (tenants here, groups in groups/).
+struct ShardHeader {
+  std::string scenario, input_digest, build;
+  Shard shard;
+  std::size_t configurations = 0;   ///< of the whole sweep
+  std::set<std::size_t> configs;    ///< the configurations the file holds rows of
+};
+
+/// Fails (one line naming the files) unless the headers are the shards of one sweep: the same
+/// scenario, inputs, build and shard count, every shard once, and their configurations the whole
+/// sweep's.
+void check_shards(const std::vector<ShardHeader>& shards, const std::vector<std::string>& files);
 
 /// One document from the shards of one sweep, identical to what the unsharded sweep writes.
 /// Fails (naming the files) on shards of different scenarios, inputs or builds, a shard count

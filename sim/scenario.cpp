@@ -1,6 +1,8 @@
 // scenario.cpp: strict parsing of scenario files ("tiersplit-scenario", version 1).
 #include "sim/scenario.hpp"
 
+#include "sim/scenario_fields.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -10,7 +12,6 @@
 #include "profiles/derive.hpp"
 
 namespace tiersplit::sim {
-namespace {
 
 namespace fs = std::filesystem;
 
@@ -27,7 +28,7 @@ std::string resolve_device(const std::string& base_dir, const std::string& d) {
 }
 
 int64_t positive_integer(const JsonView& v, const std::string& key, int64_t fallback,
-                         int64_t minimum = 1) {
+                         int64_t minimum) {
   int64_t x = v.integer(key, fallback);
   if (x < minimum)
     v.fail_at(key, "must be at least " + std::to_string(minimum) + ", got " + std::to_string(x));
@@ -35,7 +36,7 @@ int64_t positive_integer(const JsonView& v, const std::string& key, int64_t fall
 }
 
 double positive_quantity(const JsonView& v, const std::string& key, Dimension d, double fallback,
-                         bool allow_zero = false) {
+                         bool allow_zero) {
   double x = v.has(key) ? v.quantity(key, d) : fallback;
   if (x < 0 || (!allow_zero && x == 0))
     v.fail_at(key, std::string("must be ") + (allow_zero ? "non-negative" : "positive"));
@@ -58,21 +59,13 @@ double optional_limit(const JsonView& v, const std::string& key, Dimension d) {
   return q;
 }
 
-template <typename T, typename F>
-std::vector<T> list_of(const JsonView& parent, const std::string& key, F item) {
-  std::vector<T> out;
-  if (!parent.has(key)) return out;
-  JsonView arr = parent.at(key);
-  if (arr.size() == 0) arr.fail_here("must not be empty");
-  for (std::size_t i = 0; i < arr.size(); ++i) out.push_back(item(arr.at(i)));
-  return out;
-}
-
 int64_t list_integer(const JsonView& v, int64_t minimum) {
   int64_t x = v.as_integer();
   if (x < minimum) v.fail_here("must be at least " + std::to_string(minimum));
   return x;
 }
+
+namespace {
 
 NetworkModelParams parse_network_model(const JsonView& m) {
   m.allow_keys({"latency_factor", "bandwidth_factor", "crosstraffic", "tcp_window"});
@@ -87,83 +80,6 @@ NetworkModelParams parse_network_model(const JsonView& m) {
   return p;
 }
 
-PlatformParams parse_platform(const JsonView& p, const std::string& dir) {
-  p.allow_keys({"storage", "network", "compute", "interference"});
-  PlatformParams out;
-
-  JsonView s = p.at("storage");
-  s.allow_keys({"nodes", "cores", "pushdown_device", "pushdown_threads", "memory", "disk_bandwidth",
-                "request_overhead", "decode_time_per_sample", "placement"});
-  StorageParams& st = out.storage;
-  st.nodes = positive_integer(s, "nodes", 1);
-  st.cores = positive_integer(s, "cores", st.cores);
-  st.pushdown_device = resolve_device(dir, s.string("pushdown_device"));
-  st.pushdown_threads = positive_integer(s, "pushdown_threads", 0, 0);
-  if (st.pushdown_threads > st.cores) s.fail_at("pushdown_threads", "exceeds the node's cores");
-  st.memory_bytes = required_positive_quantity(s, "memory", Dimension::kBytes);
-  st.disk_bandwidth = required_positive_quantity(s, "disk_bandwidth", Dimension::kBandwidth);
-  st.request_overhead_s = positive_quantity(s, "request_overhead", Dimension::kDuration, 0, true);
-  st.decode_time_per_sample_s =
-      positive_quantity(s, "decode_time_per_sample", Dimension::kDuration, 0, true);
-  st.placement = s.string("placement", st.placement);
-  if (st.placement != "round-robin") s.fail_at("placement", "only \"round-robin\" is supported");
-
-  JsonView n = p.at("network");
-  n.allow_keys(
-      {"bandwidth", "latency", "storage_nic", "compute_nic", "core_link", "burst", "model"});
-  NetworkParams& net = out.network;
-  net.bandwidth = required_positive_quantity(n, "bandwidth", Dimension::kBandwidth);
-  net.latency_s = positive_quantity(n, "latency", Dimension::kDuration, 0, true);
-  if (!n.has("latency")) n.fail_at("latency", "missing required field");
-  net.storage_nic = optional_limit(n, "storage_nic", Dimension::kBandwidth);
-  net.compute_nic = optional_limit(n, "compute_nic", Dimension::kBandwidth);
-  net.burst_bytes = optional_limit(n, "burst", Dimension::kBytes);
-  if (auto core = n.find("core_link")) {
-    core->allow_keys({"bandwidth", "latency"});
-    net.core_bandwidth = required_positive_quantity(*core, "bandwidth", Dimension::kBandwidth);
-    net.core_latency_s = positive_quantity(*core, "latency", Dimension::kDuration, 0, true);
-  }
-  if (auto m = n.find("model")) net.model = parse_network_model(*m);
-
-  JsonView c = p.at("compute");
-  c.allow_keys({"nodes", "device", "memory", "decode_time_per_sample"});
-  ComputeParams& cp = out.compute;
-  cp.nodes = positive_integer(c, "nodes", 1);
-  cp.device = resolve_device(dir, c.string("device"));
-  cp.memory_bytes = positive_quantity(c, "memory", Dimension::kBytes, cp.memory_bytes);
-  cp.decode_time_per_sample_s =
-      positive_quantity(c, "decode_time_per_sample", Dimension::kDuration, 0, true);
-
-  if (auto i = p.find("interference")) {
-    i->allow_keys({"storage_slowdown", "compute_slowdown", "compute_slowdown_by_storage_batch"});
-    InterferenceParams& ip = out.interference;
-    for (auto [key, value] :
-         {std::pair<const char*, double*>{"storage_slowdown", &ip.storage_slowdown},
-          {"compute_slowdown", &ip.compute_slowdown}}) {
-      *value = i->number(key, *value);
-      if (!(*value >= 1.0) || *value > 100.0) i->fail_at(key, "must be a factor in [1, 100]");
-    }
-    if (auto by = i->find("compute_slowdown_by_storage_batch")) {
-      if (!by->raw().is_object())
-        by->fail_here("expected an object of storage batch -> factor, e.g. {\"1\": 1.0}");
-      for (const auto& [key, value] : by->raw().items()) {
-        int64_t b = 0;
-        try {
-          std::size_t used = 0;
-          b = std::stoll(key, &used);
-          if (used != key.size()) b = 0;
-        } catch (const std::exception&) {
-          b = 0;
-        }
-        if (b < 1) by->fail_at(key, "the key must be a storage batch, an integer >= 1");
-        const double f = by->number(key, 0.0);
-        if (!(f >= 1.0) || f > 100.0) by->fail_at(key, "must be a factor in [1, 100]");
-        ip.compute_slowdown_by_storage_batch[b] = f;
-      }
-    }
-  }
-  return out;
-}
 
 /// "search" -> -1, else an integer >= minimum.
 int64_t integer_or_search(const JsonView& t, const std::string& key, int64_t minimum) {
@@ -239,13 +155,99 @@ TenantParams parse_tenant(const JsonView& t, const std::string& dir, std::size_t
 
 }  // namespace
 
-Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
-  Scenario sc;
-  sc.file = root.file();
-  sc.dir = base_dir;
-  // "testbed" names real hosts for `tiersplit validate`; the simulation does not read it.
-  root.allow_keys({"format", "version", "name", "description", "platform", "workload", "search",
-                   "sweep", "simulation", "testbed"});
+PlatformParams parse_platform(const JsonView& p, const std::string& dir) {
+  p.allow_keys({"storage", "network", "compute", "compute_network", "interference"});
+  PlatformParams out;
+
+  JsonView s = p.at("storage");
+  s.allow_keys({"nodes", "cores", "pushdown_device", "pushdown_threads", "memory", "disk_bandwidth",
+                "request_overhead", "decode_time_per_sample", "placement"});
+  StorageParams& st = out.storage;
+  st.nodes = positive_integer(s, "nodes", 1);
+  st.cores = positive_integer(s, "cores", st.cores);
+  st.pushdown_device = resolve_device(dir, s.string("pushdown_device"));
+  st.pushdown_threads = positive_integer(s, "pushdown_threads", 0, 0);
+  if (st.pushdown_threads > st.cores) s.fail_at("pushdown_threads", "exceeds the node's cores");
+  st.memory_bytes = required_positive_quantity(s, "memory", Dimension::kBytes);
+  st.disk_bandwidth = required_positive_quantity(s, "disk_bandwidth", Dimension::kBandwidth);
+  st.request_overhead_s = positive_quantity(s, "request_overhead", Dimension::kDuration, 0, true);
+  st.decode_time_per_sample_s =
+      positive_quantity(s, "decode_time_per_sample", Dimension::kDuration, 0, true);
+  st.placement = s.string("placement", st.placement);
+  if (st.placement != "round-robin") s.fail_at("placement", "only \"round-robin\" is supported");
+
+  JsonView n = p.at("network");
+  n.allow_keys(
+      {"bandwidth", "latency", "storage_nic", "compute_nic", "core_link", "burst", "model"});
+  NetworkParams& net = out.network;
+  net.bandwidth = required_positive_quantity(n, "bandwidth", Dimension::kBandwidth);
+  net.latency_s = positive_quantity(n, "latency", Dimension::kDuration, 0, true);
+  if (!n.has("latency")) n.fail_at("latency", "missing required field");
+  net.storage_nic = optional_limit(n, "storage_nic", Dimension::kBandwidth);
+  net.compute_nic = optional_limit(n, "compute_nic", Dimension::kBandwidth);
+  net.burst_bytes = optional_limit(n, "burst", Dimension::kBytes);
+  if (auto core = n.find("core_link")) {
+    core->allow_keys({"bandwidth", "latency"});
+    net.core_bandwidth = required_positive_quantity(*core, "bandwidth", Dimension::kBandwidth);
+    net.core_latency_s = positive_quantity(*core, "latency", Dimension::kDuration, 0, true);
+  }
+  if (auto m = n.find("model")) net.model = parse_network_model(*m);
+
+  JsonView c = p.at("compute");
+  c.allow_keys({"nodes", "device", "memory", "decode_time_per_sample", "cores", "disk",
+                "disk_bandwidth"});
+  ComputeParams& cp = out.compute;
+  cp.nodes = positive_integer(c, "nodes", 1);
+  cp.device = resolve_device(dir, c.string("device"));
+  cp.memory_bytes = positive_quantity(c, "memory", Dimension::kBytes, cp.memory_bytes);
+  cp.decode_time_per_sample_s =
+      positive_quantity(c, "decode_time_per_sample", Dimension::kDuration, 0, true);
+  cp.cores = positive_integer(c, "cores", cp.cores);
+  cp.disk_bytes = positive_quantity(c, "disk", Dimension::kBytes, cp.disk_bytes, true);
+  cp.disk_bandwidth =
+      positive_quantity(c, "disk_bandwidth", Dimension::kBandwidth, cp.disk_bandwidth);
+
+  if (auto cn = p.find("compute_network")) {
+    cn->allow_keys({"bandwidth", "latency", "collective_overhead"});
+    ComputeNetworkParams& net2 = out.compute_network;
+    net2.bandwidth = positive_quantity(*cn, "bandwidth", Dimension::kBandwidth, net2.bandwidth);
+    net2.latency_s = positive_quantity(*cn, "latency", Dimension::kDuration, net2.latency_s, true);
+    net2.collective_overhead_s = positive_quantity(*cn, "collective_overhead", Dimension::kDuration,
+                                                   net2.collective_overhead_s, true);
+  }
+
+  if (auto i = p.find("interference")) {
+    i->allow_keys({"storage_slowdown", "compute_slowdown", "compute_slowdown_by_storage_batch"});
+    InterferenceParams& ip = out.interference;
+    for (auto [key, value] :
+         {std::pair<const char*, double*>{"storage_slowdown", &ip.storage_slowdown},
+          {"compute_slowdown", &ip.compute_slowdown}}) {
+      *value = i->number(key, *value);
+      if (!(*value >= 1.0) || *value > 100.0) i->fail_at(key, "must be a factor in [1, 100]");
+    }
+    if (auto by = i->find("compute_slowdown_by_storage_batch")) {
+      if (!by->raw().is_object())
+        by->fail_here("expected an object of storage batch -> factor, e.g. {\"1\": 1.0}");
+      for (const auto& [key, value] : by->raw().items()) {
+        int64_t b = 0;
+        try {
+          std::size_t used = 0;
+          b = std::stoll(key, &used);
+          if (used != key.size()) b = 0;
+        } catch (const std::exception&) {
+          b = 0;
+        }
+        if (b < 1) by->fail_at(key, "the key must be a storage batch, an integer >= 1");
+        const double f = by->number(key, 0.0);
+        if (!(f >= 1.0) || f > 100.0) by->fail_at(key, "must be a factor in [1, 100]");
+        ip.compute_slowdown_by_storage_batch[b] = f;
+      }
+    }
+  }
+  return out;
+}
+
+void check_scenario_header(const JsonView& root) {
   std::string format = root.string("format");
   if (format != kScenarioFormatName) {
     root.fail_at("format",
@@ -257,6 +259,16 @@ Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
                                 " (this tiersplit reads version " +
                                 std::to_string(kScenarioFormatVersion) + ")");
   }
+}
+
+Scenario scenario_from_json(const JsonView& root, const std::string& base_dir) {
+  Scenario sc;
+  sc.file = root.file();
+  sc.dir = base_dir;
+  // "testbed" names real hosts for `tiersplit validate`; the simulation does not read it.
+  root.allow_keys({"format", "version", "name", "description", "platform", "workload", "search",
+                   "sweep", "simulation", "testbed"});
+  check_scenario_header(root);
   sc.name = root.string("name", "scenario");
   sc.digest = hex_digest(fnv1a(root.raw().dump()));
   sc.description = root.string("description", "");

@@ -38,6 +38,10 @@ struct StorageParams {
   double request_overhead_s = 0;              ///< fixed cost per object request [s]
   double decode_time_per_sample_s = 0;        ///< decoding a stored sample when s > 0 [s]
   std::string placement = "round-robin";      ///< objects to nodes
+  /// Concurrent pushdowns a node runs at full speed: cores / pushdown_threads, else 1.
+  int64_t slots() const {
+    return pushdown_threads <= 0 ? 1 : std::max<int64_t>(1, cores / pushdown_threads);
+  }
 };
 
 /// The network between the tiers.
@@ -59,12 +63,23 @@ struct NetworkParams {
   }
 };
 
-/// The compute tier: training machines.
+/// The compute tier: training machines (a groups workload's workers).
 struct ComputeParams {
   int64_t nodes = 1;
   std::string device = "this-machine";
   double memory_bytes = 16.0 * 1073741824.0;
   double decode_time_per_sample_s = 0;  ///< decoding a stored sample when s = 0 [s]
+  int64_t cores = 1;                   ///< informational (groups: a worker's cores)
+  double disk_bytes = 0;               ///< local disk for cached features [B]; 0: none
+  double disk_bandwidth = 1e9;         ///< local disk read and write bandwidth [B/s]
+};
+
+/// The network inside the compute tier (between workers: all-reduces, partial gradients, models
+/// moving); each worker has a link of this bandwidth to one switch.
+struct ComputeNetworkParams {
+  double bandwidth = 1.25e9;       ///< each worker's link [B/s]
+  double latency_s = 20e-6;        ///< one way [s]
+  double collective_overhead_s = 50e-6;  ///< fixed cost of one collective call (Gloo) [s]
 };
 
 /// Tiers that share a machine (the one-machine testbed): storage node k and compute node k
@@ -90,6 +105,7 @@ struct PlatformParams {
   StorageParams storage;
   NetworkParams network;
   ComputeParams compute;
+  ComputeNetworkParams compute_network;
   InterferenceParams interference;
 };
 

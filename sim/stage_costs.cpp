@@ -55,8 +55,6 @@ void ProfileCache::put(const std::string& profile_file, const std::string& devic
 
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 /// Whether the time model may answer for `batch`: within the measured range, or beyond its
 /// largest batch by at most profiles::kDocumentedExtrapolation (docs/profile-format.md gives the
 /// error measured there); anything with /simulation/allow_extrapolation.

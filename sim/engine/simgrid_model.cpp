@@ -20,7 +20,6 @@
 // takes t seconds alone and shares the host with concurrent ones.
 #include "sim/engine/simgrid_model.hpp"
 
-#include <dlfcn.h>
 #include <xbt/log.h>
 
 #include <algorithm>
@@ -35,6 +34,7 @@
 #include <stdexcept>
 
 #include "sim/closed_form.hpp"
+#include "sim/engine/engine_clock.hpp"
 #include "sim/token_bucket.hpp"
 #include "sim/trace.hpp"
 
@@ -50,11 +50,6 @@ constexpr double kWork = 1e9;
 constexpr double kUnlimitedBandwidth = 1e15;
 /// TCP-gamma meaning "no window bound".
 constexpr double kNoWindow = 1e30;
-
-double storage_slots(const StorageParams& s) {
-  if (s.pushdown_threads <= 0) return 1.0;
-  return std::max<double>(1.0, static_cast<double>(s.cores / s.pushdown_threads));
-}
 
 /// The process's engine and platform.
 struct World {
@@ -554,22 +549,10 @@ void consumer(Run* run, int64_t ti) {
   t.mailbox->set_receiver(nullptr);
 }
 
-/// SimGrid 3.32's clock (simgrid::kernel::EngineImpl::now_, an exported static member), found at
-/// run time; null where the library does not export it.
-double* engine_clock() {
-  static double* clock =
-      static_cast<double*>(::dlsym(RTLD_DEFAULT, "_ZN7simgrid6kernel10EngineImpl4now_E"));
-  return clock;
-}
-
 }  // namespace
 
-bool can_restart_clock() {
-  return engine_clock() != nullptr && std::getenv("TIERSPLIT_NO_CLOCK_RESTART") == nullptr;
-}
-
 void prepare_engine(const PlatformParams& pf, int64_t storage_nodes, int64_t compute_nodes) {
-  const int slots = static_cast<int>(storage_slots(pf.storage));
+  const int slots = static_cast<int>(pf.storage.slots());
   if (!g_world) {
     build_world(pf.network.model, pf.interference, storage_nodes, compute_nodes, slots);
     return;
@@ -607,14 +590,9 @@ RunOutput simulate(const ConfigurationCosts& spec, TraceRecorder* trace) {
   const PlatformParams& pf = spec.platform;
   prepare_engine(pf, pf.storage.nodes, pf.compute.nodes);
   configure_world(pf);
-  // Every run starts at clock 0 where the engine allows it: the previous run has ended (no actor
-  // left, nothing pending), so nothing holds a date, and a result never depends on what ran
-  // before it (absolute dates round differently and can reorder simultaneous events).
-  if (can_restart_clock() && now() != 0) {
-    if (g_world->engine->get_actor_count() != 0)
-      throw std::logic_error("the SimGrid engine still runs actors of an earlier configuration");
-    *engine_clock() = 0;
-  }
+  // Every run starts at clock 0 where the engine allows it, so a result never depends on what
+  // ran before it (absolute dates round differently and can reorder simultaneous events).
+  restart_clock(*g_world->engine);
 
   Run run;
   run.spec = &spec;

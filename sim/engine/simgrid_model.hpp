@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/engine/engine_clock.hpp"
 #include "sim/run_output.hpp"
 #include "sim/scenario.hpp"
 #include "sim/stage_costs.hpp"
@@ -19,12 +20,6 @@ class TraceRecorder;
 /// simulate() with the spec's values when not called before.
 /// `pf` gives the network model and storage slots; the counts are the most any configuration uses.
 void prepare_engine(const PlatformParams& pf, int64_t storage_nodes, int64_t compute_nodes);
-
-/// Whether simulate() can set the engine's clock back to 0 before each configuration (SimGrid
-/// exports its clock; TIERSPLIT_NO_CLOCK_RESTART=1 turns it off for tests). Without it, runs in
-/// one engine start at ever later dates, round differently and can order simultaneous events
-/// differently, so the worker pool forks a child per configuration instead.
-bool can_restart_clock();
 
 /// Simulates one configuration in this process's engine, from clock 0 where can_restart_clock():
 /// the result then depends on `costs` alone, not on what the engine ran before. `trace`, when

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,14 @@ struct RunOptions {
 std::vector<TenantResult> run_configurations(const Study& study,
                                              const std::vector<std::size_t>& which,
                                              const RunOptions& options);
+
+/// The generic form, for any SimGrid model (tenants here, groups in groups/engine): `n` items
+/// run in `options.jobs` forked workers, each calling `prepare` once (build its engine) and then
+/// `run_item` for the items it takes from a shared counter, each from clock 0 (or in a child of
+/// the worker where the clock cannot be set back). Returns each item's text, in item order.
+std::vector<std::string> simulate_items(std::size_t n, const RunOptions& options,
+                                        const std::function<void()>& prepare,
+                                        const std::function<std::string(std::size_t)>& run_item);
 
 /// Every configuration of the shard.
 std::vector<TenantResult> run_shard(const Study& study, const Shard& shard,
