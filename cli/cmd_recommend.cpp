@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/groups_commands.hpp"
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
+#include "groups/scenario.hpp"
 #include "optimizer/plot.hpp"
 #include "optimizer/recommendation.hpp"
 #include "optimizer/search.hpp"
@@ -25,7 +27,30 @@ struct RecommendArgs {
   std::string goal = "total";
   bool quiet = false;
   bool thorough = false;
+  std::string trace;
+  std::size_t confirm_groups = 6;
 };
+
+/// A groups scenario: the options that only tenants have are refused, the rest handed over.
+void run_recommend_groups(const RecommendArgs& a, const CLI::App& cmd) {
+  for (const char* tenants_only : {"--objective", "--joint", "--prefetch", "--respect-fixed",
+                                   "--shortlist", "--neighbours", "--descent-rounds",
+                                   "--rank-iterations", "--thorough"}) {
+    if (cmd.count(tenants_only) > 0)
+      fail(tenants_only, ": applies to tenant scenarios; ", a.scenario,
+           " is a groups workload (docs/groups.md)");
+  }
+  GroupsRecommendArgs g;
+  g.scenario = a.scenario;
+  g.output = a.output;
+  g.plot = a.plot;
+  g.trace = a.trace;
+  g.tolerance_percent = a.tolerance_percent;
+  g.jobs = a.options.jobs;
+  g.finalists = cmd.count("--confirm") > 0 ? a.options.confirm : a.confirm_groups;
+  g.quiet = a.quiet;
+  run_groups_recommend(g);
+}
 
 void run_recommend(RecommendArgs& a) {
   if (a.options.jobs < 0)
@@ -118,8 +143,15 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("-j,--jobs", args->options.jobs, "simulation worker processes (0: one per core)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", args->quiet, "do not print the summary");
-  cmd->callback([args] {
+  cmd->add_option("--trace", args->trace,
+                  "groups scenarios: write the choice's per-worker timeline as Chrome trace events");
+  cmd->callback([args, cmd] {
     args->options.progress = true;
+    if (!args->scenario.empty() && groups::is_groups_scenario(args->scenario)) {
+      run_recommend_groups(*args, *cmd);
+      return;
+    }
+    if (!args->trace.empty()) fail("--trace: applies to groups scenarios (docs/groups.md)");
     run_recommend(*args);
   });
 }

@@ -8,9 +8,12 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/groups_commands.hpp"
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
 #include "common/units.hpp"
+#include "groups/results.hpp"
+#include "groups/scenario.hpp"
 #include "sim/engine/worker_pool.hpp"
 #include "sim/results_document.hpp"
 #include "sim/scenario.hpp"
@@ -45,7 +48,24 @@ struct SimulateArgs {
   bool closed_form = false;
 };
 
+bool groups_scenario(const std::string& file) {
+  return !file.empty() && groups::is_groups_scenario(file);
+}
+
 void run_simulate(const SimulateArgs& a) {
+  if (groups_scenario(a.scenario)) {
+    GroupsRunArgs g;
+    g.scenario = a.scenario;
+    g.output = a.output;
+    g.csv = a.csv;
+    g.trace = a.trace;
+    g.split = a.split;
+    g.storage_batch = a.storage_batch;
+    g.jobs = a.jobs;
+    g.closed_form = a.closed_form;
+    run_groups_simulate(g);
+    return;
+  }
   if (a.jobs < 0) fail("--jobs ", a.jobs, ": must be at least 1 (or 0 for all cores)");
   if (!a.trace.empty() && a.closed_form) fail("--trace needs the simulation (drop --closed-form)");
   sim::Scenario sc = load_or_quickstart(a.scenario);
@@ -81,6 +101,19 @@ struct SweepArgs {
 };
 
 void run_sweep_command(const SweepArgs& a) {
+  if (groups_scenario(a.scenario)) {
+    GroupsRunArgs g;
+    g.scenario = a.scenario;
+    g.output = a.output;
+    g.csv = a.csv;
+    g.shard = a.shard;
+    g.jobs = a.jobs;
+    g.closed_form = a.closed_form;
+    g.quiet = a.quiet;
+    g.sweep = true;
+    run_groups_simulate(g);
+    return;
+  }
   sim::Shard shard = sim::parse_shard(a.shard);
   if (a.jobs < 0) fail("--jobs ", a.jobs, ": must be at least 1 (or 0 for all cores)");
   sim::Scenario sc = load_or_quickstart(a.scenario);
@@ -115,6 +148,10 @@ struct MergeArgs {
 };
 
 void run_merge(const MergeArgs& a) {
+  if (!a.inputs.empty() && groups::is_groups_results(a.inputs.front())) {
+    run_groups_merge(a.inputs, a.output, a.csv, a.quiet);
+    return;
+  }
   std::vector<sim::ResultsDocument> shards;
   for (const auto& f : a.inputs) shards.push_back(sim::read_results_document(f));
   sim::ResultsDocument merged = sim::merge_results(shards, a.inputs);
