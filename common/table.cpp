@@ -15,8 +15,8 @@ TextTable& TextTable::add(std::vector<std::string> row) {
 
 namespace {
 bool numeric(const std::string& s) {
-  return !s.empty() &&
-         (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '.');
+  return !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' ||
+                        s[0] == '+' || s[0] == '.');
 }
 }  // namespace
 
