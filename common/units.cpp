@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <regex>
 
@@ -89,7 +90,11 @@ std::string format_scaled(double v, const char* const* names, const double* scal
   int i = n - 1;
   while (i > 0 && std::fabs(v) < scales[i]) --i;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g %s", digits, v / scales[i], names[i]);
+  const double x = v / scales[i];
+  if (std::fabs(x) >= std::pow(10.0, digits))  // beyond the largest unit: whole numbers, no 1e+03
+    std::snprintf(buf, sizeof buf, "%.0f %s", x, names[i]);
+  else
+    std::snprintf(buf, sizeof buf, "%.*g %s", digits, x, names[i]);
   return buf;
 }
 
@@ -115,7 +120,8 @@ double parse_quantity(const std::string& text, Dimension d) {
   if (!std::regex_match(text, m, re)) {
     fail("'", text, "' is not a ", dimension_name(d), " (expected e.g. ", examples(d), ")");
   }
-  double value = std::stod(m[1].str());
+  const double value = std::strtod(m[1].str().c_str(), nullptr);
+  if (!std::isfinite(value)) fail("'", text, "' is out of range for a number");
   std::string unit = m[2].str();
   if (unit.empty()) {
     fail("'", text, "' has no unit; write a ", dimension_name(d), " such as ", examples(d));
@@ -126,7 +132,9 @@ double parse_quantity(const std::string& text, Dimension d) {
     fail("'", text, "': unknown ", dimension_name(d), " unit '", unit, "' (expected e.g. ",
          examples(d), ")");
   }
-  return value * it->second;
+  const double scaled = value * it->second;
+  if (!std::isfinite(scaled)) fail("'", text, "' is out of range for a ", dimension_name(d));
+  return scaled;
 }
 
 std::string format_bytes(double bytes) {

@@ -42,10 +42,15 @@ TEST_CASE("bad quantities name the text and the expected form") {
   CHECK(message("5s", Dimension::kBytes).find("unknown size unit 's'") != std::string::npos);
   CHECK(message("-1ms", Dimension::kDuration).find("'-1ms'") != std::string::npos);
   CHECK(message("1Gbps", Dimension::kDuration).find("duration") != std::string::npos);
+  CHECK(message("1e400Gbps", Dimension::kBandwidth).find("'1e400Gbps' is out of range") !=
+        std::string::npos);
+  CHECK(message("1e307TiB", Dimension::kBytes).find("out of range for a size") !=
+        std::string::npos);
 }
 
 TEST_CASE("formatting picks a readable unit") {
   CHECK(tiersplit::format_bytes(1536.0) == "1.5 KiB");
   CHECK(tiersplit::format_duration(0.0123) == "12.3 ms");
+  CHECK(tiersplit::format_duration(3094.6) == "3095 s");  // no 3.09e+03
   CHECK(tiersplit::format_bandwidth(125e6) == "1 Gbps");
 }
