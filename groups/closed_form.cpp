@@ -13,12 +13,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-/// Pieces a stream or cache read of `samples` is cut into (at most `chunks`, one per batch).
-double pieces(double samples, int64_t batch, int64_t chunks) {
-  return std::max(1.0, std::min(static_cast<double>(chunks),
-                                std::ceil(samples / static_cast<double>(batch))));
-}
-
 /// Stages that a step's pieces go through one after another, pipelined: the first piece through
 /// all, then the slowest stage once per further piece.
 double pipelined(const std::vector<double>& stages, double k) {
@@ -53,7 +47,8 @@ StreamStages stream_stages(const Step& s, const GroupsCosts& c, const GroupsPoin
   g.network = pt.platform.network.latency_s +
               per_node * c.sent_bytes_per_sample / pt.platform.network.path_bandwidth();
   g.worker = s.compute_s;
-  if (cache_location == "disk") g.worker += s.cache_write_bytes / pt.platform.compute.disk_bandwidth;
+  if (cache_location == "disk")
+    g.worker += s.cache_write_bytes / pt.platform.compute.disk_bandwidth;
   return g;
 }
 
@@ -73,13 +68,13 @@ double step_alone_s(const Step& s, const GroupsCosts& c, const GroupsPoint& pt,
     case StepKind::kStream: {  // an all-reduce, if any, overlaps the next pieces' reads
       const StreamStages g = stream_stages(s, c, pt, cache_location);
       return pipelined({g.storage, g.network, g.worker + step_sync_s(s, pt)},
-                       pieces(s.samples, c.batch, chunks));
+                       static_cast<double>(step_pieces(s, c.batch, chunks)));
     }
     case StepKind::kCacheRead: {
       const double read =
           cache_location == "disk" ? s.cache_read_bytes / pt.platform.compute.disk_bandwidth : 0.0;
       return pipelined({read, s.compute_s + step_sync_s(s, pt)},
-                       pieces(s.samples, c.batch, chunks));
+                       static_cast<double>(step_pieces(s, c.batch, chunks)));
     }
     case StepKind::kCompute:
       return s.compute_s;
@@ -106,49 +101,88 @@ GroupsOutcome plan_totals(const Plan& plan, const GroupsCosts& c) {
 
 namespace {
 
-/// Each worker's own time and its demand on the shared resources (storage node compute and
-/// disk, each node's path), per second of its own time.
+/// A stretch of one worker's steps and its demand on the shared resources (storage node compute
+/// and disk, each node's path), in seconds of resource time.
 struct WorkerLoad {
   double own = 0, busy = 0, storage = 0, disk = 0, path = 0, sync = 0;
+
+  void add(const WorkerLoad& o) {
+    own += o.own, busy += o.busy, storage += o.storage, disk += o.disk, path += o.path;
+    sync += o.sync;
+  }
 };
 
-WorkerLoad worker_load(const Step* first, const Step* last, const GroupsCosts& c,
-                       const GroupsPoint& pt, const std::string& cache_location, int64_t chunks) {
+/// At most about this many segments per worker: enough to keep a long first epoch that streams
+/// apart from the cache reads after it, few enough for the phases to stay cheap.
+constexpr double kSegmentsPerWorker = 8;
+
+/// One worker's steps as segments: a segment ends where the worker switches between streaming
+/// and not, once it holds 1/8 of the worker's own time. A first epoch that streams and later
+/// epochs that read a cache load the shared tier in their own phase, not spread over the run;
+/// many short groups that alternate average out within a segment.
+std::vector<WorkerLoad> worker_segments(const std::vector<Step>& steps, const GroupsCosts& c,
+                                        const GroupsPoint& pt, const std::string& cache_location,
+                                        int64_t chunks) {
   const auto& st = pt.platform.storage;
   const double K = static_cast<double>(st.nodes);
-  WorkerLoad l;
-  for (const Step* it = first; it != last; ++it) {
-    const Step& s = *it;
+  std::vector<WorkerLoad> loads;
+  double total = 0;
+  for (const Step& s : steps) {
+    WorkerLoad l;
     const double t = step_alone_s(s, c, pt, cache_location, chunks);
-    l.own += t;
-    l.busy += s.compute_s;
-    l.sync += s.kind == StepKind::kRecv ? t : step_sync_s(s, pt);
-    if (s.kind != StepKind::kStream) continue;
-    const double per_node = s.samples / K;
-    l.storage += per_node * c.storage_s_per_sample;
-    l.disk += per_node * c.read_bytes_per_sample / st.disk_bandwidth;
-    l.path += per_node * c.sent_bytes_per_sample / pt.platform.network.path_bandwidth();
+    l.own = t;
+    l.busy = s.compute_s;
+    l.sync = s.kind == StepKind::kRecv ? t : step_sync_s(s, pt);
+    if (s.kind == StepKind::kStream) {
+      const double per_node = s.samples / K;
+      l.storage = per_node * c.storage_s_per_sample;
+      l.disk = per_node * c.read_bytes_per_sample / st.disk_bandwidth;
+      l.path = per_node * c.sent_bytes_per_sample / pt.platform.network.path_bandwidth();
+    }
+    total += t;
+    loads.push_back(l);
   }
-  return l;
+  std::vector<WorkerLoad> segs;
+  bool last_streams = false;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const bool streams = steps[i].kind == StepKind::kStream;
+    if (segs.empty() || (streams != last_streams && segs.back().own >= total / kSegmentsPerWorker))
+      segs.emplace_back();
+    last_streams = streams;
+    segs.back().add(loads[i]);
+  }
+  return segs;
 }
 
-/// When each worker finishes `loads` started together: the storage nodes and their paths shared
-/// by water-filling, in phases as workers finish (a finished worker leaves its share).
-std::vector<double> shared_finish(const std::vector<WorkerLoad>& loads, double slots) {
-  const std::size_t P = loads.size();
+WorkerLoad total_of(const std::vector<WorkerLoad>& segs) {
+  WorkerLoad t;
+  for (const auto& s : segs) t.add(s);
+  return t;
+}
+
+/// When each worker finishes its segments, all started together: the storage nodes and their
+/// paths shared by water-filling, in phases as a worker ends a segment (its demand changes) or
+/// finishes (it leaves its share).
+std::vector<double> shared_finish(const std::vector<std::vector<WorkerLoad>>& workers,
+                                  double slots) {
+  const std::size_t P = workers.size();
   std::vector<sim::SharedResource> res = {sim::SharedResource::of("storage", slots, P),
                                           sim::SharedResource::of("storage", 1, P),
                                           sim::SharedResource::of("network", 1, P)};
-  for (std::size_t w = 0; w < P; ++w) {  // demands per second of the worker's own time
-    const double own = std::max(loads[w].own, 1e-12);
-    res[0].demand[w] = loads[w].storage / own;
-    res[1].demand[w] = loads[w].disk / own;
-    res[2].demand[w] = loads[w].path / own;
-  }
-  std::vector<double> left(P), finish(P, 0.0);
-  for (std::size_t w = 0; w < P; ++w) left[w] = loads[w].own;
+  std::vector<std::size_t> seg(P, 0);
+  std::vector<double> left(P, 0.0), finish(P, 0.0);
+  auto enter = [&](std::size_t w) {  // the worker's next non-empty segment, or done
+    while (seg[w] < workers[w].size() && workers[w][seg[w]].own <= 0) ++seg[w];
+    if (seg[w] >= workers[w].size()) return;
+    const WorkerLoad& l = workers[w][seg[w]];
+    left[w] = l.own;  // demands per second of the worker's own time
+    res[0].demand[w] = l.storage / l.own;
+    res[1].demand[w] = l.disk / l.own;
+    res[2].demand[w] = l.path / l.own;
+  };
+  for (std::size_t w = 0; w < P; ++w) enter(w);
   double t = 0;
-  for (std::size_t round = 0; round <= P; ++round) {
+  for (;;) {
     std::vector<double> rate(P, 0.0);
     for (std::size_t w = 0; w < P; ++w) rate[w] = left[w] > 0 ? 1.0 : 0.0;
     sim::water_fill(rate, res, [](const auto&, const auto&) { return false; });
@@ -159,11 +193,13 @@ std::vector<double> shared_finish(const std::vector<WorkerLoad>& loads, double s
     t += step;
     for (std::size_t w = 0; w < P; ++w) {
       if (left[w] <= 0) continue;
+      const double own = workers[w][seg[w]].own;
       left[w] -= rate[w] * step;
-      if (left[w] <= 1e-12 * loads[w].own) {
-        left[w] = 0;
-        finish[w] = t;
-      }
+      if (left[w] > 1e-12 * own) continue;
+      left[w] = 0;
+      finish[w] = t;
+      ++seg[w];
+      enter(w);
     }
   }
   return finish;
@@ -196,11 +232,13 @@ GroupsOutcome estimate_plan(const Plan& plan, const GroupsCosts& c, const Groups
   if (!plan.feasible) return o;
   const std::size_t P = plan.workers.size();
   const double slots = static_cast<double>(pt.platform.storage.slots());
+  std::vector<std::vector<WorkerLoad>> segments;
   std::vector<WorkerLoad> loads;
-  for (const auto& steps : plan.workers)
-    loads.push_back(worker_load(steps.data(), steps.data() + steps.size(), c, pt,
-                                plan.cache_location, chunks));
-  const std::vector<double> finish = shared_finish(loads, slots);
+  for (const auto& steps : plan.workers) {
+    segments.push_back(worker_segments(steps, c, pt, plan.cache_location, chunks));
+    loads.push_back(total_of(segments.back()));
+  }
+  const std::vector<double> finish = shared_finish(segments, slots);
   for (std::size_t w = 0; w < P; ++w) o.makespan_s = std::max(o.makespan_s, finish[w]);
   for (std::size_t w = 0; w < P; ++w) {
     WorkerTimes wt;

@@ -22,9 +22,9 @@ bool in_reach(const profiles::Profile& p, int64_t batch, bool allow) {
 }
 
 std::string range(const profiles::Profile& p) {
-  return p.batch_sizes.empty() ? "none"
-                               : std::to_string(p.batch_sizes.front()) + ".." +
-                                     std::to_string(p.batch_sizes.back());
+  return p.batch_sizes.empty()
+             ? "none"
+             : std::to_string(p.batch_sizes.front()) + ".." + std::to_string(p.batch_sizes.back());
 }
 
 HeadCosts head_costs(const GroupConfig& c, double features, int64_t classes,
@@ -39,7 +39,8 @@ HeadCosts head_costs(const GroupConfig& c, double features, int64_t classes,
   const double biases = h.full_batch ? k : static_cast<double>(c.head.hidden) + k;
   h.parameters = macs + biases;
   const double flops = worker.device.peak_flops > 0 ? worker.device.peak_flops : 1e10;
-  const double bandwidth = worker.device.memory_bandwidth > 0 ? worker.device.memory_bandwidth : 1e10;
+  const double bandwidth =
+      worker.device.memory_bandwidth > 0 ? worker.device.memory_bandwidth : 1e10;
   h.train_s_per_sample = 6.0 * macs / flops;  // forward 2 x MAC, backward 4 x MAC
   const double s = c.optimizer.state_multiplier;
   h.update_s = h.parameters * 4.0 * (3.0 + 2.0 * s) / bandwidth;
@@ -53,14 +54,16 @@ HeadCosts head_costs(const GroupConfig& c, double features, int64_t classes,
 
 int64_t HeadCosts::updates(double samples, int64_t batch) const {
   if (full_batch) return 1;
-  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(samples / static_cast<double>(batch))));
+  return std::max<int64_t>(1,
+                           static_cast<int64_t>(std::ceil(samples / static_cast<double>(batch))));
 }
 
 double GroupsCosts::heads_s(const std::vector<int>& configs, double samples) const {
   double t = 0;
   for (int c : configs) {
     const HeadCosts& h = heads[static_cast<std::size_t>(c)];
-    t += samples * h.train_s_per_sample + static_cast<double>(h.updates(samples, batch)) * h.update_s;
+    t += samples * h.train_s_per_sample +
+         static_cast<double>(h.updates(samples, batch)) * h.update_s;
   }
   return t;
 }
@@ -71,16 +74,16 @@ Backbone resolve_backbone(const GroupsScenario& sc, sim::ProfileCache& cache) {
   Backbone bb;
   bb.storage_profile = cache.get(w.profile_file, sc.platform.storage.pushdown_device,
                                  sc.file + ": /platform/storage/pushdown_device");
-  bb.compute_profile = cache.get(w.profile_file, sc.platform.compute.device,
-                                 sc.file + ": /platform/compute/device");
+  bb.compute_profile =
+      cache.get(w.profile_file, sc.platform.compute.device, sc.file + ": /platform/compute/device");
   const profiles::Profile& p = *bb.compute_profile;
   bb.freeze_index = w.freeze_index >= 0 ? w.freeze_index : p.freeze_index;
   if (bb.freeze_index < 1 || bb.freeze_index > p.num_blocks())
     fail(where, "/freeze_index: freeze index ", bb.freeze_index, " must be within 1..",
          p.num_blocks(), " (the heads read the output of block f - 1 of ", p.model, ")");
   if (!in_reach(p, w.batch_size, sc.allow_extrapolation))
-    fail(where, "/batch_size: the profile ", w.profile_file, " lacks training batch ",
-         w.batch_size, " (measured batch sizes ", range(p), ", predicted up to ",
+    fail(where, "/batch_size: the profile ", w.profile_file, " lacks training batch ", w.batch_size,
+         " (measured batch sizes ", range(p), ", predicted up to ",
          p.batch_sizes.empty() ? 0 : p.batch_sizes.back() * profiles::kDocumentedExtrapolation,
          "; set /simulation/allow_extrapolation to go further)");
   bb.storage_times = std::make_shared<const sim::StorageTimes>(bb.storage_profile);
@@ -97,7 +100,8 @@ GroupsCosts make_groups_costs(const GroupsScenario& sc, const GroupsPoint& point
   if (split < 0 || split > f)
     fail(where, ": split ", split, " is beyond the freeze index ", f, " of ", cp.model);
   if (storage_batch < 1 || storage_batch > B)
-    fail(where, ": storage batch ", storage_batch, " is not within 1..", B, " (the training batch)");
+    fail(where, ": storage batch ", storage_batch, " is not within 1..", B,
+         " (the training batch)");
   if (split > 0 && !in_reach(sp, storage_batch, sc.allow_extrapolation))
     fail(where, ": the profile lacks storage batch ", storage_batch, " (measured ", range(sp), ")");
   GroupsCosts c;
@@ -107,23 +111,23 @@ GroupsCosts make_groups_costs(const GroupsScenario& sc, const GroupsPoint& point
   c.freeze_index = f;
   const auto& storage = point.platform.storage;
   const double b = static_cast<double>(storage_batch);
-  c.storage_s_per_sample =
-      split == 0 ? 0.0
-                 : storage.decode_time_per_sample_s + bb.storage_times->blocks(split, storage_batch) / b;
+  c.storage_s_per_sample = split == 0 ? 0.0
+                                      : storage.decode_time_per_sample_s +
+                                            bb.storage_times->blocks(split, storage_batch) / b;
   c.read_bytes_per_sample = w.bytes_per_sample;
   c.sent_bytes_per_sample =
       split == 0 ? w.bytes_per_sample : static_cast<double>(sp.split_bytes_per_sample(split));
   c.request_overhead_s_per_sample =
       storage.request_overhead_s / static_cast<double>(w.samples_per_object);
-  c.extract_s_per_sample =
-      (split == 0 ? point.platform.compute.decode_time_per_sample_s : 0.0) +
-      std::max(0.0, cp.forward_time(split, f, B)) / static_cast<double>(B);
+  c.extract_s_per_sample = (split == 0 ? point.platform.compute.decode_time_per_sample_s : 0.0) +
+                           std::max(0.0, cp.forward_time(split, f, B)) / static_cast<double>(B);
   c.feature_bytes_per_sample = static_cast<double>(cp.split_bytes_per_sample(f));
   c.pushdown_memory_bytes = sim::storage_memory_bytes(sp, split, storage_batch);
   c.extract_memory_bytes =
       static_cast<double>(cp.parameter_bytes(split, f)) +
-      static_cast<double>(B) * static_cast<double>(cp.split_bytes_per_sample(split) +
-                                                   (split < f ? cp.peak_activation_bytes(split, f) : 0));
+      static_cast<double>(B) *
+          static_cast<double>(cp.split_bytes_per_sample(split) +
+                              (split < f ? cp.peak_activation_bytes(split, f) : 0));
   c.extrapolated = !measured(cp, B) || (split > 0 && !measured(sp, storage_batch));
   const double features = c.feature_bytes_per_sample / 4.0;
   for (const GroupConfig& g : w.configs) c.heads.push_back(head_costs(g, features, w.classes, cp));

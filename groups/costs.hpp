@@ -27,7 +27,7 @@ Backbone resolve_backbone(const GroupsScenario& sc, sim::ProfileCache& cache);
 
 /// One configuration's head on the worker device.
 struct HeadCosts {
-  bool full_batch = true;        ///< linear: one update per epoch; mlp: one per training batch
+  bool full_batch = true;  ///< linear: one update per epoch; mlp: one per training batch
   int64_t epochs = 1;
   double parameters = 0;
   double train_s_per_sample = 0;  ///< forward + backward of one sample
@@ -43,18 +43,18 @@ struct HeadCosts {
 struct GroupsCosts {
   int64_t split = 0;
   int64_t storage_batch = 1;
-  int64_t batch = 1;                   ///< training batch B
+  int64_t batch = 1;  ///< training batch B
   int64_t freeze_index = 0;
-  double storage_s_per_sample = 0;     ///< pushdown: decode + blocks [0, s) at mini-batch b
-  double read_bytes_per_sample = 0;    ///< stored bytes read from a storage node's disk
-  double sent_bytes_per_sample = 0;    ///< crossing the storage-compute network
+  double storage_s_per_sample = 0;           ///< pushdown: decode + blocks [0, s) at mini-batch b
+  double read_bytes_per_sample = 0;          ///< stored bytes read from a storage node's disk
+  double sent_bytes_per_sample = 0;          ///< crossing the storage-compute network
   double request_overhead_s_per_sample = 0;  ///< object requests, spread over the samples
-  double extract_s_per_sample = 0;     ///< worker: decode (s = 0) + blocks [s, f) at B
-  double feature_bytes_per_sample = 0; ///< the heads' input (output of block f - 1): a cache
-  double pushdown_memory_bytes = 0;    ///< one pushdown on a storage node
-  double extract_memory_bytes = 0;     ///< worker: weights [s, f) + B x activations
-  bool extrapolated = false;           ///< B or b beyond the profiles' measured batch sizes
-  std::vector<HeadCosts> heads;        ///< per configuration of the point's workload
+  double extract_s_per_sample = 0;           ///< worker: decode (s = 0) + blocks [s, f) at B
+  double feature_bytes_per_sample = 0;       ///< the heads' input (output of block f - 1): a cache
+  double pushdown_memory_bytes = 0;          ///< one pushdown on a storage node
+  double extract_memory_bytes = 0;           ///< worker: weights [s, f) + B x activations
+  bool extrapolated = false;                 ///< B or b beyond the profiles' measured batch sizes
+  std::vector<HeadCosts> heads;              ///< per configuration of the point's workload
 
   /// Worker time of the heads `configs` (indices) over `samples` samples for one epoch.
   double heads_s(const std::vector<int>& configs, double samples) const;

@@ -38,8 +38,8 @@ void number_holders(Placement2D& p) {
   // The holder index follows the order of `workers` (a worker holds one part of a group).
   for (std::size_t w = 0; w < p.size(); ++w) {
     for (Share& s : p[w]) {
-      s.holder = static_cast<int>(std::find(s.workers.begin(), s.workers.end(),
-                                            static_cast<int>(w)) - s.workers.begin());
+      s.holder = static_cast<int>(
+          std::find(s.workers.begin(), s.workers.end(), static_cast<int>(w)) - s.workers.begin());
     }
   }
 }

@@ -12,8 +12,8 @@ namespace tiersplit::groups {
 struct Share {
   int64_t group = 0;
   int64_t samples = 0;
-  int holder = 0;   ///< its index among the group's holders (0: the owner)
-  int holders = 1;  ///< workers holding a part of the group (1: not sharded)
+  int holder = 0;            ///< its index among the group's holders (0: the owner)
+  int holders = 1;           ///< workers holding a part of the group (1: not sharded)
   std::vector<int> workers;  ///< every holder, owner first
 };
 

@@ -25,20 +25,34 @@ std::string describe(const Step& s) {
       return out + " stream, " + std::to_string(s.heads) + " head(s)" + syncs_of(s);
     case StepKind::kCacheRead:
       return out + " from cache, " + std::to_string(s.heads) + " head(s)" + syncs_of(s);
-    case StepKind::kCompute: return out + " " + s.what;
-    case StepKind::kSend: return out + " send " + s.what;
-    case StepKind::kRecv: return out + " recv " + s.what;
+    case StepKind::kCompute:
+      return out + " " + s.what;
+    case StepKind::kSend:
+      return out + " send " + s.what;
+    case StepKind::kRecv:
+      return out + " recv " + s.what;
   }
   return out;
 }
 
+int64_t step_pieces(const Step& s, int64_t batch, int64_t chunks) {
+  const double samples = s.collective >= 0 ? s.collective_samples : s.samples;
+  const double wanted = std::ceil(samples / static_cast<double>(batch));
+  return static_cast<int64_t>(std::max(1.0, std::min(static_cast<double>(chunks), wanted)));
+}
+
 const char* to_string(StepKind k) {
   switch (k) {
-    case StepKind::kStream: return "stream";
-    case StepKind::kCacheRead: return "cache-read";
-    case StepKind::kCompute: return "compute";
-    case StepKind::kSend: return "send";
-    case StepKind::kRecv: return "recv";
+    case StepKind::kStream:
+      return "stream";
+    case StepKind::kCacheRead:
+      return "cache-read";
+    case StepKind::kCompute:
+      return "compute";
+    case StepKind::kSend:
+      return "send";
+    case StepKind::kRecv:
+      return "recv";
   }
   return "?";
 }
@@ -58,14 +72,25 @@ class PlanBuilder {
 
   Plan build() {
     if (ch_.strategy == Strategy::kMtp && ch_.extraction == Extraction::kShared)
-      return infeasible("a shared stream feeds the configurations of a group on one worker; MTP "
-                        "trains each (group, configuration) alone");
+      return infeasible(
+          "a shared stream feeds the configurations of a group on one worker; MTP "
+          "trains each (group, configuration) alone");
     switch (ch_.strategy) {
-      case Strategy::kMtp: mtp(); break;
-      case Strategy::kGtp: gtp(all_groups()); break;
-      case Strategy::kDp: dp(all_groups()); break;
-      case Strategy::kSp: sp(); break;
-      case Strategy::kGl: gl(); break;
+      case Strategy::kMtp:
+        mtp();
+        break;
+      case Strategy::kGtp:
+        gtp(all_groups());
+        break;
+      case Strategy::kDp:
+        dp(all_groups());
+        break;
+      case Strategy::kSp:
+        sp();
+        break;
+      case Strategy::kGl:
+        gl();
+        break;
     }
     check_memory();
     return plan_;
@@ -115,8 +140,9 @@ class PlanBuilder {
   }
   double per_sample_estimate() const {
     const double bw = pt_.platform.network.bandwidth;
-    return std::max({c_.storage_s_per_sample, c_.sent_bytes_per_sample / bw,
-                     c_.extract_s_per_sample}) + 1e-12;
+    return std::max(
+               {c_.storage_s_per_sample, c_.sent_bytes_per_sample / bw, c_.extract_s_per_sample}) +
+           1e-12;
   }
 
   // ---- emitting steps ----------------------------------------------------------------------
@@ -169,8 +195,11 @@ class PlanBuilder {
     if (count == 0) return;
     const auto id = static_cast<int64_t>(plan_.collective_participants.size());
     plan_.collective_participants.push_back(P_);
+    double largest = 0;
+    for (int w = 0; w < P_; ++w) largest = std::max(largest, steps(w).back().samples);
     for (int w = 0; w < P_; ++w) {
       Step& s = steps(w).back();
+      s.collective_samples = largest;
       s.collective = id;
       s.count = count;
       s.bytes = bytes;
@@ -218,16 +247,19 @@ class PlanBuilder {
         for (int c : configs) stream(w, g, samples, 1, {c}, samples, epochs(c), false);
         break;
       case Extraction::kShared:
-        for (auto [e, k] : segments(1)) stream(w, g, samples, e, filter(configs, e), samples, k, false);
+        for (auto [e, k] : segments(1))
+          stream(w, g, samples, e, filter(configs, e), samples, k, false);
         break;
       case Extraction::kCached: {
         cache_[static_cast<std::size_t>(w)] = std::max(cache_[static_cast<std::size_t>(w)], feat);
         stream(w, g, samples, 1, filter(configs, 1), samples, 1, true);
-        for (auto [e, k] : segments(2)) cache_read(w, g, samples, e, filter(configs, e), samples, k);
+        for (auto [e, k] : segments(2))
+          cache_read(w, g, samples, e, filter(configs, e), samples, k);
         break;
       }
     }
-    note_heads(w, ch_.extraction == Extraction::kPerConfig ? max_head(configs) : heads_memory(configs));
+    note_heads(
+        w, ch_.extraction == Extraction::kPerConfig ? max_head(configs) : heads_memory(configs));
   }
 
   std::vector<int> filter(const std::vector<int>& configs, int64_t e) const {
@@ -363,13 +395,14 @@ class PlanBuilder {
   void sp() {
     std::vector<int64_t> sorted = sizes();
     std::sort(sorted.begin(), sorted.end());
-    const double median = sorted.size() % 2 == 1
-                              ? static_cast<double>(sorted[sorted.size() / 2])
-                              : 0.5 * static_cast<double>(sorted[sorted.size() / 2 - 1] +
-                                                          sorted[sorted.size() / 2]);
+    const double median =
+        sorted.size() % 2 == 1
+            ? static_cast<double>(sorted[sorted.size() / 2])
+            : 0.5 * static_cast<double>(sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]);
     std::vector<int64_t> big, small;
     for (int64_t g : all_groups())
-      (static_cast<double>(sizes()[static_cast<std::size_t>(g)]) > median ? big : small).push_back(g);
+      (static_cast<double>(sizes()[static_cast<std::size_t>(g)]) > median ? big : small)
+          .push_back(g);
     dp(big);
     gtp(small);
   }
@@ -379,8 +412,8 @@ class PlanBuilder {
   /// Per worker, its parts: groups it owns a shard of first, then whole groups, then the shards
   /// it does not own (their owner's model arrives meanwhile; owners wait only on earlier epochs).
   Placement2D ordered_placement() const {
-    Placement2D p = ch_.placement == Placement::kWrapAround ? wrap_around(sizes(), P_)
-                                                            : balanced(sizes(), P_);
+    Placement2D p =
+        ch_.placement == Placement::kWrapAround ? wrap_around(sizes(), P_) : balanced(sizes(), P_);
     auto rank = [](const Share& s) { return s.holders == 1 ? 1 : (s.holder == 0 ? 0 : 2); };
     for (auto& worker : p)
       std::stable_sort(worker.begin(), worker.end(),
@@ -439,7 +472,14 @@ class PlanBuilder {
     else if (e > 1 && !configs_of_kind(alive(e - 1), true).empty())
       message(s.workers[0], w, s.group, e - 1, model_bytes(configs_of_kind(alive(e - 1), true)),
               "model", false, true);
-    gl_local(w, s.group, n, e, linear);  // the full-batch heads' partial gradients
+    // The shard's features for this epoch: one pass feeds the full-batch heads and, shared or
+    // cached, stays for the mini-batch heads' visits.
+    if (ch_.extraction == Extraction::kPerConfig || mlp.empty())
+      gl_local(w, s.group, n, e, linear);
+    else if (ch_.extraction == Extraction::kShared || e == 1)
+      stream(w, s.group, n, e, linear, n, 1, ch_.extraction == Extraction::kCached);
+    else if (!linear.empty())
+      cache_read(w, s.group, n, e, linear, n, 1);
     if (!linear.empty() && s.holder > 0)
       message(w, s.workers[0], s.group, e, gradient_bytes(linear), "partials", true, false);
     if (!mlp.empty()) gap_hops(w, s, e, mlp);
@@ -478,7 +518,8 @@ class PlanBuilder {
     compute(s.workers[0], s.group, e - 1, update, "update");
     if (e > max_epochs()) return;  // after the last epoch the models stay with the owner
     for (std::size_t j = 1; j < s.workers.size(); ++j)
-      message(s.workers[0], s.workers[j], s.group, e - 1, model_bytes(linear), "model", true, false);
+      message(s.workers[0], s.workers[j], s.group, e - 1, model_bytes(linear), "model", true,
+              false);
   }
 
   /// Mini-batch heads of a sharded group hop: each configuration's model trains on the holders'
@@ -486,8 +527,6 @@ class PlanBuilder {
   void gap_hops(int w, const Share& s, int64_t e, const std::vector<int>& mlp) {
     const double n = static_cast<double>(s.samples);
     const int k = s.holders, i = s.holder;
-    if (ch_.extraction == Extraction::kShared)  // this epoch's features, kept while models visit
-      stream(w, s.group, n, e, {}, n, 1, false);
     for (int c : mlp) {
       const HeadCosts& h = c_.heads[static_cast<std::size_t>(c)];
       const std::string what = "model of configuration " + std::to_string(c);
@@ -497,12 +536,17 @@ class PlanBuilder {
       else if (e > 1)
         message(s.workers[static_cast<std::size_t>(k - 1)], w, s.group, e - 1, h.model_bytes, what,
                 false, true);
-      if (ch_.extraction == Extraction::kPerConfig || (ch_.extraction == Extraction::kCached && e == 1))
-        stream(w, s.group, n, e, {c}, n, 1, ch_.extraction == Extraction::kCached);
-      else if (ch_.extraction == Extraction::kCached)
-        cache_read(w, s.group, n, e, {c}, n, 1);
-      else
-        compute(w, s.group, e, c_.heads_s({c}, n), "heads");
+      switch (ch_.extraction) {  // the features: streamed for it, or kept from this epoch's pass
+        case Extraction::kPerConfig:
+          stream(w, s.group, n, e, {c}, n, 1, false);
+          break;
+        case Extraction::kShared:
+          compute(w, s.group, e, c_.heads_s({c}, n), "heads");
+          break;
+        case Extraction::kCached:
+          cache_read(w, s.group, n, e, {c}, n, 1);
+          break;
+      }
       if (i + 1 < k)
         message(w, s.workers[static_cast<std::size_t>(i + 1)], s.group, e, h.model_bytes, what,
                 true, false);

@@ -47,7 +47,9 @@ GroupsChoice choice_from(const JsonView& j) {
 }
 
 json worker_json(const WorkerTimes& w) {
-  return {{"finish_s", w.finish_s}, {"busy_s", w.busy_s}, {"waiting_s", w.waiting_s},
+  return {{"finish_s", w.finish_s},
+          {"busy_s", w.busy_s},
+          {"waiting_s", w.waiting_s},
           {"idle_s", w.idle_s}};
 }
 
@@ -107,8 +109,8 @@ GroupsResult groups_result_from_json(const JsonView& j) {
   const JsonView workers = j.at("workers");
   for (std::size_t i = 0; i < workers.size(); ++i) {
     const JsonView w = workers.at(i);
-    o.workers.push_back({0, w.number("finish_s"), w.number("busy_s"), w.number("waiting_s"),
-                         w.number("idle_s")});
+    o.workers.push_back(
+        {0, w.number("finish_s"), w.number("busy_s"), w.number("waiting_s"), w.number("idle_s")});
   }
   return r;
 }
@@ -172,10 +174,10 @@ void write_groups_csv(std::ostream& os, const std::vector<GroupsResult>& rows) {
        << (r.choice.strategy == Strategy::kGl ? to_string(r.choice.placement) : "") << ","
        << (o.feasible ? "true" : "false") << "," << o.source << "," << num(o.makespan_s) << ","
        << num(r.closed_form_makespan_s) << "," << num(busy_max) << "," << num(busy_min) << ","
-       << num(idle_max) << "," << num(o.storage_to_compute_bytes) << ","
-       << num(o.storage_compute_s) << "," << o.syncs << "," << num(o.sync_bytes) << ","
-       << num(o.cache_bytes) << "," << o.cache_location << "," << r.sharded_groups << ","
-       << o.bottleneck << ",\"" << o.why << "\"\n";
+       << num(idle_max) << "," << num(o.storage_to_compute_bytes) << "," << num(o.storage_compute_s)
+       << "," << o.syncs << "," << num(o.sync_bytes) << "," << num(o.cache_bytes) << ","
+       << o.cache_location << "," << r.sharded_groups << "," << o.bottleneck << ",\"" << o.why
+       << "\"\n";
   }
 }
 
@@ -221,8 +223,8 @@ void print_groups_table(std::ostream& os, const std::vector<GroupsResult>& rows)
     line.push_back(format_bytes(o.storage_to_compute_bytes));
     line.push_back(format_duration(o.storage_compute_s));
     line.push_back(std::to_string(o.syncs));
-    line.push_back(o.cache_location == "none" ? "-"
-                                              : format_bytes(o.cache_bytes) + " " + o.cache_location);
+    line.push_back(
+        o.cache_location == "none" ? "-" : format_bytes(o.cache_bytes) + " " + o.cache_location);
     line.push_back(o.bottleneck);
     t.add(line);
   }
@@ -272,8 +274,8 @@ GroupsResultsDocument read_groups_results(const std::string& file) {
   if (root.string("format") != kGroupsResultsFormatName)
     root.fail_at("format", std::string("expected \"") + kGroupsResultsFormatName + "\"");
   if (root.integer("version") != kGroupsResultsFormatVersion)
-    root.fail_at("version", "this tiersplit reads version " +
-                                std::to_string(kGroupsResultsFormatVersion));
+    root.fail_at("version",
+                 "this tiersplit reads version " + std::to_string(kGroupsResultsFormatVersion));
   root.allow_keys({"format", "version", "scenario", "scenario_file", "input_digest", "build",
                    "shard", "configurations", "sweep_points", "results", "best"});
   GroupsResultsDocument d;
@@ -306,7 +308,8 @@ GroupsResultsDocument merge_groups_results(const std::vector<GroupsResultsDocume
   GroupsResultsDocument out = shards[0];
   out.shard = sim::Shard{};
   out.results.clear();
-  for (const auto& d : shards) out.results.insert(out.results.end(), d.results.begin(), d.results.end());
+  for (const auto& d : shards)
+    out.results.insert(out.results.end(), d.results.begin(), d.results.end());
   std::stable_sort(out.results.begin(), out.results.end(),
                    [](const auto& a, const auto& b) { return a.config < b.config; });
   return out;

@@ -18,20 +18,28 @@ namespace tiersplit::groups {
 
 const char* to_string(Strategy s) {
   switch (s) {
-    case Strategy::kMtp: return "mtp";
-    case Strategy::kGtp: return "gtp";
-    case Strategy::kDp: return "dp";
-    case Strategy::kSp: return "sp";
-    case Strategy::kGl: return "gl";
+    case Strategy::kMtp:
+      return "mtp";
+    case Strategy::kGtp:
+      return "gtp";
+    case Strategy::kDp:
+      return "dp";
+    case Strategy::kSp:
+      return "sp";
+    case Strategy::kGl:
+      return "gl";
   }
   return "?";
 }
 
 const char* to_string(Extraction e) {
   switch (e) {
-    case Extraction::kPerConfig: return "per-config";
-    case Extraction::kShared: return "shared";
-    case Extraction::kCached: return "cached";
+    case Extraction::kPerConfig:
+      return "per-config";
+    case Extraction::kShared:
+      return "shared";
+    case Extraction::kCached:
+      return "cached";
   }
   return "?";
 }
@@ -155,8 +163,7 @@ GroupSizeSpec parse_sizes(const JsonView& g) {
   return spec;
 }
 
-GroupsWorkload parse_workload(const JsonView& g, const std::string& dir,
-                              const std::string& file) {
+GroupsWorkload parse_workload(const JsonView& g, const std::string& dir, const std::string& file) {
   g.allow_keys({"model", "resolution", "profile", "freeze_index", "classes", "batch_size",
                 "dataset", "sizes", "generate", "configurations"});
   GroupsWorkload w;
@@ -212,15 +219,12 @@ void parse_strategy(const JsonView& root, GroupsScenario& sc) {
   }
   s.allow_keys({"name", "extraction", "split", "storage_batch", "placement"});
   GroupsSearchSpace& sp = sc.search;
-  sp.strategies = search_or<Strategy>(s, "name", [](const JsonView& v) {
-    return named(v, kStrategies);
-  });
-  sp.extractions = search_or<Extraction>(s, "extraction", [](const JsonView& v) {
-    return named(v, kExtractions);
-  });
-  sp.placements = search_or<Placement>(s, "placement", [](const JsonView& v) {
-    return named(v, kPlacements);
-  });
+  sp.strategies =
+      search_or<Strategy>(s, "name", [](const JsonView& v) { return named(v, kStrategies); });
+  sp.extractions = search_or<Extraction>(s, "extraction",
+                                         [](const JsonView& v) { return named(v, kExtractions); });
+  sp.placements =
+      search_or<Placement>(s, "placement", [](const JsonView& v) { return named(v, kPlacements); });
   sp.splits = search_or<int64_t>(s, "split", [](const JsonView& v) { return list_integer(v, 0); });
   sp.storage_batches =
       search_or<int64_t>(s, "storage_batch", [](const JsonView& v) { return list_integer(v, 1); });
@@ -233,18 +237,22 @@ void parse_search(const JsonView& s, GroupsSearchSpace& sp) {
   };
   narrow(sp.strategies, list_of<Strategy>(s, "strategies",
                                           [](const JsonView& v) { return named(v, kStrategies); }));
-  narrow(sp.extractions, list_of<Extraction>(
-                             s, "extractions", [](const JsonView& v) { return named(v, kExtractions); }));
-  narrow(sp.placements, list_of<Placement>(
-                            s, "placements", [](const JsonView& v) { return named(v, kPlacements); }));
-  narrow(sp.splits, list_of<int64_t>(s, "splits", [](const JsonView& v) { return list_integer(v, 0); }));
-  narrow(sp.storage_batches, list_of<int64_t>(s, "storage_batches",
-                                              [](const JsonView& v) { return list_integer(v, 1); }));
+  narrow(sp.extractions, list_of<Extraction>(s, "extractions", [](const JsonView& v) {
+           return named(v, kExtractions);
+         }));
+  narrow(sp.placements, list_of<Placement>(s, "placements", [](const JsonView& v) {
+           return named(v, kPlacements);
+         }));
+  narrow(sp.splits,
+         list_of<int64_t>(s, "splits", [](const JsonView& v) { return list_integer(v, 0); }));
+  narrow(sp.storage_batches, list_of<int64_t>(s, "storage_batches", [](const JsonView& v) {
+           return list_integer(v, 1);
+         }));
 }
 
 void parse_sweep(const JsonView& s, GroupsScenario& sc) {
-  s.allow_keys({"bandwidth", "workers", "groups", "zipf", "largest_share", "configurations",
-                "epochs"});
+  s.allow_keys(
+      {"bandwidth", "workers", "groups", "zipf", "largest_share", "configurations", "epochs"});
   GroupsSweep& sw = sc.sweep;
   sw.bandwidth = list_of<double>(s, "bandwidth", [](const JsonView& v) {
     const double x = v.as_quantity(Dimension::kBandwidth);
@@ -275,7 +283,7 @@ void parse_sweep(const JsonView& s, GroupsScenario& sc) {
   for (int64_t c : sw.configurations) {
     if (c > static_cast<int64_t>(sc.workload.configs.size()))
       s.fail_at("configurations", "the grid has " + std::to_string(sc.workload.configs.size()) +
-                                       " configurations, fewer than " + std::to_string(c));
+                                      " configurations, fewer than " + std::to_string(c));
   }
 }
 
@@ -289,8 +297,8 @@ bool is_groups_scenario(const std::string& file) {
 }
 
 GroupsScenario groups_scenario_from_json(const JsonView& root, const std::string& base_dir) {
-  root.allow_keys({"format", "version", "name", "description", "platform", "workload",
-                   "strategy", "search", "sweep", "simulation", "testbed"});
+  root.allow_keys({"format", "version", "name", "description", "platform", "workload", "strategy",
+                   "search", "sweep", "simulation", "testbed"});
   sim::check_scenario_header(root);
   GroupsScenario sc;
   sc.file = root.file();

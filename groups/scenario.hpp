@@ -80,10 +80,10 @@ struct GroupsScenario {
   std::string file, dir, name, description, digest;
   sim::PlatformParams platform;  ///< compute.nodes is P
   GroupsWorkload workload;
-  GroupsSearchSpace search;      ///< fixed values of "strategy" narrow it to one entry
+  GroupsSearchSpace search;  ///< fixed values of "strategy" narrow it to one entry
   GroupsSweep sweep;
-  int64_t chunks = 4;            ///< pieces a stream step is cut into (pipelining)
-  int64_t prefetch = 2;          ///< pieces a worker's pushdown may run ahead of its heads
+  int64_t chunks = 16;   ///< pieces a stream step is cut into (pipelining)
+  int64_t prefetch = 2;  ///< pieces a worker's pushdown may run ahead of its heads
   bool allow_extrapolation = false;
 };
 

@@ -41,8 +41,10 @@ std::vector<int64_t> batches_at(const GroupsStudy& st, const GroupsPoint& p, int
   }
   if (!st.scenario.search.storage_batches.empty()) {
     if (listed.empty())
-      fail(st.scenario.file, ": /search/storage_batches: every listed batch exceeds the training "
-                             "batch ", B);
+      fail(st.scenario.file,
+           ": /search/storage_batches: every listed batch exceeds the training "
+           "batch ",
+           B);
     return listed;
   }
   if (s == 0) return {1};

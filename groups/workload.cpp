@@ -9,7 +9,9 @@
 
 namespace tiersplit::groups {
 
-const char* to_string(HeadKind k) { return k == HeadKind::kLinear ? "linear" : "mlp"; }
+const char* to_string(HeadKind k) {
+  return k == HeadKind::kLinear ? "linear" : "mlp";
+}
 
 int64_t GroupsWorkload::samples() const {
   return std::accumulate(group_sizes.begin(), group_sizes.end(), int64_t{0});

@@ -50,12 +50,12 @@ struct GroupSizeSpec {
 struct GroupsWorkload {
   std::string model;
   int64_t resolution = 224;
-  std::string profile_file;          ///< resolved path (shipped or given)
-  int64_t freeze_index = -1;         ///< -1: the profile's
-  int64_t classes = 10;              ///< each head's outputs
-  int64_t batch_size = 256;          ///< training batch B
-  double bytes_per_sample = 0;       ///< stored (e.g. JPEG) bytes per sample
-  int64_t samples_per_object = 1;    ///< objects hold samples of one group only
+  std::string profile_file;        ///< resolved path (shipped or given)
+  int64_t freeze_index = -1;       ///< -1: the profile's
+  int64_t classes = 10;            ///< each head's outputs
+  int64_t batch_size = 256;        ///< training batch B
+  double bytes_per_sample = 0;     ///< stored (e.g. JPEG) bytes per sample
+  int64_t samples_per_object = 1;  ///< objects hold samples of one group only
   GroupSizeSpec size_spec;
   std::vector<int64_t> group_sizes;  ///< resolved from size_spec
   std::vector<GroupConfig> configs;  ///< the grid, expanded (s configurations)

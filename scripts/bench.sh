@@ -4,7 +4,7 @@
 # baseline is a regression: the script says which and exits 1. Not a test: run it before
 # resolving work that touches sim/, optimizer/, profiles/ or a hot path, on an otherwise idle
 # machine.
-#   scripts/bench.sh [--build-dir DIR] [--only sweep|recommend|pushdown] [--record]
+#   scripts/bench.sh [--build-dir DIR] [--only sweep|recommend|groups|pushdown] [--record]
 # --record writes this run's figures to bench/baseline.json (with the machine and commit).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,8 +20,8 @@ while [ $# -gt 0 ]; do
     *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-case "$only" in ""|sweep|recommend|pushdown) ;; *) echo "bench.sh: --only sweep, recommend or pushdown" >&2; exit 2 ;; esac
-cmake --build "$build" --target bench_sweep bench_recommend bench_pushdown >/dev/null
+case "$only" in ""|sweep|recommend|groups|pushdown) ;; *) echo "bench.sh: --only sweep, recommend, groups or pushdown" >&2; exit 2 ;; esac
+cmake --build "$build" --target bench_sweep bench_recommend bench_groups bench_pushdown >/dev/null
 out=$(mktemp -d /tmp/tiersplit-bench-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 run() {  # name command...
@@ -33,6 +33,7 @@ run() {  # name command...
 }
 run sweep "$build/bench/bench_sweep" --repeat 3
 run recommend "$build/bench/bench_recommend" --repeat 2
+run groups "$build/bench/bench_groups" --repeat 2
 run pushdown "$build/bench/bench_pushdown" --resolution 64 --batch 64 --storage-batch 16 --threads 1
 python3 - "$here/bench/baseline.json" "$record" "$out"/*.json <<'PY'
 import json, os, subprocess, sys, datetime

@@ -80,19 +80,17 @@ void build_world(const GroupsPoint& point, int64_t storage_nodes, int64_t worker
   }
   for (std::size_t k = 0; k < w->storage.size(); ++k) {
     for (std::size_t j = 0; j < w->workers.size(); ++j) {
-      zone->add_route(w->storage[k]->get_netpoint(), w->workers[j]->get_netpoint(), nullptr,
-                      nullptr,
-                      {sg4::LinkInRoute(w->paths[k]), sg4::LinkInRoute(w->core),
-                       sg4::LinkInRoute(w->nics[j])},
-                      true);
+      zone->add_route(
+          w->storage[k]->get_netpoint(), w->workers[j]->get_netpoint(), nullptr, nullptr,
+          {sg4::LinkInRoute(w->paths[k]), sg4::LinkInRoute(w->core), sg4::LinkInRoute(w->nics[j])},
+          true);
     }
   }
   for (std::size_t i = 0; i < w->workers.size(); ++i) {
     for (std::size_t j = 0; j < w->workers.size(); ++j) {
       if (i == j) continue;
       zone->add_route(w->workers[i]->get_netpoint(), w->workers[j]->get_netpoint(), nullptr,
-                      nullptr, {sg4::LinkInRoute(w->outs[i]), sg4::LinkInRoute(w->ins[j])},
-                      false);
+                      nullptr, {sg4::LinkInRoute(w->outs[i]), sg4::LinkInRoute(w->ins[j])}, false);
     }
   }
   zone->seal();
@@ -120,7 +118,9 @@ void configure_world(const GroupsPoint& point) {
   w.worker_disk_bw = point.platform.compute.disk_bandwidth;
 }
 
-double now() { return sg4::Engine::get_clock(); }
+double now() {
+  return sg4::Engine::get_clock();
+}
 
 /// Executes `seconds` of work on `host` from the calling actor and waits.
 void execute_on(sg4::Host* host, double seconds) {
@@ -141,30 +141,27 @@ struct Run {
   const GroupsCosts* costs = nullptr;
   const GroupsPoint* point = nullptr;
   sim::TraceRecorder* trace = nullptr;
-  int64_t chunks = 4;
+  int64_t chunks = 16;
   int64_t nodes = 1;
   std::map<int64_t, sg4::BarrierPtr> barriers;
   struct Worker {
     std::vector<Piece> pieces;
-    sg4::SemaphorePtr credits, produced = sg4::Semaphore::create(0), arrived = sg4::Semaphore::create(0);
+    sg4::SemaphorePtr credits, produced = sg4::Semaphore::create(0),
+                               arrived = sg4::Semaphore::create(0);
     std::deque<std::size_t> to_send;
     double busy = 0, finish = 0, sync_wait = 0;
+    bool done = false;                ///< ran its last step
     std::vector<sg4::CommPtr> sends;  ///< kept until they complete
   };
   std::vector<Worker> workers;
 };
-
-int64_t piece_count(double samples, int64_t batch, int64_t chunks) {
-  return static_cast<int64_t>(std::max(
-      1.0, std::min(static_cast<double>(chunks), std::ceil(samples / static_cast<double>(batch)))));
-}
 
 /// The pieces of every stream step of a worker, in order.
 std::vector<Piece> pieces_of(const std::vector<Step>& steps, int64_t batch, int64_t chunks) {
   std::vector<Piece> out;
   for (const Step& s : steps) {
     if (s.kind != StepKind::kStream) continue;
-    const int64_t k = piece_count(s.samples, batch, chunks);
+    const int64_t k = step_pieces(s, batch, chunks);
     for (int64_t i = 0; i < k; ++i) {
       const double f = 1.0 / static_cast<double>(k);
       out.push_back({s.samples * f, s.compute_s * f, s.cache_write_bytes * f});
@@ -254,7 +251,7 @@ void all_reduce_piece(Run* run, int w, const Step& s, int64_t i, int64_t k) {
 
 void stream_step(Run* run, int w, const Step& s, std::size_t& next_piece) {
   Run::Worker& me = run->workers[static_cast<std::size_t>(w)];
-  const int64_t k = piece_count(s.samples, run->costs->batch, run->chunks);
+  const int64_t k = step_pieces(s, run->costs->batch, run->chunks);
   const bool disk = run->plan->cache_location == "disk";
   for (int64_t i = 0; i < k; ++i) {
     const Piece& p = me.pieces[next_piece++];
@@ -269,7 +266,7 @@ void stream_step(Run* run, int w, const Step& s, std::size_t& next_piece) {
 }
 
 void cache_read_step(Run* run, int w, const Step& s) {
-  const int64_t k = piece_count(s.samples, run->costs->batch, run->chunks);
+  const int64_t k = step_pieces(s, run->costs->batch, run->chunks);
   const double f = 1.0 / static_cast<double>(k);
   if (run->plan->cache_location != "disk") {
     for (int64_t i = 0; i < k; ++i) {
@@ -290,7 +287,9 @@ void cache_read_step(Run* run, int w, const Step& s) {
   }
 }
 
-sg4::Mailbox* mailbox_of(int64_t tag) { return sg4::Mailbox::by_name("gm-" + std::to_string(tag)); }
+sg4::Mailbox* mailbox_of(int64_t tag) {
+  return sg4::Mailbox::by_name("gm-" + std::to_string(tag));
+}
 
 void worker_main(Run* run, int w) {
   Run::Worker& me = run->workers[static_cast<std::size_t>(w)];
@@ -302,9 +301,15 @@ void worker_main(Run* run, int w) {
   for (const Step& s : steps) {
     const double t0 = now();
     switch (s.kind) {
-      case StepKind::kStream: stream_step(run, w, s, next_piece); break;
-      case StepKind::kCacheRead: cache_read_step(run, w, s); break;
-      case StepKind::kCompute: worker_compute(run, w, s.compute_s); break;
+      case StepKind::kStream:
+        stream_step(run, w, s, next_piece);
+        break;
+      case StepKind::kCacheRead:
+        cache_read_step(run, w, s);
+        break;
+      case StepKind::kCompute:
+        worker_compute(run, w, s.compute_s);
+        break;
       case StepKind::kSend:
         me.sends.push_back(mailbox_of(s.tag)->put_async(
             reinterpret_cast<void*>(static_cast<uintptr_t>(s.tag + 1)),
@@ -321,6 +326,7 @@ void worker_main(Run* run, int w) {
                       {{"step", to_string(s.kind)}, {"group", s.group}});
   }
   me.finish = now();
+  me.done = true;
   sg4::Comm::wait_all(me.sends);
 }
 
@@ -394,6 +400,12 @@ GroupsOutcome simulate_plan(const Plan& plan, const GroupsCosts& costs, const Gr
     for (const Step& s : steps) {
       if (s.kind == StepKind::kRecv) mailbox_of(s.tag)->set_receiver(nullptr);
     }
+  }
+  for (std::size_t w = 0; w < run.workers.size(); ++w) {  // a plan whose steps never meet
+    if (!run.workers[w].done)
+      throw std::logic_error("the groups simulation of " + plan.choice.label() +
+                             " stopped with worker " + std::to_string(w) + " waiting at " +
+                             std::to_string(now()) + " s: its steps do not meet the others'");
   }
   for (const auto& w : run.workers) out.makespan_s = std::max(out.makespan_s, w.finish);
   for (const auto& w : run.workers) {

@@ -80,7 +80,8 @@ void gantt_panel(const GroupsRecommendation& r, const std::string& trace_file, c
   for (const auto& [kind, rows] : by_kind) {
     out << rows.str() << "\n\n";
     plots.push_back(Gnuplot::quote(data) + " index " + std::to_string(block++) +
-                    " using 1:2:3:4 with boxxyerror fs solid 0.8 border lc rgb 'white' title '" + kind + "'");
+                    " using 1:2:3:4 with boxxyerror fs solid 0.8 border lc rgb 'white' title '" +
+                    kind + "'");
   }
   const auto& p = r.points.front();
   script << "set title " << Gnuplot::quote("choice at point 0: " + p.choice.choice.label())

@@ -15,10 +15,10 @@ using nlohmann::json;
 namespace {
 
 json range_json(const GroupsBandwidthRange& r) {
-  json j = {{"holds_at_point", r.holds_at_point}, {"low_factor", r.low_factor},
-            {"high_factor", r.high_factor},       {"low_bounded", r.low_bounded},
-            {"high_bounded", r.high_bounded},     {"low_bytes_per_s", r.low_bps},
-            {"high_bytes_per_s", r.high_bps},     {"low", format_bandwidth(r.low_bps)},
+  json j = {{"holds_at_point", r.holds_at_point},  {"low_factor", r.low_factor},
+            {"high_factor", r.high_factor},        {"low_bounded", r.low_bounded},
+            {"high_bounded", r.high_bounded},      {"low_bytes_per_s", r.low_bps},
+            {"high_bytes_per_s", r.high_bps},      {"low", format_bandwidth(r.low_bps)},
             {"high", format_bandwidth(r.high_bps)}};
   if (!r.below.empty()) j["best_below"] = r.below;
   if (!r.above.empty()) j["best_above"] = r.above;
@@ -85,9 +85,10 @@ namespace {
 std::string range_text(const GroupsBandwidthRange& r) {
   if (!r.holds_at_point)
     return "the closed form prefers another configuration even here; range unknown";
-  std::string s = "holds from " + std::string(r.low_bounded ? "" : "below ") +
-                  format_bandwidth(r.low_bps) + " to " + (r.high_bounded ? "" : "beyond ") +
-                  format_bandwidth(r.high_bps);
+  // An unbounded end is where the scan stopped, not where the choice changes.
+  std::string s = "holds from " + format_bandwidth(r.low_bps) +
+                  (r.low_bounded ? "" : " (scan's lowest)") + " to " +
+                  format_bandwidth(r.high_bps) + (r.high_bounded ? "" : " (scan's highest)");
   if (!r.below.empty()) s += "; below: " + r.below;
   if (!r.above.empty()) s += "; above: " + r.above;
   return s;
@@ -111,8 +112,8 @@ void print_point(std::ostream& os, const GroupsPointRecommendation& p) {
   TextTable t({"strategy", "best configuration", "makespan", "vs choice"});
   for (const auto& b : p.strategies) {
     if (b.feasible)
-      t.add({to_string(b.strategy), b.best.choice.label(), format_duration(b.best.outcome.makespan_s),
-             fmt("%.2fx", b.speedup)});
+      t.add({to_string(b.strategy), b.best.choice.label(),
+             format_duration(b.best.outcome.makespan_s), fmt("%.2fx", b.speedup)});
     else
       t.add({to_string(b.strategy), "does not fit: " + b.why, "-", "-"});
   }

@@ -4,12 +4,11 @@
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "groups/results.hpp"
 
@@ -19,9 +18,9 @@ namespace tiersplit::groups {
 struct StrategyBaseline {
   Strategy strategy = Strategy::kGl;
   bool feasible = false;
-  std::string why;          ///< when not feasible: why its configurations do not fit
-  GroupsResult best;        ///< when feasible: its best simulated configuration
-  double speedup = 0;       ///< its makespan / the choice's
+  std::string why;     ///< when not feasible: why its configurations do not fit
+  GroupsResult best;   ///< when feasible: its best simulated configuration
+  double speedup = 0;  ///< its makespan / the choice's
 };
 
 /// Bandwidth factors (storage-compute network) around 1 where the choice stays within the
@@ -40,9 +39,9 @@ struct GroupsPointRecommendation {
   std::vector<std::pair<std::string, std::string>> labels;
   int64_t groups = 0, samples = 0, configurations = 0, workers = 0;
   double largest_share = 0;
-  GroupsResult choice;                      ///< simulated
-  std::vector<StrategyBaseline> strategies; ///< every strategy, in kStrategies order
-  std::vector<GroupsResult> runner_ups;     ///< other simulated configurations, best first
+  GroupsResult choice;                       ///< simulated
+  std::vector<StrategyBaseline> strategies;  ///< every strategy, in kStrategies order
+  std::vector<GroupsResult> runner_ups;      ///< other simulated configurations, best first
   GroupsBandwidthRange bandwidth;
   std::size_t screened = 0, simulated = 0;
   std::vector<std::string> notes;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -19,8 +20,11 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kSensitivitySteps = 16;
+constexpr double kContender = 1.25;
 
-double makespan_of(const GroupsResult& r) { return r.outcome.feasible ? r.outcome.makespan_s : kInf; }
+double makespan_of(const GroupsResult& r) {
+  return r.outcome.feasible ? r.outcome.makespan_s : kInf;
+}
 
 /// Rows best first: shorter makespan, then the choice's order (deterministic ties).
 void sort_best_first(std::vector<const GroupsResult*>& rows) {
@@ -43,9 +47,14 @@ std::vector<std::size_t> pick_finalists(const std::vector<GroupsResult>& screene
   sort_best_first(rows);
   std::set<std::size_t> chosen;
   std::map<Strategy, std::size_t> taken;
+  const double best = rows.empty() ? 0 : makespan_of(*rows.front());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const bool top = i < o.finalists;
-    if (top || taken[rows[i]->choice.strategy] < o.per_strategy) {
+    // A strategy far from the best needs only its best simulated (its baseline); one within
+    // kContender of the best gets per_strategy, in case the closed form ranks it wrongly.
+    const std::size_t wanted =
+        makespan_of(*rows[i]) <= kContender * best ? o.per_strategy : std::size_t{1};
+    if (top || taken[rows[i]->choice.strategy] < wanted) {
       chosen.insert(rows[i]->config);
       ++taken[rows[i]->choice.strategy];
     }
@@ -72,26 +81,47 @@ GroupsPoint scaled(const GroupsPoint& p, double factor) {
   return q;
 }
 
-double closed_form_at(const GroupsStudy& st, const GroupsPoint& p, const GroupsChoice& c) {
-  const GroupsCosts costs = make_groups_costs(st.scenario, p, st.backbone, c.split, c.storage_batch);
-  const Plan plan = build_plan(p, costs, c);
-  if (!plan.feasible) return kInf;
-  return estimate_plan(plan, costs, p, st.scenario.chunks).makespan_s;
-}
+/// A configuration's plan, built once and only when needed: neither its costs nor its plan depend
+/// on the storage-compute bandwidth (MTP's task weights share one per-sample factor), so the
+/// bandwidth range re-estimates the same plan at every scaled point.
+struct Prepared {
+  GroupsChoice choice;
+  double floor_s = 0;    ///< no bandwidth makes it faster: its busiest worker's compute
+  double bytes = 0;      ///< storage -> compute, all workers
+  double storage_s = 0;  ///< pushdown seconds, all workers
+  double bound_s = 0;    ///< lower_bound() at the point being scanned
 
-/// The best of `alternatives` at the scaled point (closed form): its makespan and label.
-std::pair<double, std::string> best_at(const GroupsStudy& st, const GroupsPoint& p,
-                                       const std::vector<GroupsChoice>& alternatives) {
-  std::pair<double, std::string> best{kInf, ""};
-  for (const auto& a : alternatives) {
-    const double m = closed_form_at(st, p, a);
-    if (m < best.first) best = {m, a.label()};
+  /// What no plan of this configuration can beat at `at`: its busiest worker's compute, its
+  /// bytes through the storage nodes' paths and its pushdowns on their slots.
+  double lower_bound(const GroupsPoint& at) const {
+    const auto& st = at.platform.storage;
+    const double nodes = static_cast<double>(st.nodes);
+    return std::max({floor_s, bytes / (nodes * at.platform.network.path_bandwidth()),
+                     storage_s / (nodes * static_cast<double>(st.slots()))});
   }
-  return best;
+  std::optional<std::pair<GroupsCosts, Plan>> built;  ///< costs and plan, once needed
+
+  double makespan_at(const GroupsStudy& st, const GroupsPoint& p, const GroupsPoint& at) {
+    if (!built) {
+      GroupsCosts costs =
+          make_groups_costs(st.scenario, p, st.backbone, choice.split, choice.storage_batch);
+      Plan plan = build_plan(p, costs, choice);
+      built.emplace(std::move(costs), std::move(plan));
+    }
+    if (!built->second.feasible) return kInf;
+    return estimate_plan(built->second, built->first, at, st.scenario.chunks).makespan_s;
+  }
+};
+
+/// The busiest worker's compute in a screened outcome (the same at every bandwidth).
+double compute_floor(const GroupsOutcome& o) {
+  double f = 0;
+  for (const auto& w : o.workers) f = std::max(f, w.busy_s);
+  return f;
 }
 
 /// The alternatives for the range: the closed form's best of each (strategy, extraction, split).
-std::vector<GroupsChoice> range_alternatives(const std::vector<GroupsResult>& screened) {
+std::vector<GroupsAlternative> range_alternatives(const std::vector<GroupsResult>& screened) {
   std::map<std::tuple<Strategy, Extraction, int64_t>, const GroupsResult*> best;
   for (const auto& r : screened) {
     if (!r.outcome.feasible) continue;
@@ -99,8 +129,10 @@ std::vector<GroupsChoice> range_alternatives(const std::vector<GroupsResult>& sc
     auto it = best.find(key);
     if (it == best.end() || r.outcome.makespan_s < it->second->outcome.makespan_s) best[key] = &r;
   }
-  std::vector<GroupsChoice> out;
-  for (const auto& [k, r] : best) out.push_back(r->choice);
+  std::vector<GroupsAlternative> out;
+  for (const auto& [k, r] : best)
+    out.push_back({r->choice, compute_floor(r->outcome), r->outcome.storage_to_compute_bytes,
+                   r->outcome.storage_compute_s});
   return out;
 }
 
@@ -154,8 +186,8 @@ GroupsPointRecommendation assemble(const GroupsStudy& st, std::size_t pi,
     if (listed && !any)
       pr.notes.push_back(std::string(to_string(e)) + " extraction fits nowhere: " + why);
   }
-  pr.bandwidth = groups_bandwidth_range(st, pi, pr.choice.choice, range_alternatives(screened),
-                                        o.tolerance);
+  pr.bandwidth =
+      groups_bandwidth_range(st, pi, pr.choice.choice, range_alternatives(screened), o.tolerance);
   return pr;
 }
 
@@ -163,15 +195,32 @@ GroupsPointRecommendation assemble(const GroupsStudy& st, std::size_t pi,
 
 GroupsBandwidthRange groups_bandwidth_range(const GroupsStudy& st, std::size_t pi,
                                             const GroupsChoice& choice,
-                                            const std::vector<GroupsChoice>& alternatives,
+                                            const std::vector<GroupsAlternative>& alternatives,
                                             double tolerance) {
   const GroupsPoint& p = st.points[pi];
   GroupsBandwidthRange r;
+  Prepared mine{choice, 0, 0, 0, 0, {}};
+  std::vector<Prepared> others;
+  for (const auto& a : alternatives) {
+    if (!(a.choice == choice)) others.push_back({a.choice, a.floor_s, a.bytes, a.storage_s, 0, {}});
+  }
+  // Holds at `factor` when no alternative beats the choice by more than the tolerance. An
+  // alternative whose lower bound is above the best time so far cannot: the scan stops there.
   auto holds = [&](double factor, std::string* best_label) {
     const GroupsPoint q = scaled(p, factor);
-    const auto [best, label] = best_at(st, q, alternatives);
+    for (auto& a : others) a.bound_s = a.lower_bound(q);
+    std::stable_sort(others.begin(), others.end(),
+                     [](const Prepared& a, const Prepared& b) { return a.bound_s < b.bound_s; });
+    const double m = mine.makespan_at(st, p, q);
+    double best = m;
+    std::string label = choice.label();
+    for (auto& a : others) {
+      if (a.bound_s >= std::min(best, m / (1 + tolerance))) break;
+      const double x = a.makespan_at(st, p, q);
+      if (x < best) best = x, label = a.choice.label();
+    }
     if (best_label) *best_label = label;
-    return closed_form_at(st, q, choice) <= best * (1 + tolerance);
+    return m <= best * (1 + tolerance);
   };
   r.holds_at_point = holds(1.0, nullptr);
   r.low_bounded = r.high_bounded = false;
@@ -213,8 +262,8 @@ GroupsRecommendation recommend_groups(const GroupsStudy& st, const GroupsSearchO
   for (std::size_t pi = 0; pi < st.points.size(); ++pi) {
     const auto f = pick_finalists(by_point[pi], all, o);
     if (f.empty()) {
-      std::string why = by_point[pi].empty() ? "the search space is empty"
-                                             : by_point[pi].front().outcome.why;
+      std::string why =
+          by_point[pi].empty() ? "the search space is empty" : by_point[pi].front().outcome.why;
       fail(st.scenario.file, ": no configuration fits at sweep point ", pi, " (",
            by_point[pi].empty() ? "" : by_point[pi].front().choice.label(), ": ", why, ")");
     }
