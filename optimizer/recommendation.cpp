@@ -84,7 +84,8 @@ nlohmann::json tenant_json(const TenantRecommendation& t) {
         {"bottleneck", p.bottleneck},
         {"busy",
          {{"storage", p.storage_busy}, {"network", p.network_busy}, {"compute", p.compute_busy}}},
-        {"memory_wait_s", p.memory_wait_s}}},
+        {"memory_wait_s", p.memory_wait_s},
+        {"extrapolated", p.extrapolated}}},
       {"memory",
        {{"storage_bytes", t.storage_memory_bytes},
         {"storage_peak_bytes", p.peak_storage_memory},
@@ -183,6 +184,7 @@ sim::TenantResult predicted_from(const JsonView& j) {
   p.network_busy = busy.number("network");
   p.compute_busy = busy.number("compute");
   p.memory_wait_s = j.number("memory_wait_s");
+  p.extrapolated = j.boolean("extrapolated", false);
   return p;
 }
 
@@ -222,8 +224,8 @@ TenantRecommendation tenant_from(const JsonView& j) {
   const JsonView curve = j.at("curve");
   for (std::size_t i = 0; i < curve.size(); ++i) {
     const JsonView c = curve.at(i);
-    t.curve.push_back(
-        {c.integer("split"), c.integer("storage_batch"), c.number("iteration_s"), c.boolean("fits")});
+    t.curve.push_back({c.integer("split"), c.integer("storage_batch"), c.number("iteration_s"),
+                       c.boolean("fits")});
   }
   return t;
 }
@@ -265,8 +267,8 @@ Recommendation recommendation_from_json(const JsonView& root) {
     root.fail_at("format", std::string("expected \"") + kRecommendationFormatName +
                                "\" (a file written by tiersplit recommend)");
   if (root.integer("version") != kRecommendationFormatVersion)
-    root.fail_at("version", "this tiersplit reads version " +
-                                std::to_string(kRecommendationFormatVersion));
+    root.fail_at("version",
+                 "this tiersplit reads version " + std::to_string(kRecommendationFormatVersion));
   Recommendation r;
   r.scenario = root.string("scenario");
   r.scenario_file = root.string("scenario_file");
@@ -304,6 +306,7 @@ std::string range_text(const SensitivityRange& r, bool bandwidth) {
 }  // namespace
 
 void print_summary(std::ostream& os, const Recommendation& r) {
+  bool extrapolated = false;
   os << "recommendation for " << r.scenario << " (objective: " << r.objective
      << ", joint goal: " << r.joint_goal << ", simulated)\n";
   for (const auto& p : r.points) {
@@ -311,13 +314,11 @@ void print_summary(std::ostream& os, const Recommendation& r) {
     for (const auto& [k, v] : p.labels) os << "  " << k << "=" << v;
     os << ": makespan " << format_duration(p.makespan_s) << ", prefetch depth " << p.prefetch_depth
        << ", " << p.method << " search, " << p.simulated << " simulated"
-       << (p.ranking_iterations > 0
-               ? " (ranked with " + std::to_string(p.ranking_iterations) +
-                     " iterations per tenant, the choice in full)"
-               : std::string())
-       << "; storage memory "
-       << format_bytes(p.storage_memory_used) << " of " << format_bytes(p.storage_memory_capacity)
-       << "\n";
+       << (p.ranking_iterations > 0 ? " (ranked with " + std::to_string(p.ranking_iterations) +
+                                          " iterations per tenant, the choice in full)"
+                                    : std::string())
+       << "; storage memory " << format_bytes(p.storage_memory_used) << " of "
+       << format_bytes(p.storage_memory_capacity) << "\n";
     TextTable t({"tenant", "model", "split", "b", "iteration", "job", "bottleneck", "vs s=0",
                  "vs s=f", "vs smallest", "vs reference",
                  "bandwidth within " + fmt("%g", r.tolerance * 100) + "%", "runner-ups"});
@@ -327,9 +328,10 @@ void print_summary(std::ostream& os, const Recommendation& r) {
           tr.model,
           std::to_string(tr.split) + "/" + std::to_string(tr.freeze_index),
           std::to_string(tr.storage_batch) + (tr.storage_batch_lowered ? "*" : ""),
-          format_duration(tr.predicted.iteration_s),
+          format_duration(tr.predicted.iteration_s) + (tr.predicted.extrapolated ? "^" : ""),
           format_duration(tr.predicted.job_s),
           tr.predicted.bottleneck};
+      extrapolated = extrapolated || tr.predicted.extrapolated;
       for (const auto& b : tr.baselines)
         row.push_back(b.feasible ? fmt("%.2fx", b.speedup) : "n/a");
       row.push_back(range_text(tr.bandwidth, true));
@@ -340,6 +342,9 @@ void print_summary(std::ostream& os, const Recommendation& r) {
   }
   os << "(split s/f; b* = storage batch lowered to fit memory; speed-ups = baseline job / chosen "
         "job)\n";
+  if (extrapolated)
+    os << "(^ = B or b beyond the profile's measured batch sizes: the time model extrapolates, "
+          "see docs/profile-format.md)\n";
 }
 
 }  // namespace tiersplit::optimizer
