@@ -15,6 +15,7 @@
 #include <string>
 
 #include "bench/figures.hpp"
+#include "common/heap.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/pushdown_client.hpp"
 #include "real_exec/pushdown_server.hpp"
@@ -36,6 +37,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tiersplit::keep_freed_memory();  // as the tiersplit executable (and so `tiersplit serve`) does
   int64_t resolution = 64, batch = 64, storage_batch = 16, repeats = 10, iterations = 10;
   int threads = 1;
   std::string json_out, figures_out;
