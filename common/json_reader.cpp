@@ -207,6 +207,10 @@ JsonView parse_json_text(const std::string& text, const std::string& name) {
     auto pos = what.find("syntax error");
     fail(name, ":", line, ":", col,
          ": malformed JSON: ", pos == std::string::npos ? what : what.substr(pos));
+  } catch (const json::exception& e) {  // e.g. a number beyond double's range (out_of_range.406)
+    std::string what = e.what();
+    const auto pos = what.find("] ");
+    fail(name, ": malformed JSON: ", pos == std::string::npos ? what : what.substr(pos + 2));
   }
   const json* root = doc.get();
   return JsonView(std::move(doc), root, "", name);

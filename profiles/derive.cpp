@@ -78,7 +78,8 @@ std::filesystem::path shipped_profile_file(const std::string& model, int64_t res
 
 std::string find_shipped_profile(const std::string& model, int64_t resolution) {
   std::filesystem::path file = shipped_profile_file(model, resolution);
-  return std::filesystem::exists(file) ? file.string() : std::string();
+  std::error_code ec;  // a name too long for a path is simply not shipped
+  return std::filesystem::exists(file, ec) ? file.string() : std::string();
 }
 
 std::string shipped_profile_path(const std::string& model, int64_t resolution) {

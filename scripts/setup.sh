@@ -30,6 +30,7 @@ packages=(
   swift swift-proxy swift-account swift-container swift-object memcached curl
   iproute2 util-linux
   slurm-wlm munge
+  clang libclang-rt-14-dev
 )
 
 if [ "$install" = 1 ]; then

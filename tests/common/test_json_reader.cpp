@@ -61,6 +61,12 @@ TEST_CASE("malformed JSON reports line and column") {
         "/nonexistent/x.json: cannot open file");
 }
 
+TEST_CASE("a number beyond double's range is malformed JSON, not an internal error (fuzzing)") {
+  const std::string e = error_of([] { parse_json_text("{\"a\": 2.9e409606175}", "big.json"); });
+  CHECK(e.find("big.json: malformed JSON") == 0);
+  CHECK(e.find("number overflow") != std::string::npos);
+}
+
 TEST_CASE("closest-name suggestions and integer lists") {
   CHECK(tiersplit::closest_match("resnet5", {"resnet18", "resnet50", "vgg11"}) == "resnet50");
   CHECK(tiersplit::closest_match("xyz", {"resnet18", "resnet50"}).empty());

@@ -60,3 +60,14 @@ TEST_CASE("a profile that is not shipped names what is") {
   CHECK(msg.find("resnet18-r64") != std::string::npos);
   CHECK(msg.find("tiersplit profile --model resnet18 --input 96") != std::string::npos);
 }
+
+TEST_CASE("a model name too long for a file name is simply not shipped (fuzzing)") {
+  const std::string name(400, 'x');
+  std::string msg;
+  try {
+    profiles::shipped_profile_path(name, 64);
+  } catch (const Error& e) {
+    msg = e.what();
+  }
+  CHECK(msg.find("no shipped profile for model 'xxx") == 0);
+}
