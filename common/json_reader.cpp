@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "common/file_output.hpp"
 #include "common/strings.hpp"
 
 namespace tiersplit {
@@ -237,14 +238,7 @@ void round_numbers(json& j) {
 }
 
 void write_json_file(const std::string& file, const json& j) {
-  std::string tmp = file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(file, ": cannot write file");
-    out << j.dump(2) << "\n";
-    if (!out) fail(file, ": write failed");
-  }
-  if (std::rename(tmp.c_str(), file.c_str()) != 0) fail(file, ": cannot replace file");
+  write_file_whole(file, [&](std::ostream& out) { out << j.dump(2) << "\n"; });
 }
 
 }  // namespace tiersplit

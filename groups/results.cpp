@@ -7,7 +7,9 @@
 #include <map>
 
 #include "common/build_id.hpp"
+#include "common/csv.hpp"
 #include "common/error.hpp"
+#include "common/file_output.hpp"
 #include "common/table.hpp"
 #include "common/units.hpp"
 #include "sim/results_document.hpp"
@@ -117,30 +119,12 @@ GroupsResult groups_result_from_json(const JsonView& j) {
 
 namespace {
 
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
 /// The swept axes' names, sorted (as in the JSON rows, so that a merged file's CSV and table are
 /// the unsharded sweep's).
-std::vector<std::string> label_columns(const std::vector<GroupsResult>& rows) {
-  std::vector<std::string> cols;
-  for (const auto& r : rows) {
-    for (const auto& [k, v] : r.labels) {
-      if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
-    }
-  }
+std::vector<std::string> sorted_label_columns(const std::vector<GroupsResult>& rows) {
+  std::vector<std::string> cols = sim::label_columns(rows);
   std::sort(cols.begin(), cols.end());
   return cols;
-}
-
-std::string label_of(const GroupsResult& r, const std::string& key) {
-  for (const auto& [k, v] : r.labels) {
-    if (k == key) return v;
-  }
-  return "";
 }
 
 /// Largest and smallest busy time and largest idle time over the workers.
@@ -157,7 +141,7 @@ std::tuple<double, double, double> worker_spread(const GroupsOutcome& o) {
 }  // namespace
 
 void write_groups_csv(std::ostream& os, const std::vector<GroupsResult>& rows) {
-  const auto cols = label_columns(rows);
+  const auto cols = sorted_label_columns(rows);
   os << "config,point";
   for (const auto& c : cols) os << "," << c;
   os << ",strategy,extraction,split,storage_batch,placement,feasible,source,makespan_s,"
@@ -168,32 +152,26 @@ void write_groups_csv(std::ostream& os, const std::vector<GroupsResult>& rows) {
     const GroupsOutcome& o = r.outcome;
     const auto [busy_max, busy_min, idle_max] = worker_spread(o);
     os << r.config << "," << r.point;
-    for (const auto& c : cols) os << "," << label_of(r, c);
+    for (const auto& c : cols) os << "," << csv_escape(sim::label_value(r.labels, c));
     os << "," << to_string(r.choice.strategy) << "," << to_string(r.choice.extraction) << ","
        << r.choice.split << "," << r.choice.storage_batch << ","
        << (r.choice.strategy == Strategy::kGl ? to_string(r.choice.placement) : "") << ","
-       << (o.feasible ? "true" : "false") << "," << o.source << "," << num(o.makespan_s) << ","
-       << num(r.closed_form_makespan_s) << "," << num(busy_max) << "," << num(busy_min) << ","
-       << num(idle_max) << "," << num(o.storage_to_compute_bytes) << "," << num(o.storage_compute_s)
-       << "," << o.syncs << "," << num(o.sync_bytes) << "," << num(o.cache_bytes) << ","
-       << o.cache_location << "," << r.sharded_groups << "," << o.bottleneck << ",\"" << o.why
-       << "\"\n";
+       << (o.feasible ? "true" : "false") << "," << o.source << "," << csv_number(o.makespan_s)
+       << "," << csv_number(r.closed_form_makespan_s) << "," << csv_number(busy_max) << ","
+       << csv_number(busy_min) << "," << csv_number(idle_max) << ","
+       << csv_number(o.storage_to_compute_bytes) << "," << csv_number(o.storage_compute_s) << ","
+       << o.syncs << "," << csv_number(o.sync_bytes) << "," << csv_number(o.cache_bytes) << ","
+       << o.cache_location << "," << r.sharded_groups << "," << o.bottleneck << ","
+       << csv_escape(o.why) << "\n";
   }
 }
 
 void write_groups_csv_file(const std::string& file, const std::vector<GroupsResult>& rows) {
-  const std::string tmp = file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) fail(file, ": cannot write file");
-    write_groups_csv(out, rows);
-    if (!out) fail(file, ": write failed");
-  }
-  if (std::rename(tmp.c_str(), file.c_str()) != 0) fail(file, ": cannot replace file");
+  write_file_whole(file, [&](std::ostream& out) { write_groups_csv(out, rows); });
 }
 
 void print_groups_table(std::ostream& os, const std::vector<GroupsResult>& rows) {
-  const auto cols = label_columns(rows);
+  const auto cols = sorted_label_columns(rows);
   std::vector<std::string> header(cols);
   for (const char* h : {"strategy", "extraction", "split", "b", "placement", "makespan",
                         "closed form", "busy max/min", "idle max", "storage->compute",
@@ -203,7 +181,7 @@ void print_groups_table(std::ostream& os, const std::vector<GroupsResult>& rows)
   for (const auto& r : rows) {
     const GroupsOutcome& o = r.outcome;
     std::vector<std::string> line;
-    for (const auto& c : cols) line.push_back(label_of(r, c));
+    for (const auto& c : cols) line.push_back(sim::label_value(r.labels, c));
     line.push_back(to_string(r.choice.strategy));
     line.push_back(to_string(r.choice.extraction));
     line.push_back(std::to_string(r.choice.split));

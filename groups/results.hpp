@@ -12,6 +12,7 @@
 #include "common/json_reader.hpp"
 #include "groups/closed_form.hpp"
 #include "groups/scenario.hpp"
+#include "sim/results.hpp"
 #include "sim/sweep.hpp"
 
 namespace tiersplit::groups {
@@ -19,7 +20,7 @@ namespace tiersplit::groups {
 struct GroupsResult {
   std::size_t config = 0;
   std::size_t point = 0;
-  std::vector<std::pair<std::string, std::string>> labels;  ///< swept values of the point
+  sim::Labels labels;  ///< swept values of the point
   GroupsChoice choice;
   GroupsOutcome outcome;              ///< simulated, or the closed form's
   double closed_form_makespan_s = 0;  ///< beside a simulated one

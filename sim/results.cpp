@@ -6,7 +6,9 @@
 #include <fstream>
 #include <map>
 
+#include "common/csv.hpp"
 #include "common/error.hpp"
+#include "common/file_output.hpp"
 #include "common/units.hpp"
 
 namespace tiersplit::sim {
@@ -93,50 +95,25 @@ TenantResult result_from_json(const JsonView& j) {
   return r;
 }
 
-namespace {
-
-std::vector<std::string> label_columns(const std::vector<TenantResult>& rows) {
-  std::vector<std::string> cols;
-  for (const auto& r : rows) {
-    for (const auto& [k, v] : r.labels) {
-      bool seen = false;
-      for (const auto& c : cols) seen = seen || c == k;
-      if (!seen) cols.push_back(k);
-    }
-  }
-  return cols;
-}
-
-std::string label_of(const TenantResult& r, const std::string& key) {
-  for (const auto& [k, v] : r.labels) {
+std::string label_value(const Labels& labels, const std::string& key) {
+  for (const auto& [k, v] : labels) {
     if (k == key) return v;
   }
   return "";
 }
 
-std::string csv_escape(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
+namespace {
 
 /// Durations past a few minutes in minutes, hours or days.
 std::string human_duration(double s) {
   char buf[64];
   if (s < 120) return format_duration(s);
-  if (s < 7200) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
-  else if (s < 172800) std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
-  else std::snprintf(buf, sizeof buf, "%.1f d", s / 86400);
+  if (s < 7200)
+    std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+  else if (s < 172800)
+    std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f d", s / 86400);
   return buf;
 }
 
@@ -146,47 +123,44 @@ void write_csv(std::ostream& os, const std::vector<TenantResult>& rows) {
   std::vector<std::string> cols = label_columns(rows);
   os << "config,point";
   for (const auto& c : cols) os << "," << c;
-  os << ",tenant,model,split,storage_batch,training_batch,feasible,source,iteration_s,first_iteration_s,"
+  os << ",tenant,model,split,storage_batch,training_batch,feasible,source,iteration_s,first_"
+        "iteration_s,"
         "epoch_s,job_s,bytes_per_iteration,job_bytes,storage_busy,network_busy,compute_busy,"
         "pushdown_memory_bytes,peak_storage_memory_bytes,memory_wait_s,memory_wait_per_iteration_s,"
         "bottleneck,closed_form_iteration_s,closed_form_job_s,note\n";
   for (const auto& r : rows) {
     os << r.config << "," << r.point;
-    for (const auto& c : cols) os << "," << csv_escape(label_of(r, c));
+    for (const auto& c : cols) os << "," << csv_escape(label_value(r.labels, c));
     os << "," << csv_escape(r.tenant_name) << "," << csv_escape(r.model) << "," << r.split << ","
-       << r.storage_batch << "," << r.training_batch << "," << (r.feasible ? "true" : "false") << ","
-       << r.source << "," << num(r.iteration_s) << "," << num(r.first_iteration_s) << "," << num(r.epoch_s)
-       << "," << num(r.job_s) << "," << num(r.bytes_per_iteration) << "," << num(r.job_bytes) << ","
-       << num(r.storage_busy) << "," << num(r.network_busy) << "," << num(r.compute_busy) << ","
-       << num(r.pushdown_memory) << "," << num(r.peak_storage_memory) << "," << num(r.memory_wait_s) << ","
-       << num(r.memory_wait_per_iteration_s) << "," << r.bottleneck << "," << num(r.closed_form_iteration_s)
-       << "," << num(r.closed_form_job_s) << "," << csv_escape(r.note) << "\n";
+       << r.storage_batch << "," << r.training_batch << "," << (r.feasible ? "true" : "false")
+       << "," << r.source << "," << csv_number(r.iteration_s) << ","
+       << csv_number(r.first_iteration_s) << "," << csv_number(r.epoch_s) << ","
+       << csv_number(r.job_s) << "," << csv_number(r.bytes_per_iteration) << ","
+       << csv_number(r.job_bytes) << "," << csv_number(r.storage_busy) << ","
+       << csv_number(r.network_busy) << "," << csv_number(r.compute_busy) << ","
+       << csv_number(r.pushdown_memory) << "," << csv_number(r.peak_storage_memory) << ","
+       << csv_number(r.memory_wait_s) << "," << csv_number(r.memory_wait_per_iteration_s) << ","
+       << r.bottleneck << "," << csv_number(r.closed_form_iteration_s) << ","
+       << csv_number(r.closed_form_job_s) << "," << csv_escape(r.note) << "\n";
   }
 }
 
 void write_csv_file(const std::string& file, const std::vector<TenantResult>& rows) {
-  std::string tmp = file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) fail(file, ": cannot write file");
-    write_csv(out, rows);
-    if (!out) fail(file, ": write failed");
-  }
-  if (std::rename(tmp.c_str(), file.c_str()) != 0) fail(file, ": cannot replace file");
+  write_file_whole(file, [&](std::ostream& out) { write_csv(out, rows); });
 }
 
 void print_table(std::ostream& os, const std::vector<TenantResult>& rows) {
   std::vector<std::string> cols = label_columns(rows);
   std::vector<std::string> header;
   for (const auto& c : cols) header.push_back(c);
-  for (const char* h : {"tenant", "split", "b", "iteration", "first", "job", "net/iter", "busy S/N/C",
-                        "pushdown mem", "mem wait/it", "bottleneck", "closed form"}) {
+  for (const char* h : {"tenant", "split", "b", "iteration", "first", "job", "net/iter",
+                        "busy S/N/C", "pushdown mem", "mem wait/it", "bottleneck", "closed form"}) {
     header.push_back(h);
   }
   std::vector<std::vector<std::string>> table;
   for (const auto& r : rows) {
     std::vector<std::string> line;
-    for (const auto& c : cols) line.push_back(label_of(r, c));
+    for (const auto& c : cols) line.push_back(label_value(r.labels, c));
     line.push_back(r.tenant_name);
     line.push_back(std::to_string(r.split));
     line.push_back(std::to_string(r.storage_batch));
@@ -196,8 +170,8 @@ void print_table(std::ostream& os, const std::vector<TenantResult>& rows) {
       continue;
     }
     char busy[64];
-    std::snprintf(busy, sizeof busy, "%3.0f/%3.0f/%3.0f%%", 100 * r.storage_busy, 100 * r.network_busy,
-                  100 * r.compute_busy);
+    std::snprintf(busy, sizeof busy, "%3.0f/%3.0f/%3.0f%%", 100 * r.storage_busy,
+                  100 * r.network_busy, 100 * r.compute_busy);
     line.push_back(format_duration(r.iteration_s) + (r.others_finished_in_window ? "*" : ""));
     line.push_back(format_duration(r.first_iteration_s));
     line.push_back(human_duration(r.job_s));
