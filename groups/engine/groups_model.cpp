@@ -13,8 +13,6 @@
 // once), a sender (each piece's transfers from every node) and the worker (its steps in order).
 #include "groups/engine/groups_model.hpp"
 
-#include <xbt/log.h>
-
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -24,6 +22,7 @@
 #include <stdexcept>
 
 #include "sim/engine/engine_clock.hpp"
+#include "sim/engine/engine_setup.hpp"
 #include "sim/trace.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -33,7 +32,6 @@ namespace {
 
 constexpr double kWork = 1e9;  ///< host speed: work units per second
 constexpr double kUnlimited = 1e15;
-constexpr double kNoWindow = 1e30;
 
 struct World {
   sg4::Engine* engine = nullptr;
@@ -48,20 +46,10 @@ struct World {
 World* g_world = nullptr;
 
 void build_world(const GroupsPoint& point, int64_t storage_nodes, int64_t workers) {
-  static int argc = 1;
-  static char arg0[] = "tiersplit";
-  static char* argv[] = {arg0, nullptr};
-  xbt_log_control_set("root.thresh:critical");
   auto* w = new World;
-  w->engine = new sg4::Engine(&argc, argv);
+  w->engine = sim::create_engine(point.platform.network.model);
   w->model = point.platform.network.model;
   w->slots = static_cast<int>(point.platform.storage.slots());
-  sg4::Engine::set_config("network/model:CM02");
-  sg4::Engine::set_config("network/latency-factor", w->model.latency_factor);
-  sg4::Engine::set_config("network/bandwidth-factor", w->model.bandwidth_factor);
-  sg4::Engine::set_config("network/crosstraffic", w->model.crosstraffic);
-  sg4::Engine::set_config("network/TCP-gamma",
-                          w->model.tcp_window_bytes > 0 ? w->model.tcp_window_bytes : kNoWindow);
   auto* zone = sg4::create_full_zone("groups");
   for (int64_t k = 0; k < storage_nodes; ++k) {
     const std::string name = "storage-" + std::to_string(k);

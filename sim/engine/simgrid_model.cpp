@@ -20,8 +20,6 @@
 // takes t seconds alone and shares the host with concurrent ones.
 #include "sim/engine/simgrid_model.hpp"
 
-#include <xbt/log.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -35,6 +33,7 @@
 
 #include "sim/closed_form.hpp"
 #include "sim/engine/engine_clock.hpp"
+#include "sim/engine/engine_setup.hpp"
 #include "sim/token_bucket.hpp"
 #include "sim/trace.hpp"
 
@@ -48,8 +47,6 @@ namespace {
 constexpr double kWork = 1e9;
 /// Stand-in bandwidth of a link that the scenario leaves unlimited [B/s].
 constexpr double kUnlimitedBandwidth = 1e15;
-/// TCP-gamma meaning "no window bound".
-constexpr double kNoWindow = 1e30;
 
 /// The process's engine and platform.
 struct World {
@@ -101,23 +98,11 @@ int compute_pstate_for(const InterferenceParams& in, int64_t storage_batch) {
 
 void build_world(const NetworkModelParams& model, const InterferenceParams& interference,
                  int64_t storage_nodes, int64_t compute_nodes, int slots) {
-  static int argc = 1;
-  static char arg0[] = "tiersplit";
-  static char* argv[] = {arg0, nullptr};
-  xbt_log_control_set("root.thresh:critical");
   auto* w = new World;
-  w->engine = new sg4::Engine(&argc, argv);
+  w->engine = create_engine(model);
   w->model = model;
   w->interference = interference;
   w->slots = slots;
-  // A clean flow model by default (docs/simulator.md, "Network model"): CM02 sharing with the
-  // scenario's factors instead of LV08's 13.01 x latency, 0.97 x bandwidth and cross-traffic.
-  sg4::Engine::set_config("network/model:CM02");
-  sg4::Engine::set_config("network/latency-factor", model.latency_factor);
-  sg4::Engine::set_config("network/bandwidth-factor", model.bandwidth_factor);
-  sg4::Engine::set_config("network/crosstraffic", model.crosstraffic);
-  sg4::Engine::set_config("network/TCP-gamma",
-                          model.tcp_window_bytes > 0 ? model.tcp_window_bytes : kNoWindow);
 
   auto* zone = sg4::create_full_zone("tiersplit");
   for (int64_t k = 0; k < storage_nodes; ++k) {
