@@ -38,7 +38,6 @@ void sort_best_first(std::vector<const GroupsResult*>& rows) {
 /// Per point, the configurations worth simulating: the closed form's best `finalists` and each
 /// strategy's best `per_strategy` (feasible ones only).
 std::vector<std::size_t> pick_finalists(const std::vector<GroupsResult>& screened,
-                                        const std::vector<std::size_t>& indices,
                                         const GroupsSearchOptions& o) {
   std::vector<const GroupsResult*> rows;
   for (const auto& r : screened) {
@@ -59,7 +58,6 @@ std::vector<std::size_t> pick_finalists(const std::vector<GroupsResult>& screene
       ++taken[rows[i]->choice.strategy];
     }
   }
-  (void)indices;
   return {chosen.begin(), chosen.end()};
 }
 
@@ -85,27 +83,24 @@ GroupsPoint scaled(const GroupsPoint& p, double factor) {
 /// on the storage-compute bandwidth (MTP's task weights share one per-sample factor), so the
 /// bandwidth range re-estimates the same plan at every scaled point.
 struct Prepared {
-  GroupsChoice choice;
-  double floor_s = 0;    ///< no bandwidth makes it faster: its busiest worker's compute
-  double bytes = 0;      ///< storage -> compute, all workers
-  double storage_s = 0;  ///< pushdown seconds, all workers
-  double bound_s = 0;    ///< lower_bound() at the point being scanned
+  GroupsAlternative alt;  ///< the configuration and what bounds its time from below
+  double bound_s = 0;     ///< lower_bound() at the point being scanned
 
   /// What no plan of this configuration can beat at `at`: its busiest worker's compute, its
   /// bytes through the storage nodes' paths and its pushdowns on their slots.
   double lower_bound(const GroupsPoint& at) const {
     const auto& st = at.platform.storage;
     const double nodes = static_cast<double>(st.nodes);
-    return std::max({floor_s, bytes / (nodes * at.platform.network.path_bandwidth()),
-                     storage_s / (nodes * static_cast<double>(st.slots()))});
+    return std::max({alt.floor_s, alt.bytes / (nodes * at.platform.network.path_bandwidth()),
+                     alt.storage_s / (nodes * static_cast<double>(st.slots()))});
   }
   std::optional<std::pair<GroupsCosts, Plan>> built;  ///< costs and plan, once needed
 
   double makespan_at(const GroupsStudy& st, const GroupsPoint& p, const GroupsPoint& at) {
     if (!built) {
-      GroupsCosts costs =
-          make_groups_costs(st.scenario, p, st.backbone, choice.split, choice.storage_batch);
-      Plan plan = build_plan(p, costs, choice);
+      GroupsCosts costs = make_groups_costs(st.scenario, p, st.backbone, alt.choice.split,
+                                            alt.choice.storage_batch);
+      Plan plan = build_plan(p, costs, alt.choice);
       built.emplace(std::move(costs), std::move(plan));
     }
     if (!built->second.feasible) return kInf;
@@ -199,10 +194,10 @@ GroupsBandwidthRange groups_bandwidth_range(const GroupsStudy& st, std::size_t p
                                             double tolerance) {
   const GroupsPoint& p = st.points[pi];
   GroupsBandwidthRange r;
-  Prepared mine{choice, 0, 0, 0, 0, {}};
+  Prepared mine{{choice, 0, 0, 0}, 0, {}};
   std::vector<Prepared> others;
   for (const auto& a : alternatives) {
-    if (!(a.choice == choice)) others.push_back({a.choice, a.floor_s, a.bytes, a.storage_s, 0, {}});
+    if (!(a.choice == choice)) others.push_back({a, 0, {}});
   }
   // Holds at `factor` when no alternative beats the choice by more than the tolerance. An
   // alternative whose lower bound is above the best time so far cannot: the scan stops there.
@@ -217,7 +212,7 @@ GroupsBandwidthRange groups_bandwidth_range(const GroupsStudy& st, std::size_t p
     for (auto& a : others) {
       if (a.bound_s >= std::min(best, m / (1 + tolerance))) break;
       const double x = a.makespan_at(st, p, q);
-      if (x < best) best = x, label = a.choice.label();
+      if (x < best) best = x, label = a.alt.choice.label();
     }
     if (best_label) *best_label = label;
     return m <= best * (1 + tolerance);
@@ -260,7 +255,7 @@ GroupsRecommendation recommend_groups(const GroupsStudy& st, const GroupsSearchO
   for (const auto& r : screened) by_point[r.point].push_back(r);
   std::vector<std::size_t> finalists;
   for (std::size_t pi = 0; pi < st.points.size(); ++pi) {
-    const auto f = pick_finalists(by_point[pi], all, o);
+    const auto f = pick_finalists(by_point[pi], o);
     if (f.empty()) {
       std::string why =
           by_point[pi].empty() ? "the search space is empty" : by_point[pi].front().outcome.why;
