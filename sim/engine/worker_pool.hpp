@@ -14,9 +14,9 @@
 namespace tiersplit::sim {
 
 struct RunOptions {
-  int jobs = 0;               ///< simulation workers; 0: one per core
-  bool simulate = true;       ///< false: closed form only, in this process
-  bool progress = true;       ///< a progress bar on a terminal
+  int jobs = 0;                    ///< simulation workers; 0: one per core
+  bool simulate = true;            ///< false: closed form only, in this process
+  bool progress = true;            ///< a progress bar on a terminal
   std::string label = "simulate";  ///< the progress bar's name
   /// When not empty: the timeline of the first configuration of `which`, as Chrome trace events.
   std::string trace_file;
