@@ -16,6 +16,7 @@
 #include "real_exec/testbed_hosts.hpp"
 #include "real_exec/validation.hpp"
 #include "real_exec/validation_report.hpp"
+#include "real_exec/validation_table.hpp"
 #include "sim/scenario.hpp"
 
 namespace tiersplit::cli {
@@ -336,100 +337,10 @@ void add_validate_command(CLI::App& app) {
 /// One Markdown table over several validation reports (the campaign's summary).
 void add_validation_table_command(CLI::App& app) {
   auto files = std::make_shared<std::vector<std::string>>();
-  CLI::App* cmd = app.add_subcommand("validation-table", torch_command_description("validation-table"));
+  CLI::App* cmd =
+      app.add_subcommand("validation-table", torch_command_description("validation-table"));
   cmd->add_option("reports", *files, "Validation report files")->required();
-  cmd->callback([files] {
-    nlohmann::json points = nlohmann::json::array();
-    std::cout
-        << "| scenario | tenant | bandwidth | runs | choice s/b | measured best s/b | choice / "
-           "best "
-           "| median abs err | max abs err | worst (stage, s) | rank corr | vs s=0 | vs s=f | "
-           "reference policy s/b, vs best |\n"
-        << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-    std::vector<std::string> multi;
-    for (const auto& f : *files) {
-      nlohmann::json r = load_json_file(f).raw();
-      if (r.value("format", "") != rx::kValidationFormatName)
-        fail(f, ": /format: not a validation report (tiersplit validate -o)");
-      const std::string name = r.value("scenario", f);
-      const double tolerance = r.at("settings").value("tolerance", 0.05);
-      for (auto p : r.at("points")) {
-        // Summaries are recomputed from the runs: reports of older versions get every field.
-        for (auto& t : p.at("tenants")) {
-          t["summary"] = rx::tenant_summary(t.at("configurations"), t.at("choice"),
-                                            t.at("freeze_index").get<int64_t>(), tolerance);
-        }
-        points.push_back(p);
-        for (const auto& t : p.at("tenants")) {
-          const auto& s = t.at("summary");
-          auto sb = [](const nlohmann::json& c) {
-            return std::to_string(c.at("split").get<int64_t>()) + "/" +
-                   std::to_string(c.at("storage_batch").get<int64_t>());
-          };
-          std::cout << "| " << name << " | " << t.at("name").get<std::string>() << " | "
-                    << p.at("bandwidth").get<std::string>() << " | " << s.at("configurations")
-                    << " | " << sb(s.at("choice")) << " | " << sb(s.at("measured_best")) << " | "
-                    << fmt("%.3f", s.at("choice_vs_measured_best").get<double>()) << " | "
-                    << pct(s.at("median_abs_error").get<double>()) << " | "
-                    << pct(s.at("max_abs_error").get<double>()) << " | "
-                    << s.at("worst").at("stage").get<std::string>() << ", "
-                    << s.at("worst").at("split") << " | "
-                    << fmt("%.2f", s.at("rank_correlation").get<double>()) << " | "
-                    << (s.contains("speedup_vs_no_pushdown")
-                            ? fmt("%.2fx", s["speedup_vs_no_pushdown"].get<double>()) +
-                                  (s.value("network_bound", false) ? " (net)" : "")
-                            : "-")
-                    << " | "
-                    << (s.contains("speedup_vs_all_frozen")
-                            ? fmt("%.2fx", s["speedup_vs_all_frozen"].get<double>())
-                            : "-")
-                    << " | "
-                    << (s.contains("reference_policy")
-                            ? sb(s["reference_policy"]) + ", " +
-                                  fmt("%.3f",
-                                      s["reference_policy"]["vs_measured_best"].get<double>())
-                            : "-")
-                    << " |\n";
-        }
-        if (p.contains("multi_tenant")) {
-          const auto& m = p["multi_tenant"];
-          multi.push_back("| " + name + " | " + p.at("bandwidth").get<std::string>() + " | " +
-                          std::to_string(m.at("tenants").size()) + " | " +
-                          fmt("%.2f s", m.at("measured_makespan_s").get<double>()) + " | " +
-                          fmt("%.2f s", m.at("predicted_makespan_s").get<double>()) + " | " +
-                          fmt("%+.1f%%", 100 * m.at("makespan_error").get<double>()) + " |");
-        }
-      }
-    }
-    nlohmann::json s = rx::overall_summary(points);
-    std::cout << "\nOver " << s["configurations"]
-              << " measured configurations: median absolute error "
-              << pct(s.value("median_abs_error", 0.0)) << ", mean "
-              << pct(s.value("mean_abs_error", 0.0)) << ", max "
-              << pct(s.value("max_abs_error", 0.0)) << "; the choice was the measured best or "
-              << "within 5% of it in " << s["choice_within_tolerance"] << " of " << s["cases"]
-              << " cases (measured best in " << s["choice_is_measured_best"] << "; of the misses, "
-              << s["choice_misses_within_noise"]
-              << " are closer to the best than two standard errors of the runs)";
-    if (s["reference_policy_cases"].get<int>() > 0) {
-      std::cout << "; the reference policy's choice, where it was run, in "
-                << s["reference_policy_within_tolerance"] << " of " << s["reference_policy_cases"];
-    }
-    if (s["network_bound_cases"].get<int>() > 0) {
-      std::cout << "; network-bound cases: " << s["network_bound_cases"]
-                << ", chosen split >= 2.5x faster "
-                << "than no pushdown in " << s["network_bound_speedup_at_least_2_5x"]
-                << " (smallest speed-up "
-                << fmt("%.2fx", s["network_bound_min_speedup_vs_no_pushdown"].get<double>()) << ")";
-    }
-    std::cout << ".\n";
-    if (!multi.empty()) {
-      std::cout << "\n| scenario | bandwidth | tenants at once | measured makespan | predicted "
-                   "makespan | error |\n"
-                << "|---|---|---|---|---|---|\n";
-      for (const auto& l : multi) std::cout << l << "\n";
-    }
-  });
+  cmd->callback([files] { std::cout << rx::validation_table(*files); });
 }
 
 }  // namespace

@@ -217,6 +217,15 @@ JsonView parse_json_text(const std::string& text, const std::string& name) {
   return JsonView(std::move(doc), root, "", name);
 }
 
+std::string json_exception_text(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  if (what.rfind("[json.exception.", 0) == 0) {
+    auto close = what.find("] ");
+    if (close != std::string::npos) what = what.substr(close + 2);
+  }
+  return what;
+}
+
 JsonView load_json_file(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) fail(file, ": cannot open file");

@@ -81,6 +81,9 @@ JsonView load_json_file(const std::string& file);
 /// Parses JSON text; `name` stands in for the file in messages (e.g. "<embedded quickstart>").
 JsonView parse_json_text(const std::string& text, const std::string& name);
 
+/// nlohmann's message without its "[json.exception.type_error.302] " prefix, for users.
+std::string json_exception_text(const nlohmann::json::exception& e);
+
 /// Rounds every floating-point number in `j` to 9 significant digits: shorter documents, and the
 /// same text for one input on any platform that rounds the last bits differently.
 void round_numbers(nlohmann::json& j);

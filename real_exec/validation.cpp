@@ -20,6 +20,7 @@
 #include "common/table.hpp"
 #include "optimizer/recommendation.hpp"
 #include "real_exec/calibrate.hpp"
+#include "real_exec/calibration_file.hpp"
 #include "real_exec/speed_probe.hpp"
 #include "sim/results_document.hpp"
 #include "real_exec/testbed.hpp"
@@ -158,7 +159,7 @@ class PointValidation {
     if (fs::exists(file)) {
       say(where + "reusing " + file);
       testbed_up(tb);
-      calibration_ = load_json_file(file).raw();
+      calibration_ = read_calibration(file);
     } else {
       say(where + "calibrating (profiles per tier, link, server overheads)");
       CalibrateOptions c;
