@@ -249,7 +249,7 @@ nlohmann::json load_manifest(ObjectStore& store, const std::string& name) {
   } catch (const nlohmann::json::exception& e) {
     fail(store.url(), ": ", name, "/manifest.json is not JSON (", e.what(), ")");
   }
-  if (m.value("format", "") != "tiersplit-dataset/1") {
+  if (!m.is_object() || m.value("format", "") != "tiersplit-dataset/1") {
     fail(store.url(), ": ", name, "/manifest.json is not a tiersplit-dataset/1 manifest");
   }
   return m;

@@ -12,7 +12,9 @@ namespace tiersplit::real_exec {
 /// A store operation failed. `kind` lets servers map it to an HTTP status.
 class StoreError : public Error {
  public:
-  enum class Kind { kNotFound, kUnavailable, kDenied, kInvalid };
+  /// kUnavailable: the store did not answer (refused, reset, 5xx); kTimeout: it accepted the
+  /// call but did not finish it in time.
+  enum class Kind { kNotFound, kUnavailable, kTimeout, kDenied, kInvalid };
   StoreError(Kind kind, const std::string& message) : Error(message), kind_(kind) {}
   Kind kind() const { return kind_; }
 

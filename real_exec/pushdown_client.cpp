@@ -105,7 +105,8 @@ PushdownClient::Answer PushdownClient::call(const std::string& method, const std
     double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     if (res) {
       int status = res->status;
-      bool retryable = status == 502 || status == 503 || status == 429 || status == 500;
+      bool retryable =
+          status == 502 || status == 503 || status == 504 || status == 429 || status == 500;
       if (!retryable) {
         Answer a;
         a.status = status;

@@ -1,4 +1,5 @@
-// pushdown_server.cpp: HTTP pushdown server — auth, caps, admission, store reads, blocks [0,s).
+// pushdown_server.cpp: the pushdown server — model loading, admission and blocks [0,s) behind its
+// routes.
 #include "real_exec/pushdown_server.hpp"
 
 #include <httplib.h>
@@ -20,6 +21,8 @@
 #include "real_exec/object_store.hpp"
 #include "real_exec/pacer.hpp"
 #include "real_exec/protocol.hpp"
+#include "real_exec/pushdown_routes.hpp"
+#include "real_exec/request_objects.hpp"
 #include "real_exec/tensor_codec.hpp"
 
 namespace tiersplit::real_exec {
@@ -31,16 +34,6 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Bytes per chunk handed to the socket when a pacer shapes the response.
-constexpr int64_t kPacedChunkBytes = 16 * 1024;
-
-/// A failure with the HTTP status it maps to.
-struct HttpError {
-  int status;
-  std::string message;
-  double retry_after_s = 0;
-};
-
 /// A model ready to serve: eval mode, and what admission control needs to know about it.
 struct LoadedModel {
   models::BlockModel model{nullptr};
@@ -50,18 +43,8 @@ struct LoadedModel {
   std::mutex mutex;                          // serialises nothing but lazy initialisation
 };
 
-std::string json_error(const std::string& message) {
-  return nlohmann::json{{"error", message}}.dump();
-}
-
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-std::string fmt_ms(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", s * 1e3);
-  return buf;
 }
 
 }  // namespace
@@ -171,7 +154,8 @@ struct PushdownServer::Impl {
     return lm;
   }
 
-  void handle_pushdown(const httplib::Request& req, httplib::Response& res) {
+  std::shared_ptr<std::string> handle_pushdown(const httplib::Request& req,
+                                               httplib::Response& res) {
     const auto t_start = Clock::now();
     PushdownRequest r;
     try {
@@ -195,57 +179,10 @@ struct PushdownServer::Impl {
       throw HttpError{400, "split " + std::to_string(r.split) + " is past the freeze index " +
                                std::to_string(freeze) + " (the server runs only frozen blocks)"};
     }
-    // Read the objects (each once) and check the segments against them.
-    const auto t_read = Clock::now();
-    std::map<std::string, std::string> raw_objects;
-    for (const auto& s : r.segments) {
-      if (raw_objects.count(s.object)) continue;
-      try {
-        check_object_name(s.object);
-        raw_objects[s.object] = store->get(s.object);
-      } catch (const StoreError& e) {
-        if (e.kind() == StoreError::Kind::kNotFound) throw HttpError{404, e.what()};
-        if (e.kind() == StoreError::Kind::kUnavailable) throw HttpError{502, e.what(), 1.0};
-        throw HttpError{502, e.what()};
-      } catch (const Error& e) {
-        throw HttpError{400, e.what()};
-      }
-    }
-    double read_s = since(t_read);
+    RequestObjects read = read_request_objects(r, *store, opt.max_samples);
+    const int64_t n = read.samples;
+    const double read_s = read.read_s;
     const auto t_decode = Clock::now();
-    std::map<std::string, SampleObject> objects;
-    int64_t n = 0;
-    for (const auto& s : r.segments) {
-      auto it = objects.find(s.object);
-      if (it == objects.end()) {
-        try {
-          it = objects.emplace(s.object, decode_sample_object(raw_objects[s.object], s.object))
-                   .first;
-        } catch (const Error& e) {
-          throw HttpError{422, e.what()};
-        }
-        raw_objects.erase(s.object);
-        const SampleObject& o = it->second;
-        if (o.height != r.resolution || o.width != r.resolution || o.channels != 3) {
-          throw HttpError{400, "object '" + s.object + "' holds " + std::to_string(o.height) + "x" +
-                                   std::to_string(o.width) +
-                                   " samples, the request asks for resolution " +
-                                   std::to_string(r.resolution)};
-        }
-      }
-      int64_t count = s.count < 0 ? it->second.count - s.first : s.count;
-      if (s.first + count > it->second.count || count < 0) {
-        throw HttpError{400, "segment [" + std::to_string(s.first) + ", +" + std::to_string(count) +
-                                 ") is outside object '" + s.object + "' of " +
-                                 std::to_string(it->second.count) + " samples"};
-      }
-      n += count;
-    }
-    if (n < 1 || n > opt.max_samples) {
-      throw HttpError{413, "request names " + std::to_string(n) +
-                               " samples; the server accepts 1.." +
-                               std::to_string(opt.max_samples)};
-    }
     // Admission: weights + b x per-sample peak + the response (tensor and its serialised copy)
     // + the decoded input samples.
     const int64_t b = std::min<int64_t>(r.storage_batch, n);
@@ -286,8 +223,8 @@ struct PushdownServer::Impl {
       auto* lab = labels.data_ptr<int64_t>();
       auto* idp = ids.data_ptr<int64_t>();
       for (const auto& s : r.segments) {
-        const SampleObject& o = objects.at(s.object);
-        int64_t count = s.count < 0 ? o.count - s.first : s.count;
+        const SampleObject& o = read.objects.at(s.object);
+        int64_t count = segment_samples(s, o);
         std::memcpy(dst + k * pixel_bytes, o.pixels.data() + s.first * pixel_bytes,
                     count * pixel_bytes);
         for (int64_t j = 0; j < count; ++j) {
@@ -296,9 +233,9 @@ struct PushdownServer::Impl {
         }
         k += count;
       }
-      objects.clear();
+      read.objects.clear();
     }
-    double decode_s = since(t_decode) - queue_s;
+    double decode_s = read.decode_s + since(t_decode) - queue_s;
     // Blocks [0, s) in eval mode without gradients, in mini-batches of b.
     std::vector<double> block_s(r.split, 0.0);
     double compute_s = 0;
@@ -339,46 +276,44 @@ struct PushdownServer::Impl {
     f.tensors.clear();
     double serialize_s = since(t_ser);
     std::string blocks;
-    for (std::size_t i = 0; i < block_s.size(); ++i) blocks += (i ? "," : "") + fmt_ms(block_s[i]);
-    res.set_header(header::kQueueMs, fmt_ms(queue_s));
-    res.set_header(header::kReadMs, fmt_ms(read_s));
-    res.set_header(header::kDecodeMs, fmt_ms(decode_s));
-    res.set_header(header::kComputeMs, fmt_ms(compute_s));
+    for (std::size_t i = 0; i < block_s.size(); ++i)
+      blocks += (i ? "," : "") + format_ms(block_s[i]);
+    res.set_header(header::kQueueMs, format_ms(queue_s));
+    res.set_header(header::kReadMs, format_ms(read_s));
+    res.set_header(header::kDecodeMs, format_ms(decode_s));
+    res.set_header(header::kComputeMs, format_ms(compute_s));
     res.set_header(header::kBlockMs, blocks);
-    res.set_header(header::kSerializeMs, fmt_ms(serialize_s));
-    res.set_header(header::kTotalMs, fmt_ms(since(t_start)));
+    res.set_header(header::kSerializeMs, format_ms(serialize_s));
+    res.set_header(header::kTotalMs, format_ms(since(t_start)));
     res.set_header(header::kSamples, std::to_string(n));
     res.set_header(header::kLink, link());
     ++served;
     // The ticket is released now (the tensors are gone); the body itself was counted in the
     // cost and stays in memory until cpp-httplib has sent it.
     ticket.release();
-    send_body(res, std::move(body));
+    return body;
   }
 
-  /// Sends `body` as the response: at once, or in paced chunks when the pacer shapes sends.
-  void send_body(httplib::Response& res, std::shared_ptr<std::string> body) {
-    if (!pacer) {
-      res.set_content(std::move(*body), "application/octet-stream");
-      return;
-    }
-    Pacer* p = pacer.get();
-    auto first = std::make_shared<bool>(true);
-    res.set_content_provider(
-        body->size(), "application/octet-stream",
-        [body, p, first](size_t offset, size_t length, httplib::DataSink& sink) {
-          if (*first) {
-            std::this_thread::sleep_for(p->delay());
-            *first = false;
-          }
-          size_t chunk = std::min<size_t>(length, kPacedChunkBytes);
-          p->wait_for_send(static_cast<int64_t>(chunk));
-          return sink.write(body->data() + offset, chunk);
-        });
+  /// The document GET /v1/health answers.
+  nlohmann::json health() {
+    nlohmann::json j = {{"status", "ok"},
+                        {"link", link()},
+                        {"memory_budget_bytes", admission.budget()},
+                        {"memory_in_use_bytes", admission.in_use()},
+                        {"memory_peak_bytes", admission.peak_in_use()},
+                        {"active_requests", admission.active()},
+                        {"served", served.load()},
+                        {"refused", refused.load()},
+                        {"models", opt.models.empty() ? models::zoo_names() : opt.models}};
+    std::vector<std::string> w;
+    for (const auto& [k, v] : opt.weights) w.push_back(k);
+    j["weights"] = w;
+    std::lock_guard<std::mutex> lock(tenants_mutex);
+    j["tenants"] = tenant_requests;
+    return j;
   }
 
   void install_routes() {
-    http.set_payload_max_length(static_cast<size_t>(opt.max_request_bytes));
     http.set_keep_alive_max_count(10000);
     // Headers and a small body go out as two writes: without TCP_NODELAY the body waits for the
     // client's delayed ACK (44 ms for a 1 KiB probe; docs/validation.md, "Findings").
@@ -387,116 +322,24 @@ struct PushdownServer::Impl {
     http.set_write_timeout(300, 0);
     const int pool = std::max(1, opt.http_threads);
     http.new_task_queue = [pool] { return new httplib::ThreadPool(pool); };
-    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (opt.token.empty() || req.path == "/v1/health")
-        return httplib::Server::HandlerResponse::Unhandled;
-      std::string auth = req.get_header_value("Authorization");
-      std::string expect = "Bearer " + opt.token;
-      // Compare in constant time (a mismatch position must not show in the timing).
-      unsigned diff = auth.size() != expect.size();
-      for (std::size_t i = 0; i < std::min(auth.size(), expect.size()); ++i)
-        diff |= auth[i] ^ expect[i];
-      if (diff == 0) return httplib::Server::HandlerResponse::Unhandled;
-      res.status = 401;
-      res.set_header("WWW-Authenticate", "Bearer");
-      res.set_content(json_error(auth.empty() ? "missing bearer token" : "wrong bearer token"),
-                      "application/json");
-      ++refused;
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      std::string msg = res.status == 413   ? "request body too large"
-                        : res.status == 404 ? "no such endpoint " + req.method + " " + req.path
-                                            : "HTTP " + std::to_string(res.status);
-      res.set_content(json_error(msg), "application/json");
-    });
-    http.set_exception_handler(
-        [this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-          res.status = 500;
-          std::string msg = "internal error";
-          try {
-            std::rethrow_exception(ep);
-          } catch (const std::exception& e) {
-            msg = std::string("internal error: ") + e.what();
-          } catch (...) {
-          }
-          ++refused;
-          res.set_content(json_error(msg), "application/json");
-        });
-    http.Post("/v1/pushdown", [this](const httplib::Request& req, httplib::Response& res) {
+    Routes routes;
+    routes.token = opt.token;
+    routes.max_request_bytes = opt.max_request_bytes;
+    routes.max_response_bytes = opt.max_response_bytes;
+    routes.store = store.get();
+    routes.pacer = pacer.get();
+    routes.link = [this] { return link(); };
+    routes.pushdown = [this](const httplib::Request& req, httplib::Response& res) {
       try {
-        handle_pushdown(req, res);
-      } catch (const HttpError& e) {
-        ++refused;
-        res.status = e.status;
-        if (e.retry_after_s > 0)
-          res.set_header("Retry-After", std::to_string(static_cast<int>(e.retry_after_s + 0.5)));
-        res.set_content(json_error(e.message), "application/json");
+        return handle_pushdown(req, res);
       } catch (const c10::Error& e) {
-        ++refused;
-        res.status = 400;
-        res.set_content(
-            json_error(std::string("model failed on this input: ") + e.what_without_backtrace()),
-            "application/json");
+        throw HttpError{400,
+                        std::string("model failed on this input: ") + e.what_without_backtrace()};
       }
-    });
-    http.Get(R"(/v1/datasets/([^/]+)/manifest)",
-             [this](const httplib::Request& req, httplib::Response& res) {
-               std::string name = req.matches[1];
-               try {
-                 check_object_name(name + "/manifest.json");
-                 res.set_content(load_manifest(*store, name).dump(), "application/json");
-               } catch (const StoreError& e) {
-                 res.status = e.kind() == StoreError::Kind::kNotFound ? 404 : 502;
-                 res.set_content(json_error(e.what()), "application/json");
-               } catch (const Error& e) {
-                 res.status = 400;
-                 res.set_content(json_error(e.what()), "application/json");
-               }
-             });
-    // Link calibration (`tiersplit calibrate`): N bytes as a one-tensor safetensors document,
-    // sent like a pushdown response (same path, same pacer); no store, no model.
-    http.Get("/v1/probe", [this](const httplib::Request& req, httplib::Response& res) {
-      int64_t bytes = 0;
-      try {
-        bytes = std::stoll(req.get_param_value("bytes"));
-      } catch (const std::exception&) {
-        bytes = -1;
-      }
-      if (bytes < 0 || bytes > opt.max_response_bytes) {
-        res.status = 400;
-        res.set_content(json_error("probe needs ?bytes=N with 0 <= N <= --max-response (" +
-                                   std::to_string(opt.max_response_bytes) + ")"),
-                        "application/json");
-        return;
-      }
-      TensorFile f;
-      f.add("probe",
-            RawTensor{"U8", {bytes}, std::string(static_cast<std::size_t>(bytes), '\x5a')});
-      res.set_header(header::kTotalMs, fmt_ms(0));
-      res.set_header(header::kLink, link());
-      send_body(res, std::make_shared<std::string>(encode_safetensors(f)));
-    });
-    http.Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
-      nlohmann::json j = {{"status", "ok"},
-                          {"link", link()},
-                          {"memory_budget_bytes", admission.budget()},
-                          {"memory_in_use_bytes", admission.in_use()},
-                          {"memory_peak_bytes", admission.peak_in_use()},
-                          {"active_requests", admission.active()},
-                          {"served", served.load()},
-                          {"refused", refused.load()},
-                          {"models", opt.models.empty() ? models::zoo_names() : opt.models}};
-      std::vector<std::string> w;
-      for (const auto& [k, v] : opt.weights) w.push_back(k);
-      j["weights"] = w;
-      {
-        std::lock_guard<std::mutex> lock(tenants_mutex);
-        j["tenants"] = tenant_requests;
-      }
-      res.set_content(j.dump(), "application/json");
-    });
+    };
+    routes.health = [this] { return health(); };
+    routes.refused = &refused;
+    install_pushdown_routes(http, routes);
   }
 };
 

@@ -165,6 +165,11 @@ class SwiftStore : public ObjectStore {
       if (!res) {
         // A pooled keep-alive connection may have been closed by the server: one fresh retry.
         if (attempt == 0) continue;
+        if (res.error() == httplib::Error::Read) {
+          throw StoreError(StoreError::Kind::kTimeout,
+                           "Swift at " + host_ + ":" + std::to_string(port_) +
+                               " did not answer within " + std::to_string(kReadTimeoutS) + " s");
+        }
         unavailable(httplib::to_string(res.error()));
       }
       int status = res->status;

@@ -29,7 +29,7 @@ if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux
   exit 77  # skipped under ctest
 fi
 
-targets=(fuzz_units fuzz_scenario fuzz_profile fuzz_reports fuzz_safetensors)
+targets=(fuzz_units fuzz_scenario fuzz_profile fuzz_reports fuzz_safetensors fuzz_validation fuzz_server)
 if [ -n "$only" ]; then
   printf '%s\n' "${targets[@]}" | grep -qx "$only" || { echo "fuzz.sh: no target '$only' (${targets[*]})" >&2; exit 2; }
   targets=("$only")
@@ -74,7 +74,29 @@ for name, key in (("results.json", "results"), ("groups-results.json", "results"
     json.dump(doc, open(path, "w"))
 PY
 fi
+seed fuzz_validation "$here"/docs/validation/three-tenants-r64.json
+python3 - "$here/docs/validation/alexnet-r64.json" "$build/corpus/fuzz_validation" <<'PY'
+import json, os, sys  # a shipped validation report cut to one point, and a small calibration
+doc = json.load(open(sys.argv[1]))
+doc["points"] = doc["points"][:1]
+json.dump(doc, open(os.path.join(sys.argv[2], "report.json"), "w"))
+cal = {"testbed": {"bandwidth_bytes_per_s": 1.25e8}, "platform": {"network": {"bandwidth": "1Gbps"}},
+       "measured": {"link": {"fit": {"latency_s": 1e-4, "bandwidth_bytes_per_s": 1.2e8}}},
+       "dataset": {"name": "fmnist-r64", "resolution": 64, "per_object": 64, "bytes_per_sample": 12304.0,
+                   "target_train_samples": 6000, "target_classes": 5},
+       "profiles": [{"model": "alexnet", "storage": "profiles/a-storage.json",
+                     "compute": "profiles/a-compute.json", "storage_batches": [1, 8, 64]}]}
+json.dump(cal, open(os.path.join(sys.argv[2], "calibration.json"), "w"))
+PY
 seed fuzz_safetensors
+seed fuzz_server  # raw HTTP requests, one per route, good and bad
+s=$build/corpus/fuzz_server
+body='{"model":"alexnet","resolution":4,"split":0,"segments":[{"object":"ds/target-train/000000.safetensors","first":1,"count":2}]}'
+printf 'POST /v1/pushdown HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' "${#body}" "$body" > "$s/pushdown"
+printf 'POST /v1/pushdown HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}' > "$s/unauthenticated"
+printf 'GET /v1/probe?bytes=100 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n\r\n' > "$s/probe"
+printf 'GET /v1/datasets/ds/manifest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n\r\n' > "$s/manifest"
+printf 'GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n' > "$s/health"
 printf '\x10\x00\x00\x00\x00\x00\x00\x00{"__metadata__":{}}' > "$build/corpus/fuzz_safetensors/empty"
 
 status=0
