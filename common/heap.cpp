@@ -24,6 +24,10 @@ void keep_freed_memory() {
   mallopt(M_TOP_PAD, 64 << 20);         // grow the heap in 64 MiB steps
 }
 
+void share_one_arena() {
+  mallopt(M_ARENA_MAX, 1);
+}
+
 std::size_t reserve_heap(int64_t mib) {
   keep_freed_memory();
   if (mib < 0 || mib > kMaxHeapReserveMiB)

@@ -12,6 +12,13 @@ namespace tiersplit {
 /// given back only above 2 GiB. main() calls this first; calling it again changes nothing.
 void keep_freed_memory();
 
+/// One malloc arena for every thread: memory a thread frees is reused by the next thread that
+/// allocates. With keep_freed_memory(), per-thread arenas would each keep the largest request
+/// their thread ever served, so a server with N handler threads would hold N times its memory
+/// budget (measured: 4.4 GB for a 0.9 GiB budget and 16 threads; docs/reliability.md). The
+/// pushdown server calls this before its threads start.
+void share_one_arena();
+
 /// MiB of heap the trainer faults in before its first step (`--heap-reserve`): above the heap a
 /// step of the zoo's largest models needs here (VGG-11 at 64 px, batch 32, about 1 GB), below
 /// the 2 GiB at which glibc gives the heap's top back.

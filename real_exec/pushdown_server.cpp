@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/heap.hpp"
 #include "common/units.hpp"
 #include "models/block_metadata.hpp"
 #include "models/zoo.hpp"
@@ -196,8 +197,10 @@ struct PushdownServer::Impl {
                                format_bytes(static_cast<double>(opt.max_response_bytes)) +
                                "; ask for fewer samples per request"};
     }
+    // The response exists three times at once (tensor, its codec copy, the serialised body);
+    // a mini-batch of b normalised float samples sits beside the uint8 ones.
     const int64_t cost = lm->weight_bytes_prefix[r.split] + b * lm->peak_prefix[r.split] +
-                         2 * response_bytes + n * pixel_bytes;
+                         3 * response_bytes + n * pixel_bytes + b * 4 * pixel_bytes;
     MemoryAdmission::Ticket ticket;
     const auto t_queue = Clock::now();
     auto outcome = admission.acquire(
@@ -369,6 +372,7 @@ int PushdownServer::start() {
   }
   for (const auto& m : o.models) models::find_model(m);
   if (o.threads > 0) torch::set_num_threads(o.threads);
+  share_one_arena();  // before the handler threads: they reuse each other's freed memory
   ignore_sigpipe();
   impl_->install_routes();
   int bound = port == 0 ? impl_->http.bind_to_any_port(host)
