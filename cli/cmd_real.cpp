@@ -227,6 +227,13 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, tiersplit::kMaxHeapReserveMiB));
   cmd->add_option("--retry-timeout", *retry, "Give up on a request after retrying this long")
       ->capture_default_str();
+  cmd->add_option("--checkpoint", o->checkpoint,
+                  "Write weights, optimiser and progress to this file after iterations");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every,
+                  "Iterations between checkpoints (the last one is always written)")
+      ->capture_default_str();
+  cmd->add_flag("--resume", o->resume,
+                "Continue from --checkpoint after its last completed iteration");
   cmd->add_option("--output,-o", *output, "Report JSON file (default: stdout)");
   cmd->callback([o, output, token_file, retry] {
     o->token = token_file->empty() ? env_or("TIERSPLIT_TOKEN", "") : read_token_file(*token_file);
@@ -352,4 +359,3 @@ void add_real_exec_commands(CLI::App& app) {
 }
 
 }  // namespace tiersplit::cli
-

@@ -14,6 +14,7 @@
 #include "common/progress.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/tensor_codec.hpp"
+#include "real_exec/train_checkpoint.hpp"
 #include "real_exec/train_common.hpp"
 
 namespace tiersplit::real_exec {
@@ -175,6 +176,8 @@ nlohmann::json run_training(const TrainOptions& o) {
   if (o.prefetch < 0 || o.prefetch > 64) fail("--prefetch ", o.prefetch, " must be in 0..64");
   if (o.epochs < 1) fail("--epochs ", o.epochs, " must be >= 1");
   if (o.requests < 0 || o.requests > 64) fail("--requests ", o.requests, " must be in 0..64");
+  if (o.resume && o.checkpoint.empty()) fail("--resume needs --checkpoint FILE");
+  if (o.checkpoint_every < 1) fail("--checkpoint-every ", o.checkpoint_every, " must be >= 1");
   if (o.threads > 0) torch::set_num_threads(o.threads);
   const std::size_t heap_reserved = reserve_heap(o.heap_reserve_mib);
   PushdownClient client(o.server, o.token, o.retry);
@@ -234,17 +237,38 @@ nlohmann::json run_training(const TrainOptions& o) {
   auto optimizer = make_optimizer(o.optimizer, trainable_parameters(model, f), o.lr, o.momentum);
   torch::manual_seed(static_cast<uint64_t>(o.seed));
 
-  nlohmann::json iterations = nlohmann::json::array();
-  std::vector<std::vector<int64_t>> seen(o.epochs);
+  TrainProgress progress;
+  progress.job = {{"dataset", o.dataset},
+                  {"train_split", o.train_split},
+                  {"model", o.model},
+                  {"weights", spec.weights},
+                  {"split", o.split},
+                  {"freeze", f},
+                  {"batch", o.batch},
+                  {"epochs", o.epochs},
+                  {"max_iterations", o.max_iterations},
+                  {"optimizer", o.optimizer},
+                  {"lr", o.lr},
+                  {"momentum", o.momentum},
+                  {"seed", o.seed}};
+  progress.iterations = nlohmann::json::array();
+  progress.seen.resize(o.epochs);
+  if (o.resume) progress = load_checkpoint(o.checkpoint, model, f, *optimizer, progress.job);
+  const std::size_t first_iteration = static_cast<std::size_t>(progress.next_iteration);
+  nlohmann::json& iterations = progress.iterations;
+  std::vector<std::vector<int64_t>>& seen = progress.seen;
   std::string link;
   ProgressBar bar("train " + o.model + " s=" + std::to_string(o.split),
-                  static_cast<int64_t>(plan.size()));
+                  static_cast<int64_t>(plan.size() - std::min(first_iteration, plan.size())));
   const auto t_job = Clock::now();
   const double job_start_unix_s = unix_seconds();
   {
-    Prefetcher prefetch(client, base, plan, requests, o.prefetch);
+    Prefetcher prefetch(client, base,
+                        std::vector<PlannedBatch>(
+                            plan.begin() + std::min(first_iteration, plan.size()), plan.end()),
+                        requests, o.prefetch);
     auto t_prev = Clock::now();
-    for (std::size_t it = 0; it < plan.size(); ++it) {
+    for (std::size_t it = first_iteration; it < plan.size(); ++it) {
       auto t_wait = Clock::now();
       FetchedBatch b = prefetch.next();
       double wait_s = since(t_wait);
@@ -276,6 +300,10 @@ nlohmann::json run_training(const TrainOptions& o) {
                             {"objects", b.objects},
                             {"attempts", b.attempts}});
       bar.advance(1, "loss " + std::to_string(loss));
+      progress.next_iteration = static_cast<int64_t>(it + 1);
+      if (!o.checkpoint.empty() &&
+          ((it + 1) % static_cast<std::size_t>(o.checkpoint_every) == 0 || it + 1 == plan.size()))
+        save_checkpoint(o.checkpoint, model, f, *optimizer, progress);
     }
   }
   bar.finish();
@@ -337,8 +365,12 @@ nlohmann::json run_training(const TrainOptions& o) {
     for (const auto& r : iterations) s += r.at(key).get<double>();
     return iterations.empty() ? 0.0 : s / static_cast<double>(iterations.size());
   };
-  int64_t samples = 0;
-  for (const auto& r : iterations) samples += r.at("samples").get<int64_t>();
+  int64_t samples = 0, samples_now = 0;  // all, and those of this run (after a resume)
+  for (const auto& r : iterations) {
+    samples += r.at("samples").get<int64_t>();
+    if (r.at("iteration").get<std::size_t>() >= first_iteration)
+      samples_now += r.at("samples").get<int64_t>();
+  }
   nlohmann::json losses = nlohmann::json::array();
   for (const auto& r : iterations) losses.push_back(r.at("loss"));
   double mean_total = mean("total_s"), mean_compute = mean("compute_s"),
@@ -374,6 +406,7 @@ nlohmann::json run_training(const TrainOptions& o) {
           {"losses", losses},
           {"epochs", epochs},
           {"samples_exact", all_exact},
+          {"resumed_from_iteration", first_iteration},
           {"summary",
            {{"iterations", iterations.size()},
             {"samples", samples},
@@ -382,7 +415,7 @@ nlohmann::json run_training(const TrainOptions& o) {
             // their common makespan.
             {"job_start_unix_s", job_start_unix_s},
             {"job_end_unix_s", job_end_unix_s},
-            {"samples_per_s", job_s > 0 ? samples / job_s : 0.0},
+            {"samples_per_s", job_s > 0 ? samples_now / job_s : 0.0},
             {"mean_total_s", mean_total},
             {"mean_compute_s", mean_compute},
             {"mean_storage_wait_s", mean_wait},

@@ -41,6 +41,9 @@ struct TrainOptions {
   /// fresh pages as the heap grows (common/heap.hpp)
   int64_t heap_reserve_mib = kDefaultHeapReserveMiB;
   RetryPolicy retry;
+  std::string checkpoint;        ///< file written after completed iterations (empty: none)
+  int64_t checkpoint_every = 1;  ///< iterations between checkpoints (and after the last one)
+  bool resume = false;           ///< continue from `checkpoint` after its last iteration
 };
 
 /// Runs the job; returns the report (config, per-iteration records, epochs' sample accounting,

@@ -1,5 +1,6 @@
 // test_cli.cpp: the tiersplit executable end to end — output, exit codes, one-line errors.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -95,4 +96,22 @@ TEST_CASE("every subcommand has --help") {
     CHECK(r.exit_code == 0);
     CHECK(r.output.find("Usage") != std::string::npos);
   }
+}
+
+TEST_CASE("a full disk while writing results: one clear error, the earlier file kept") {
+  // The file size limit (ulimit -f, with SIGXFSZ ignored) stands in for a full disk: the write
+  // fails with EFBIG as it would with ENOSPC.
+  const std::string file = "/tmp/tiersplit-disk-full-" + std::to_string(::getpid()) + ".json";
+  std::ofstream(file) << "earlier results\n";
+  auto r = tiersplit::testing::run_command(
+      "trap '' XFSZ; ulimit -f 2; TIERSPLIT_NO_PROGRESS=1 " + std::string(TIERSPLIT_BINARY) +
+      " sweep " + TIERSPLIT_SOURCE_DIR + "/scenarios/quickstart.json -o " + file);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find(file + ": write failed (File too large)") != std::string::npos);
+  std::ifstream in(file);
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(kept == "earlier results\n");
+  CHECK_FALSE(std::ifstream(file + ".tmp").good());
+  std::remove(file.c_str());
 }
