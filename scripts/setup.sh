@@ -23,6 +23,7 @@ done
 packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libopenblas0-openmp
+  libgloo-dev  # ProcessGroupGloo.hpp (PyTorch's c10d, in libtorch-dev) includes gloo's headers
   libsimgrid-dev
   nlohmann-json3-dev libeigen3-dev libcli11-dev doctest-dev libcpp-httplib-dev zlib1g-dev
   gnuplot-nox

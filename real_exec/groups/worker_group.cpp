@@ -1,0 +1,148 @@
+// worker_group.cpp: rendezvous from the launchers' environment and collectives over c10d Gloo.
+#include "real_exec/groups/worker_group.hpp"
+
+#include <cstdlib>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include "common/error.hpp"
+
+extern char** environ;
+
+namespace tiersplit::real_exec::groups {
+
+namespace {
+
+int integer_variable(const std::map<std::string, std::string>& env, const std::string& name,
+                     int low, int high) {
+  auto it = env.find(name);
+  if (it == env.end()) fail(name, " is not set");
+  const std::string& v = it->second;
+  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
+    fail(name, "='", v, "' is not a whole number");
+  int n = std::stoi(v);
+  if (n < low || n > high) fail(name, "=", n, " is outside ", low, "..", high);
+  return n;
+}
+
+std::string first_line(const std::string& what) {
+  return what.substr(0, what.find('\n'));
+}
+
+}  // namespace
+
+WorkerIdentity identity_from_environment(const std::map<std::string, std::string>& env) {
+  WorkerIdentity me;
+  const bool slurm = !env.count("RANK") && env.count("SLURM_PROCID");
+  me.world = integer_variable(env, slurm ? "SLURM_NTASKS" : "WORLD_SIZE", 1, 4096);
+  me.rank = integer_variable(env, slurm ? "SLURM_PROCID" : "RANK", 0, me.world - 1);
+  auto addr = env.find("MASTER_ADDR");
+  if (addr == env.end() || addr->second.empty()) fail("MASTER_ADDR is not set");
+  me.master_addr = addr->second;
+  me.master_port = integer_variable(env, "MASTER_PORT", 1, 65535);
+  return me;
+}
+
+WorkerIdentity identity_from_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return identity_from_environment(env);
+}
+
+WorkerGroup::WorkerGroup(const WorkerIdentity& me, std::chrono::milliseconds timeout)
+    : me_(me), timeout_(timeout) {
+  const std::string where = me.master_addr + ":" + std::to_string(me.master_port);
+  c10d::TCPStoreOptions so;
+  so.port = static_cast<std::uint16_t>(me.master_port);
+  so.isServer = me.rank == 0;
+  so.numWorkers = static_cast<std::size_t>(me.world);
+  so.waitWorkers = false;  // the WORLD_SIZE check below waits, with a clearer message
+  so.timeout = timeout;
+  try {
+    store_ = c10::make_intrusive<c10d::TCPStore>(me.master_addr, so);
+  } catch (const std::exception& e) {
+    const std::string what = first_line(e.what());
+    if (me.rank == 0 && what.find("in use") != std::string::npos)
+      fail("MASTER_PORT ", me.master_port, " is in use on ", me.master_addr,
+           " (rank 0 hosts the "
+           "group's store there; pick a free port)");
+    fail("rank ", me.rank, " cannot reach the master at ", where, " within ",
+         timeout.count() / 1000.0, " s (", what, ")");
+  }
+  // Every worker checks WORLD_SIZE against rank 0's and counts itself in.
+  const std::string mine = std::to_string(me.world);
+  if (me.rank == 0) store_->set("tiersplit/world", std::vector<uint8_t>(mine.begin(), mine.end()));
+  try {
+    auto v = store_->get("tiersplit/world");
+    std::string theirs(v.begin(), v.end());
+    if (theirs != mine)
+      fail("rank ", me.rank, " has WORLD_SIZE=", mine, " but rank 0 has ", theirs);
+    const int64_t joined = store_->add("tiersplit/joined", 1);
+    (void)joined;
+    store_->wait({"tiersplit/world"});
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail("rank ", me.rank, ": the group at ", where, " did not form within ",
+         timeout.count() / 1000.0, " s (", first_line(e.what()), ")");
+  }
+  auto opts = c10d::ProcessGroupGloo::Options::create();
+  opts->timeout = timeout;
+  opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(
+      me.master_addr == "localhost" ? "127.0.0.1" : me.master_addr));
+  try {
+    pg_ = std::make_unique<c10d::ProcessGroupGloo>(store_, me.rank, me.world, opts);
+  } catch (const std::exception& e) {
+    fail("rank ", me.rank, ": Gloo could not connect the ", me.world, " workers within ",
+         timeout.count() / 1000.0, " s (", first_line(e.what()), ")");
+  }
+}
+
+WorkerGroup::~WorkerGroup() = default;
+
+template <typename W>
+void WorkerGroup::wait(const W& work, const char* what) {
+  try {
+    work->wait(timeout_);
+  } catch (const std::exception& e) {
+    fail("rank ", me_.rank, ": ", what, " failed or timed out after ", timeout_.count() / 1000.0,
+         " s; a worker has probably stopped (", first_line(e.what()), ")");
+  }
+  ++calls_;
+}
+
+void WorkerGroup::all_reduce_sum(torch::Tensor& t) {
+  std::vector<torch::Tensor> v{t};
+  wait(pg_->allreduce(v), "all-reduce");
+  bytes_ += t.nbytes();
+}
+
+void WorkerGroup::broadcast(torch::Tensor& t, int root) {
+  std::vector<torch::Tensor> v{t};
+  c10d::BroadcastOptions o;
+  o.rootRank = root;
+  wait(pg_->broadcast(v, o), "broadcast");
+  bytes_ += t.nbytes();
+}
+
+void WorkerGroup::send(torch::Tensor& t, int to, int tag) {
+  std::vector<torch::Tensor> v{t};
+  wait(pg_->send(v, to, tag), "send");
+  bytes_ += t.nbytes();
+}
+
+void WorkerGroup::recv(torch::Tensor& t, int from, int tag) {
+  std::vector<torch::Tensor> v{t};
+  wait(pg_->recv(v, from, tag), "receive");
+  bytes_ += t.nbytes();
+}
+
+void WorkerGroup::barrier() {
+  wait(pg_->barrier(), "barrier");
+}
+
+}  // namespace tiersplit::real_exec::groups
