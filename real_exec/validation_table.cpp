@@ -64,7 +64,7 @@ void multi_tenant_row(std::vector<std::string>& multi, const std::string& name,
 void report_rows(const std::string& f, std::ostream& out, nlohmann::json& points,
                  std::vector<std::string>& multi) {
   nlohmann::json r = load_json_file(f).raw();
-  if (!r.is_object() || r.value("format", "") != kValidationFormatName)
+  if (!r.is_object() || !r.contains("format") || r["format"] != kValidationFormatName)
     fail(f, ": /format: not a validation report (tiersplit validate -o)");
   try {
     const std::string name = r.value("scenario", f);

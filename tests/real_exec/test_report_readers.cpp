@@ -80,6 +80,10 @@ TEST_CASE("validation-table renders a shipped report and names a damaged one") {
 
   std::string msg = error_of([&] { validation_table({write("not-report.json", "[1, 2]")}); });
   CHECK(msg.find("/format") != std::string::npos);
+  // A "format" that is not a string was a type error escaping as an internal error
+  // (fuzz_validation found it).
+  msg = error_of([&] { validation_table({write("format-array.json", R"({"format": [1]})")}); });
+  CHECK(msg.find("/format: not a validation report") != std::string::npos);
 
   json r = {{"format", "tiersplit-validation"},
             {"settings", json::object()},
