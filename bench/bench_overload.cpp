@@ -92,18 +92,19 @@ struct BadRequests {
       httplib::Headers headers;
       int expect;
     };
-    const std::vector<Kind> kinds = {
-        {"malformed", "{\"model\": ", auth, 400},
-        {"oversized", std::string(2 << 20, ' '), auth, 413},
-        {"unauthenticated", to_json(good).dump(), {}, 401},
-        {"wrong-model", to_json(wrong_model).dump(), auth, 404}};
+    const std::vector<Kind> kinds = {{"malformed", "{\"model\": ", auth, 400},
+                                     {"oversized", std::string(2 << 20, ' '), auth, 413},
+                                     {"unauthenticated", to_json(good).dump(), {}, 401},
+                                     {"wrong-model", to_json(wrong_model).dump(), auth, 404}};
     while (!stop) {
       for (const auto& k : kinds) {
         auto res = c.Post("/v1/pushdown", k.headers, k.body, "application/json");
         Count& n = counts[k.name];
         ++n.sent;
-        if (!res) ++n.no_answer;
-        else if (res->status != k.expect) ++n.wrong_status;
+        if (!res)
+          ++n.no_answer;
+        else if (res->status != k.expect)
+          ++n.wrong_status;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -114,16 +115,26 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--server") o.server = v;
-    else if (k == "--token") o.token = v;
-    else if (k == "--server-pid") o.server_pid = std::stoi(v);
-    else if (k == "--dataset") o.dataset = v;
-    else if (k == "--model") o.model = v;
-    else if (k == "--trainers") o.trainers = std::stoll(v);
-    else if (k == "--split") o.split = std::stoll(v);
-    else if (k == "--storage-batch") o.storage_batch = std::stoll(v);
-    else if (k == "--per-request") o.per_request = std::stoll(v);
-    else tiersplit::fail("unknown option ", k);
+    if (k == "--server")
+      o.server = v;
+    else if (k == "--token")
+      o.token = v;
+    else if (k == "--server-pid")
+      o.server_pid = std::stoi(v);
+    else if (k == "--dataset")
+      o.dataset = v;
+    else if (k == "--model")
+      o.model = v;
+    else if (k == "--trainers")
+      o.trainers = std::stoll(v);
+    else if (k == "--split")
+      o.split = std::stoll(v);
+    else if (k == "--storage-batch")
+      o.storage_batch = std::stoll(v);
+    else if (k == "--per-request")
+      o.per_request = std::stoll(v);
+    else
+      tiersplit::fail("unknown option ", k);
   }
   if (o.server.rfind("http://", 0) != 0 || o.server_pid <= 0)
     tiersplit::fail("needs --server http://HOST:PORT and --server-pid PID");
@@ -190,27 +201,33 @@ int run(const Options& o) {
     samples += static_cast<int64_t>(r.ids.size());
     requests += r.requests;
     retries += r.retries;
-    trainers.push_back({{"planned", r.planned}, {"unique", unique}, {"duplicates", dups},
-                        {"error", r.error}});
+    trainers.push_back(
+        {{"planned", r.planned}, {"unique", unique}, {"duplicates", dups}, {"error", r.error}});
   }
   nlohmann::json health = probe.health();
   nlohmann::json badj = nlohmann::json::object();
   for (const auto& [k, n] : bad.counts)
     badj[k] = {{"sent", n.sent}, {"wrong_status", n.wrong_status}, {"no_answer", n.no_answer}};
-  nlohmann::json out = {
-      {"model", o.model}, {"split", o.split}, {"storage_batch", o.storage_batch},
-      {"samples_per_request", o.per_request}, {"trainers", o.trainers},
-      {"memory_budget_bytes", health["memory_budget_bytes"]},
-      {"admitted_peak_bytes", health["memory_peak_bytes"]},
-      {"alone_samples_per_s", alone_rate},
-      {"loaded_samples_per_s", samples / loaded_s},
-      {"loaded_over_alone", samples / loaded_s / alone_rate},
-      {"loaded_s", loaded_s}, {"requests", requests}, {"retried_attempts", retries},
-      {"server_refused", health["refused"]},
-      {"trainers_exact", exact}, {"trainer_epochs", trainers},
-      {"bad_requests", badj},
-      {"server_rss_start_bytes", rss_start}, {"server_rss_model_loaded_bytes", rss_loaded},
-      {"server_rss_peak_bytes", proc_bytes(o.server_pid, "VmHWM")}};
+  nlohmann::json out = {{"model", o.model},
+                        {"split", o.split},
+                        {"storage_batch", o.storage_batch},
+                        {"samples_per_request", o.per_request},
+                        {"trainers", o.trainers},
+                        {"memory_budget_bytes", health["memory_budget_bytes"]},
+                        {"admitted_peak_bytes", health["memory_peak_bytes"]},
+                        {"alone_samples_per_s", alone_rate},
+                        {"loaded_samples_per_s", samples / loaded_s},
+                        {"loaded_over_alone", samples / loaded_s / alone_rate},
+                        {"loaded_s", loaded_s},
+                        {"requests", requests},
+                        {"retried_attempts", retries},
+                        {"server_refused", health["refused"]},
+                        {"trainers_exact", exact},
+                        {"trainer_epochs", trainers},
+                        {"bad_requests", badj},
+                        {"server_rss_start_bytes", rss_start},
+                        {"server_rss_model_loaded_bytes", rss_loaded},
+                        {"server_rss_peak_bytes", proc_bytes(o.server_pid, "VmHWM")}};
   std::cout << out.dump(2) << "\n";
   return exact == o.trainers ? 0 : 1;
 }

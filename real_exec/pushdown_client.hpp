@@ -27,8 +27,8 @@ class PushdownError : public Error {
   int status_;
 };
 
-/// Retrying transport failures, 500/502/503/504 and 429: exponential backoff from `initial_backoff_s`,
-/// doubling up to `max_backoff_s`, for at most `max_total_s` per request.
+/// Retrying transport failures, 500/502/503/504 and 429: exponential backoff from
+/// `initial_backoff_s`, doubling up to `max_backoff_s`, for at most `max_total_s` per request.
 struct RetryPolicy {
   double initial_backoff_s = 0.05;
   double max_backoff_s = 2.0;

@@ -22,9 +22,9 @@
 #include "real_exec/calibrate.hpp"
 #include "real_exec/calibration_file.hpp"
 #include "real_exec/speed_probe.hpp"
-#include "sim/results_document.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/validation_report.hpp"
+#include "sim/results_document.hpp"
 
 namespace tiersplit::real_exec {
 
@@ -642,8 +642,8 @@ class PointValidation {
            {"measured",
             {{"job_s", job}, {"iteration_s", m["iteration_s"]}, {"rel_iqr", m["rel_iqr"]}}},
            {"predicted", {{"job_s", pjob}, {"iteration_s", result.iteration_s}}},
-           {"iteration_error", (result.iteration_s - m["iteration_s"].get<double>()) /
-                                   m["iteration_s"].get<double>()},
+           {"iteration_error",
+            (result.iteration_s - m["iteration_s"].get<double>()) / m["iteration_s"].get<double>()},
            {"run", files[i]}});
     }
     const double measured_makespan = t1 - t0;

@@ -336,7 +336,8 @@ TEST_CASE("server: several tenants at once while one disconnects mid-response") 
   CHECK(h["tenants"].size() >= 3);
 }
 
-TEST_CASE("server: a store that is down gives 503 with Retry-After and the server keeps answering") {
+TEST_CASE(
+    "server: a store that is down gives 503 with Retry-After and the server keeps answering") {
   std::string dir = temp_dir("down");
   ServerOptions o;
   o.store = "dir://" + dir + "/missing";

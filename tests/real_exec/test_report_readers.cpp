@@ -72,8 +72,8 @@ TEST_CASE("a calibration is read back, and a damaged one is named with its field
 }
 
 TEST_CASE("validation-table renders a shipped report and names a damaged one") {
-  const std::string shipped = std::string(TIERSPLIT_SOURCE_DIR) +
-                              "/docs/validation/three-tenants-r64.json";
+  const std::string shipped =
+      std::string(TIERSPLIT_SOURCE_DIR) + "/docs/validation/three-tenants-r64.json";
   std::string table = validation_table({shipped});
   CHECK(table.find("| validate-three-tenants-r64 |") != std::string::npos);
   CHECK(table.find("measured configurations") != std::string::npos);
