@@ -18,12 +18,14 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/stopwatch.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/pushdown_client.hpp"
 #include "real_exec/train_common.hpp"
 
 using namespace tiersplit::real_exec;
-using Clock = std::chrono::steady_clock;
+using Clock = tiersplit::SteadyClock;
+using tiersplit::seconds_since;
 
 namespace {
 
@@ -32,10 +34,6 @@ struct Options {
   int server_pid = 0;
   int64_t trainers = 16, split = 4, storage_batch = 8, per_request = 8;
 };
-
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 /// A /proc/PID/status field in bytes ("VmRSS", "VmHWM").
 int64_t proc_bytes(int pid, const std::string& field) {
@@ -167,7 +165,7 @@ int run(const Options& o) {
   const int64_t rss_loaded = proc_bytes(o.server_pid, "VmRSS");
   auto t0 = Clock::now();
   EpochResult alone = run_epoch(probe, base, plan_epoch(objects, o.per_request, 1, true));
-  const double alone_rate = static_cast<double>(alone.ids.size()) / since(t0);
+  const double alone_rate = static_cast<double>(alone.ids.size()) / seconds_since(t0);
   std::cerr << "bench_overload: alone " << alone_rate << " samples/s\n";
 
   // Loaded: every trainer its own epoch at once, bad requests alongside.
@@ -188,7 +186,7 @@ int run(const Options& o) {
     });
   }
   for (auto& th : threads) th.join();
-  const double loaded_s = since(t0);
+  const double loaded_s = seconds_since(t0);
   stop = true;
   bad_thread.join();
 

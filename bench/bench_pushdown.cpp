@@ -16,6 +16,7 @@
 
 #include "bench/figures.hpp"
 #include "common/heap.hpp"
+#include "common/stopwatch.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/pushdown_client.hpp"
 #include "real_exec/pushdown_server.hpp"
@@ -24,12 +25,10 @@
 #include "real_exec/trainer.hpp"
 
 using namespace tiersplit::real_exec;
-using Clock = std::chrono::steady_clock;
+using Clock = tiersplit::SteadyClock;
+using tiersplit::seconds_since;
 
 namespace {
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -108,7 +107,7 @@ int main(int argc, char** argv) {
       for (int64_t first = 0; first < batch; first += storage_batch) {
         model->forward_range(x.narrow(0, first, std::min(storage_batch, batch - first)), 0, f);
       }
-      if (r > 0) plain.push_back(since(t0));  // first run warms up
+      if (r > 0) plain.push_back(seconds_since(t0));  // first run warms up
     }
   }
   // 2. The same blocks through the server (read, decode, compute, serialise, loopback transfer).
@@ -119,7 +118,7 @@ int main(int argc, char** argv) {
   for (int64_t r = 0; r < repeats + 1; ++r) {
     auto t0 = Clock::now();
     auto reply = client.pushdown(req);
-    double wall = since(t0);
+    double wall = seconds_since(t0);
     if (r == 0) continue;
     served.push_back(wall);
     server_compute.push_back(reply.timings.compute_s);

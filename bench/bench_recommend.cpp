@@ -32,8 +32,7 @@ struct Run {
   double seconds = 1e30;
 };
 
-Run recommend_best_of(const sim::Scenario& sc, const optimizer::RecommendOptions& opt,
-                      int repeat) {
+Run recommend_best_of(const sim::Scenario& sc, const optimizer::RecommendOptions& opt, int repeat) {
   Run run;
   for (int r = 0; r < repeat; ++r) {
     sim::ProfileCache cache;  // profiles loaded (and derived) each time, as the CLI does
@@ -54,7 +53,7 @@ double total_job_time(const optimizer::Recommendation& rec) {
 }
 
 void run_benchmark(const std::string& file, int jobs, int repeat, bool compare,
-           std::vector<bench::Figure>& figures) {
+                   std::vector<bench::Figure>& figures) {
   sim::Scenario sc = sim::load_scenario(file);
   optimizer::RecommendOptions opt;
   opt.jobs = jobs;
@@ -67,12 +66,11 @@ void run_benchmark(const std::string& file, int jobs, int repeat, bool compare,
     tenants = std::max(tenants, p.tenants.size());
   }
   const double points = static_cast<double>(run.rec.points.size());
-  std::printf("%s: %zu sweep point(s), up to %zu tenant(s)\n", file.c_str(),
-              run.rec.points.size(), tenants);
+  std::printf("%s: %zu sweep point(s), up to %zu tenant(s)\n", file.c_str(), run.rec.points.size(),
+              tenants);
   std::printf("  recommend (best of %d): %8.3f s total, %8.3f s per sweep point\n", repeat,
               run.seconds, run.seconds / points);
-  std::printf("  closed-form evaluations %zu, simulated configurations %zu\n", screened,
-              simulated);
+  std::printf("  closed-form evaluations %zu, simulated configurations %zu\n", screened, simulated);
   figures.push_back({"recommend." + bench::stem(file) + ".total_s", run.seconds, "s", true});
   if (!compare) return;
   const Run thorough = recommend_best_of(sc, optimizer::thorough(opt), 1);

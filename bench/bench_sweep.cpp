@@ -1,4 +1,5 @@
-// bench_sweep.cpp: configurations simulated per second for sweep scenarios (ResNet-50 grid, 7 tenants).
+// bench_sweep.cpp: configurations simulated per second for sweep scenarios (ResNet-50 grid, 7
+// tenants).
 //
 //   build/bench/bench_sweep [--jobs N] [--repeat R] [--figures FILE] [scenario.json ...]
 //
@@ -39,7 +40,8 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-void run_benchmark(const std::string& file, int jobs, int repeat, std::vector<bench::Figure>& figures) {
+void run_benchmark(const std::string& file, int jobs, int repeat,
+                   std::vector<bench::Figure>& figures) {
   const std::string key = "sweep." + bench::stem(file) + ".";
   sim::Scenario sc = sim::load_scenario(file);
   sim::ProfileCache cache;
@@ -47,8 +49,10 @@ void run_benchmark(const std::string& file, int jobs, int repeat, std::vector<be
   sim::Study study = sim::prepare_study(sc, cache);
   double prepare_s = seconds_since(t0);
   const double n = static_cast<double>(study.configs.size());
-  std::printf("%s: %zu configurations (%zu sweep points, %zu tenants in the first), prepared in %.3f s\n",
-              file.c_str(), study.configs.size(), study.points.size(), study.tenants.front().size(), prepare_s);
+  std::printf(
+      "%s: %zu configurations (%zu sweep points, %zu tenants in the first), prepared in %.3f s\n",
+      file.c_str(), study.configs.size(), study.points.size(), study.tenants.front().size(),
+      prepare_s);
   figures.push_back({key + "prepare_s", prepare_s, "s", true});
 
   sim::RunOptions opt;
@@ -61,7 +65,8 @@ void run_benchmark(const std::string& file, int jobs, int repeat, std::vector<be
     best = std::min(best, seconds_since(t0));
   }
   std::printf("  closed form, 1 process      : %8.3f s  %10.0f configurations/s\n", best, n / best);
-  figures.push_back({key + "closed_form_configurations_per_s", n / best, "configurations/s", false});
+  figures.push_back(
+      {key + "closed_form_configurations_per_s", n / best, "configurations/s", false});
 
   opt.simulate = true;
   for (int j : {1, jobs}) {
@@ -75,8 +80,10 @@ void run_benchmark(const std::string& file, int jobs, int repeat, std::vector<be
       best = std::min(best, seconds_since(t0));
       best_cpu = std::min(best_cpu, children_cpu_s() - cpu0);
     }
-    std::printf("  simulation, %2d worker(s)    : %8.3f s  %10.0f configurations/s  (%.3f CPU s, %.0f configurations per CPU s)\n",
-                j, best, n / best, best_cpu, n / best_cpu);
+    std::printf(
+        "  simulation, %2d worker(s)    : %8.3f s  %10.0f configurations/s  (%.3f CPU s, %.0f "
+        "configurations per CPU s)\n",
+        j, best, n / best, best_cpu, n / best_cpu);
     figures.push_back({key + "simulate_" + std::to_string(j) + "_workers_s", best, "s", true});
     if (jobs == 1) break;
   }
@@ -99,7 +106,8 @@ int main(int argc, char** argv) {
     } else if (a == "--figures" && i + 1 < argc) {
       figures_file = argv[++i];
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: bench_sweep [--jobs N] [--repeat R] [--figures FILE] [scenario.json ...]\n");
+      std::printf(
+          "usage: bench_sweep [--jobs N] [--repeat R] [--figures FILE] [scenario.json ...]\n");
       return 0;
     } else {
       files.push_back(a);

@@ -189,6 +189,15 @@ double JsonView::quantity(const std::string& key, Dimension d, double fallback) 
   return has(key) ? at(key).as_quantity(d) : fallback;
 }
 
+std::string json_exception_text(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  if (what.rfind("[json.exception.", 0) == 0) {
+    auto close = what.find("] ");
+    if (close != std::string::npos) what = what.substr(close + 2);
+  }
+  return what;
+}
+
 JsonView parse_json_text(const std::string& text, const std::string& name) {
   auto doc = std::make_shared<json>();
   try {
@@ -209,21 +218,10 @@ JsonView parse_json_text(const std::string& text, const std::string& name) {
     fail(name, ":", line, ":", col,
          ": malformed JSON: ", pos == std::string::npos ? what : what.substr(pos));
   } catch (const json::exception& e) {  // e.g. a number beyond double's range (out_of_range.406)
-    std::string what = e.what();
-    const auto pos = what.find("] ");
-    fail(name, ": malformed JSON: ", pos == std::string::npos ? what : what.substr(pos + 2));
+    fail(name, ": malformed JSON: ", json_exception_text(e));
   }
   const json* root = doc.get();
   return JsonView(std::move(doc), root, "", name);
-}
-
-std::string json_exception_text(const nlohmann::json::exception& e) {
-  std::string what = e.what();
-  if (what.rfind("[json.exception.", 0) == 0) {
-    auto close = what.find("] ");
-    if (close != std::string::npos) what = what.substr(close + 2);
-  }
-  return what;
 }
 
 JsonView load_json_file(const std::string& file) {

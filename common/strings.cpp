@@ -67,6 +67,15 @@ std::vector<int64_t> parse_int_list(const std::string& text, const std::string& 
   return out;
 }
 
+int64_t parse_whole_number(const std::string& text, int64_t low, int64_t high,
+                           const std::string& what) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+    fail(what, "='", text, "' is not a whole number");
+  const int64_t n = std::stoll(text);
+  if (n < low || n > high) fail(what, "=", n, " is outside ", low, "..", high);
+  return n;
+}
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) {

@@ -19,6 +19,11 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 /// Parses "1,2,4,8" into positive integers; `what` names the option in error messages.
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& what);
 
+/// Parses a whole number written in decimal digits only, in low..high; otherwise fails with
+/// "WHAT='text' is not a whole number" or "WHAT=n is outside low..high".
+int64_t parse_whole_number(const std::string& text, int64_t low, int64_t high,
+                           const std::string& what);
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 
 }  // namespace tiersplit

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/strings.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/object_store.hpp"
 #include "real_exec/pacer.hpp"
@@ -137,12 +138,12 @@ void install_manifest(httplib::Server& http, const Routes& r) {
 /// like a pushdown response (same path, same pacer); no store, no model.
 void install_probe(httplib::Server& http, const Routes& r) {
   http.Get("/v1/probe", [r](const httplib::Request& req, httplib::Response& res) {
-    const std::string text = req.get_param_value("bytes");
     int64_t bytes = -1;
-    if (!text.empty() && text.size() <= 18 &&
-        text.find_first_not_of("0123456789") == std::string::npos)
-      bytes = std::stoll(text);
-    if (bytes < 0 || bytes > r.max_response_bytes) {
+    try {
+      bytes = parse_whole_number(req.get_param_value("bytes"), 0, r.max_response_bytes, "bytes");
+    } catch (const Error&) {
+    }
+    if (bytes < 0) {
       res.status = 400;
       res.set_content(json_error("probe needs ?bytes=N with 0 <= N <= --max-response (" +
                                  std::to_string(r.max_response_bytes) + ")"),

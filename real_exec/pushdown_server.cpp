@@ -14,6 +14,7 @@
 
 #include "common/error.hpp"
 #include "common/heap.hpp"
+#include "common/stopwatch.hpp"
 #include "common/units.hpp"
 #include "models/block_metadata.hpp"
 #include "models/zoo.hpp"
@@ -30,11 +31,7 @@ namespace tiersplit::real_exec {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
+using Clock = tiersplit::SteadyClock;
 /// A model ready to serve: eval mode, and what admission control needs to know about it.
 struct LoadedModel {
   models::BlockModel model{nullptr};
@@ -205,7 +202,7 @@ struct PushdownServer::Impl {
     const auto t_queue = Clock::now();
     auto outcome = admission.acquire(
         cost, std::chrono::milliseconds(static_cast<int64_t>(opt.admission_wait_s * 1e3)), ticket);
-    double queue_s = since(t_queue);
+    double queue_s = seconds_since(t_queue);
     if (outcome == MemoryAdmission::Outcome::kNeverFits) {
       throw HttpError{413, "request needs " + format_bytes(static_cast<double>(cost)) +
                                " of server memory (weights + storage batch x per-sample peak + "
@@ -238,7 +235,7 @@ struct PushdownServer::Impl {
       }
       read.objects.clear();
     }
-    double decode_s = read.decode_s + since(t_decode) - queue_s;
+    double decode_s = read.decode_s + seconds_since(t_decode) - queue_s;
     // Blocks [0, s) in eval mode without gradients, in mini-batches of b.
     std::vector<double> block_s(r.split, 0.0);
     double compute_s = 0;
@@ -251,11 +248,11 @@ struct PushdownServer::Impl {
       for (int64_t first = 0; first < n; first += b) {
         auto t0 = Clock::now();
         torch::Tensor x = normalise_images(images.narrow(0, first, std::min(b, n - first)));
-        decode_s += since(t0);
+        decode_s += seconds_since(t0);
         for (int64_t i = 0; i < r.split; ++i) {
           auto tb = Clock::now();
           x = m->forward_range(x, i, i + 1);
-          double dt = since(tb);
+          double dt = seconds_since(tb);
           block_s[i] += dt;
           compute_s += dt;
         }
@@ -263,7 +260,7 @@ struct PushdownServer::Impl {
       }
       auto t0 = Clock::now();
       features = outs.size() == 1 ? outs[0] : torch::cat(outs, 0);
-      compute_s += since(t0);
+      compute_s += seconds_since(t0);
     }
     images = torch::Tensor();
     const auto t_ser = Clock::now();
@@ -277,7 +274,7 @@ struct PushdownServer::Impl {
     features = torch::Tensor();
     auto body = std::make_shared<std::string>(encode_safetensors(f));
     f.tensors.clear();
-    double serialize_s = since(t_ser);
+    double serialize_s = seconds_since(t_ser);
     std::string blocks;
     for (std::size_t i = 0; i < block_s.size(); ++i)
       blocks += (i ? "," : "") + format_ms(block_s[i]);
@@ -287,7 +284,7 @@ struct PushdownServer::Impl {
     res.set_header(header::kComputeMs, format_ms(compute_s));
     res.set_header(header::kBlockMs, blocks);
     res.set_header(header::kSerializeMs, format_ms(serialize_s));
-    res.set_header(header::kTotalMs, format_ms(since(t_start)));
+    res.set_header(header::kTotalMs, format_ms(seconds_since(t_start)));
     res.set_header(header::kSamples, std::to_string(n));
     res.set_header(header::kLink, link());
     ++served;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/error.hpp"
+#include "common/stopwatch.hpp"
 #include "real_exec/object_store.hpp"
 #include "real_exec/pushdown_routes.hpp"
 
@@ -11,11 +12,7 @@ namespace tiersplit::real_exec {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
+using Clock = tiersplit::SteadyClock;
 HttpError store_failure(const StoreError& e) {
   switch (e.kind()) {
     case StoreError::Kind::kNotFound:
@@ -57,14 +54,14 @@ RequestObjects read_request_objects(const PushdownRequest& r, ObjectStore& store
     if (it == out.objects.end()) {
       auto t_read = Clock::now();
       std::string raw = read_object(store, s.object);
-      out.read_s += since(t_read);
+      out.read_s += seconds_since(t_read);
       auto t_decode = Clock::now();
       try {
         it = out.objects.emplace(s.object, decode_sample_object(raw, s.object)).first;
       } catch (const Error& e) {
         throw HttpError{422, e.what()};
       }
-      out.decode_s += since(t_decode);
+      out.decode_s += seconds_since(t_decode);
       check_resolution(it->second, s.object, r.resolution);
     }
     const int64_t count = segment_samples(s, it->second);

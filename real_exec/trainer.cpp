@@ -12,6 +12,7 @@
 
 #include "common/error.hpp"
 #include "common/progress.hpp"
+#include "common/stopwatch.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/tensor_codec.hpp"
 #include "real_exec/train_checkpoint.hpp"
@@ -21,11 +22,7 @@ namespace tiersplit::real_exec {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
+using Clock = tiersplit::SteadyClock;
 double unix_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -89,7 +86,7 @@ FetchedBatch fetch_batch(PushdownClient& client, const PushdownRequest& base,
   b.x = xs.size() == 1 ? xs[0] : torch::cat(xs, 0);
   b.y = ys.size() == 1 ? ys[0] : torch::cat(ys, 0);
   b.ids = is.size() == 1 ? is[0] : torch::cat(is, 0);
-  b.fetch_s = since(t0);
+  b.fetch_s = seconds_since(t0);
   return b;
 }
 
@@ -254,34 +251,34 @@ nlohmann::json run_training(const TrainOptions& o) {
   progress.iterations = nlohmann::json::array();
   progress.seen.resize(o.epochs);
   if (o.resume) progress = load_checkpoint(o.checkpoint, model, f, *optimizer, progress.job);
-  const std::size_t first_iteration = static_cast<std::size_t>(progress.next_iteration);
+  const std::size_t first_iteration =
+      std::min(static_cast<std::size_t>(progress.next_iteration), plan.size());
   nlohmann::json& iterations = progress.iterations;
   std::vector<std::vector<int64_t>>& seen = progress.seen;
   std::string link;
   ProgressBar bar("train " + o.model + " s=" + std::to_string(o.split),
-                  static_cast<int64_t>(plan.size() - std::min(first_iteration, plan.size())));
+                  static_cast<int64_t>(plan.size() - first_iteration));
   const auto t_job = Clock::now();
   const double job_start_unix_s = unix_seconds();
   {
     Prefetcher prefetch(client, base,
-                        std::vector<PlannedBatch>(
-                            plan.begin() + std::min(first_iteration, plan.size()), plan.end()),
+                        std::vector<PlannedBatch>(plan.begin() + first_iteration, plan.end()),
                         requests, o.prefetch);
     auto t_prev = Clock::now();
     for (std::size_t it = first_iteration; it < plan.size(); ++it) {
       auto t_wait = Clock::now();
       FetchedBatch b = prefetch.next();
-      double wait_s = since(t_wait);
+      double wait_s = seconds_since(t_wait);
       auto t_compute = Clock::now();
       torch::Tensor x = o.split == 0 ? normalise_images(b.x) : b.x;
       const int64_t faults_before = thread_page_faults();
       double loss = train_step(model, *optimizer, x, b.y, o.split, f);
-      double compute_s = since(t_compute);
+      double compute_s = seconds_since(t_compute);
       const int64_t page_faults = thread_page_faults() - faults_before;
       auto ids = b.ids.contiguous();
       seen[b.epoch].insert(seen[b.epoch].end(), ids.data_ptr<int64_t>(),
                            ids.data_ptr<int64_t>() + ids.numel());
-      double total_s = since(t_prev);
+      double total_s = seconds_since(t_prev);
       t_prev = Clock::now();
       link = b.link;
       iterations.push_back({{"iteration", it},
@@ -307,7 +304,7 @@ nlohmann::json run_training(const TrainOptions& o) {
     }
   }
   bar.finish();
-  const double job_s = since(t_job);
+  const double job_s = seconds_since(t_job);
   const double job_end_unix_s = unix_seconds();
 
   nlohmann::json epochs = nlohmann::json::array();

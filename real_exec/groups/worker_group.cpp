@@ -6,6 +6,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "common/error.hpp"
+#include "common/strings.hpp"
 
 extern char** environ;
 
@@ -17,12 +18,7 @@ int integer_variable(const std::map<std::string, std::string>& env, const std::s
                      int low, int high) {
   auto it = env.find(name);
   if (it == env.end()) fail(name, " is not set");
-  const std::string& v = it->second;
-  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
-    fail(name, "='", v, "' is not a whole number");
-  int n = std::stoi(v);
-  if (n < low || n > high) fail(name, "=", n, " is outside ", low, "..", high);
-  return n;
+  return static_cast<int>(parse_whole_number(it->second, low, high, name));
 }
 
 std::string first_line(const std::string& what) {

@@ -236,6 +236,17 @@ TEST_CASE("server: bad input gets clear errors with proper HTTP codes") {
   CHECK(http_status("/v1/nothing", s.port, "{}") == 404);
   // Bytes that are not UTF-8, echoed in the error message, once made a 500 (found by fuzz_server).
   CHECK(http_status("/v1/pushdown", s.port, "{\"model\":\"x\",\xd4first\":1}") == 400);
+  // The probe's size: digits only, within --max-response.
+  httplib::Client probe("127.0.0.1", s.port);
+  for (const char* bad : {"abc", "-1", "1e3", "", "99999999999999999999"}) {
+    CAPTURE(bad);
+    auto res = probe.Get((std::string("/v1/probe?bytes=") + bad).c_str());
+    REQUIRE(res);
+    CHECK(res->status == 400);
+  }
+  auto ok = probe.Get("/v1/probe?bytes=10");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
   // The server still serves after all that.
   CHECK(client.pushdown(r).tensors.at("features").shape[0] == 20);
 }

@@ -36,6 +36,7 @@ class Relay {
   ~Relay() {
     cut();
     for (auto& t : pumps_) t.join();
+    for (int fd : open_) ::close(fd);
   }
   int port() const { return port_; }
 
@@ -104,7 +105,7 @@ class Relay {
   std::mutex mutex_, pumps_mutex_;
   std::thread acceptor_;
   std::vector<std::thread> pumps_;
-  std::vector<int> open_;  // closed with the process (the test is short)
+  std::vector<int> open_;  // every relayed connection's two sockets, closed at the end
 };
 
 struct OutageSetup {
