@@ -220,6 +220,8 @@ int run(const Options& o) {
                         {"requests", requests},
                         {"retried_attempts", retries},
                         {"server_refused", health["refused"]},
+                        {"server_refused_by_status", health["refused_by_status"]},
+                        {"server_tensor_pool", health.value("tensor_pool", nlohmann::json())},
                         {"trainers_exact", exact},
                         {"trainer_epochs", trainers},
                         {"bad_requests", badj},

@@ -116,6 +116,7 @@ void add_serve_command(CLI::App& app) {
   auto pace_delay = std::make_shared<std::string>("0s");
   auto token_file = std::make_shared<std::string>();
   auto weights = std::make_shared<std::vector<std::string>>();
+  auto pool_min = std::make_shared<std::string>("1MiB");
   CLI::App* cmd = app.add_subcommand("serve", torch_command_description("serve"));
   cmd->add_option("--store", o->store, "Store URL: dir://PATH or swift://HOST:PORT/CONTAINER")
       ->required();
@@ -137,6 +138,9 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--http-threads", o->http_threads, "Requests served concurrently")
       ->capture_default_str();
+  cmd->add_option("--tensor-pool-min", *pool_min,
+                  "Tensors this large come from the server's bounded pool (0: malloc heap)")
+      ->capture_default_str();
   cmd->add_option("--model", o->models, "Zoo model clients may use (repeatable; default: all)");
   cmd->add_option("--weights", *weights,
                   "Register weights: NAME=FILE or FILE (named by its stem); repeatable");
@@ -144,8 +148,10 @@ void add_serve_command(CLI::App& app) {
                   "Shape sends to this bandwidth (testbed fallback), e.g. 100Mbit");
   cmd->add_option("--pace-delay", *pace_delay, "Delay added per response by the pacer")
       ->capture_default_str();
-  cmd->callback([o, budget, max_request, max_response, wait, pace, pace_delay, token_file,
-                 weights] {
+  cmd->callback([o, budget, max_request, max_response, wait, pace, pace_delay, token_file, weights,
+                 pool_min] {
+    o->tensor_pool_min_bytes =
+        *pool_min == "0" ? 0 : static_cast<int64_t>(parse_quantity(*pool_min, Dimension::kBytes));
     o->memory_budget_bytes = static_cast<int64_t>(parse_quantity(*budget, Dimension::kBytes));
     o->max_request_bytes = static_cast<int64_t>(parse_quantity(*max_request, Dimension::kBytes));
     o->max_response_bytes = static_cast<int64_t>(parse_quantity(*max_response, Dimension::kBytes));

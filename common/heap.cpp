@@ -28,6 +28,11 @@ void share_one_arena() {
   mallopt(M_ARENA_MAX, 1);
 }
 
+void map_large_blocks(std::size_t threshold) {
+  mallopt(M_MMAP_MAX, 65536);  // glibc's default count
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(threshold));
+}
+
 std::size_t reserve_heap(int64_t mib) {
   keep_freed_memory();
   if (mib < 0 || mib > kMaxHeapReserveMiB)

@@ -19,6 +19,12 @@ void keep_freed_memory();
 /// pushdown server calls this before its threads start.
 void share_one_arena();
 
+/// Undoes keep_freed_memory() for blocks of at least `threshold` bytes: each gets pages of its
+/// own, given back to the system when freed. The pushdown server, whose large tensors come from
+/// its own pool (real_exec/tensor_pool.hpp), uses it so that response bodies do not leave the
+/// heap holding the largest set it ever served.
+void map_large_blocks(std::size_t threshold);
+
 /// MiB of heap the trainer faults in before its first step (`--heap-reserve`): above the heap a
 /// step of the zoo's largest models needs here (VGG-11 at 64 px, batch 32, about 1 GB), below
 /// the 2 GiB at which glibc gives the heap's top back.

@@ -11,7 +11,9 @@ namespace {
 
 std::atomic<int64_t> g_live{0};
 std::atomic<int64_t> g_peak{0};
-c10::Allocator* g_base = nullptr;
+std::atomic<c10::Allocator*> g_base{nullptr};  // the allocator below the tracker
+std::mutex g_install_mutex;
+bool g_installed = false;
 
 // Each allocation carries its size in a header in front of the data. LibTorch requires the
 // context of a CPU DataPtr to equal its data pointer (raw_allocate asserts it), so the size
@@ -22,13 +24,13 @@ void tracked_free(void* data) {
   if (data == nullptr) return;
   void* raw = static_cast<char*>(data) - kHeader;
   g_live.fetch_sub(*static_cast<int64_t*>(raw), std::memory_order_relaxed);
-  g_base->raw_deallocate(raw);
+  g_base.load()->raw_deallocate(raw);
 }
 
 class TrackingAllocator final : public c10::Allocator {
  public:
   c10::DataPtr allocate(size_t n) const override {
-    void* raw = g_base->raw_allocate(n + kHeader);
+    void* raw = g_base.load()->raw_allocate(n + kHeader);
     *static_cast<int64_t*>(raw) = static_cast<int64_t>(n);
     void* data = static_cast<char*>(raw) + kHeader;
     int64_t live = g_live.fetch_add(static_cast<int64_t>(n), std::memory_order_relaxed) +
@@ -42,15 +44,21 @@ class TrackingAllocator final : public c10::Allocator {
 };
 
 void install_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    g_base = c10::GetDefaultCPUAllocator();
-    static TrackingAllocator tracker;
-    c10::SetCPUAllocator(&tracker, /*priority=*/100);
-  });
+  std::lock_guard<std::mutex> lock(g_install_mutex);
+  if (g_installed) return;
+  if (g_base.load() == nullptr) g_base = c10::GetDefaultCPUAllocator();
+  static TrackingAllocator tracker;
+  c10::SetCPUAllocator(&tracker, /*priority=*/100);
+  g_installed = true;
 }
 
 }  // namespace
+
+void use_cpu_allocator(c10::Allocator* allocator) {
+  std::lock_guard<std::mutex> lock(g_install_mutex);
+  g_base = allocator;
+  if (!g_installed) c10::SetCPUAllocator(allocator, /*priority=*/100);
+}
 
 MemoryTracker::MemoryTracker() {
   install_once();

@@ -4,7 +4,17 @@
 
 #include <cstdint>
 
+namespace c10 {
+struct Allocator;
+}
+
 namespace tiersplit::models {
+
+/// Makes `allocator` the one LibTorch's CPU tensors come from, below the tracker whether it is
+/// installed already or later. `allocator` must hand pointers it did not allocate to
+/// c10::GetDefaultCPUAllocator()'s deleter (tensors allocated before the switch are freed
+/// through it).
+void use_cpu_allocator(c10::Allocator* allocator);
 
 /// Counts tensor memory allocated through LibTorch's CPU allocator. The first tracker installs a
 /// wrapping allocator (for the rest of the process; the cost is two atomic adds per allocation).

@@ -32,14 +32,40 @@ std::string json_error(const std::string& message) {
   return dump(nlohmann::json{{"error", message}});
 }
 
-void count_refused(const Routes& r) {
-  if (r.refused) ++*r.refused;
+}  // namespace
+
+void Refusals::count(int status) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++counts_[status];
 }
 
-/// Sends `body` as the response: at once, or in paced chunks when the pacer shapes sends.
+int64_t Refusals::total() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t n = 0;
+  for (const auto& [status, count] : counts_) n += count;
+  return n;
+}
+
+std::map<int, int64_t> Refusals::by_status() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return counts_;
+}
+
+namespace {
+
+void count_refused(const Routes& r, int status) {
+  if (r.refused) r.refused->count(status);
+}
+
+/// Sends `body` as the response: at once, or in paced chunks when the pacer shapes sends. The
+/// body (and what its owner holds with it: the request's memory reservation) lives until sent.
 void send_body(Pacer* pacer, httplib::Response& res, std::shared_ptr<std::string> body) {
   if (!pacer) {
-    res.set_content(std::move(*body), "application/octet-stream");
+    res.set_content_provider(
+        body->size(), "application/octet-stream",
+        [body](size_t offset, size_t length, httplib::DataSink& sink) {
+          return sink.write(body->data() + offset, length);
+        });
     return;
   }
   auto first = std::make_shared<bool>(true);
@@ -71,7 +97,7 @@ void install_auth(httplib::Server& http, const Routes& r) {
     res.set_header("WWW-Authenticate", "Bearer");
     res.set_content(json_error(auth.empty() ? "missing bearer token" : "wrong bearer token"),
                     "application/json");
-    count_refused(r);
+    count_refused(r, 401);
     return httplib::Server::HandlerResponse::Handled;
   });
 }
@@ -95,7 +121,7 @@ void install_error_handlers(httplib::Server& http, const Routes& r) {
           msg = std::string("internal error: ") + e.what();
         } catch (...) {
         }
-        count_refused(r);
+        count_refused(r, 500);
         res.set_content(json_error(msg), "application/json");
       });
 }
@@ -105,7 +131,7 @@ void install_pushdown(httplib::Server& http, const Routes& r) {
     try {
       send_body(r.pacer, res, r.pushdown(req, res));
     } catch (const HttpError& e) {
-      count_refused(r);
+      count_refused(r, e.status);
       res.status = e.status;
       if (e.retry_after_s > 0)
         res.set_header("Retry-After", std::to_string(static_cast<int>(e.retry_after_s + 0.5)));

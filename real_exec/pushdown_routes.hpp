@@ -5,7 +5,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -27,6 +29,18 @@ struct HttpError {
   double retry_after_s = 0;
 };
 
+/// Refused requests by HTTP status (GET /v1/health shows both the total and the split).
+class Refusals {
+ public:
+  void count(int status);
+  int64_t total() const;
+  std::map<int, int64_t> by_status() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<int, int64_t> counts_;
+};
+
 /// What the routes need from the server around them.
 struct Routes {
   std::string token;                       ///< bearer token required when not empty
@@ -37,8 +51,8 @@ struct Routes {
   std::function<std::string()> link;  ///< how sends are shaped, for the X-Tiersplit-Link header
   /// POST /v1/pushdown: fills the response headers and returns the body; throws HttpError.
   std::function<std::shared_ptr<std::string>(const httplib::Request&, httplib::Response&)> pushdown;
-  std::function<nlohmann::json()> health;   ///< GET /v1/health's document
-  std::atomic<int64_t>* refused = nullptr;  ///< counts refused requests when set
+  std::function<nlohmann::json()> health;  ///< GET /v1/health's document
+  Refusals* refused = nullptr;             ///< counts refused requests when set
 };
 
 /// Installs every route on `http` (which must outlive nothing: `routes` is copied).

@@ -26,6 +26,7 @@
 #include "real_exec/pushdown_routes.hpp"
 #include "real_exec/request_objects.hpp"
 #include "real_exec/tensor_codec.hpp"
+#include "real_exec/tensor_pool.hpp"
 
 namespace tiersplit::real_exec {
 
@@ -39,6 +40,25 @@ struct LoadedModel {
   std::vector<int64_t> peak_prefix;          // max per-sample inference peak over blocks [0, s)
   std::vector<int64_t> output_bytes;         // per-sample output of block s-1 (index s)
   std::mutex mutex;                          // serialises nothing but lazy initialisation
+};
+
+/// Of the memory budget, what the tensor pool leaves to the rest of the process [B].
+constexpr int64_t kPoolMargin = int64_t{32} << 20;
+
+/// A request's memory while it lasts: its admission ticket and, with the tensor pool, what it
+/// holds outside the pool (released together when the response body is gone).
+struct HeldMemory {
+  MemoryAdmission::Ticket ticket;
+  int64_t outside = 0;
+  HeldMemory(MemoryAdmission::Ticket t, int64_t outside_bytes)
+      : ticket(std::move(t)), outside(outside_bytes) {
+    if (auto* pool = TensorPool::installed()) pool->add_outside(outside);
+  }
+  ~HeldMemory() {
+    if (auto* pool = TensorPool::installed()) pool->add_outside(-outside);
+  }
+  HeldMemory(const HeldMemory&) = delete;
+  HeldMemory& operator=(const HeldMemory&) = delete;
 };
 
 bool is_loopback(const std::string& host) {
@@ -71,7 +91,8 @@ struct PushdownServer::Impl {
   std::thread thread;
   std::mutex models_mutex;
   std::map<std::string, std::shared_ptr<LoadedModel>> loaded;
-  std::atomic<int64_t> served{0}, refused{0};
+  std::atomic<int64_t> served{0};
+  Refusals refused;
   std::mutex tenants_mutex;
   std::map<std::string, int64_t> tenant_requests;
 
@@ -148,6 +169,7 @@ struct PushdownServer::Impl {
         lm->output_bytes[i + 1] = meta.blocks[i].output_bytes_per_sample;
       }
       lm->model = m;
+      if (auto* pool = TensorPool::installed()) pool->raise_limit(lm->weight_bytes_prefix[L]);
     }
     return lm;
   }
@@ -213,6 +235,10 @@ struct PushdownServer::Impl {
     if (outcome == MemoryAdmission::Outcome::kBusy) {
       throw HttpError{503, "server memory budget is in use by other requests; retry later", 1.0};
     }
+    // The input samples and two of the response's three copies (its codec copy and the body)
+    // live outside the tensor pool.
+    auto held =
+        std::make_shared<HeldMemory>(std::move(ticket), 2 * response_bytes + n * pixel_bytes);
     // Gather the samples in request order.
     auto images = torch::empty({n, 3, r.resolution, r.resolution}, torch::kUInt8);
     auto labels = torch::empty({n}, torch::kInt64);
@@ -272,7 +298,9 @@ struct PushdownServer::Impl {
     f.add("labels", from_torch(labels));
     f.add("ids", from_torch(ids));
     features = torch::Tensor();
-    auto body = std::make_shared<std::string>(encode_safetensors(f));
+    // The reservation lasts as long as the body: until cpp-httplib has sent it.
+    std::shared_ptr<std::string> body(new std::string(encode_safetensors(f)),
+                                      [held](std::string* s) { delete s; });
     f.tensors.clear();
     double serialize_s = seconds_since(t_ser);
     std::string blocks;
@@ -288,9 +316,6 @@ struct PushdownServer::Impl {
     res.set_header(header::kSamples, std::to_string(n));
     res.set_header(header::kLink, link());
     ++served;
-    // The ticket is released now (the tensors are gone); the body itself was counted in the
-    // cost and stays in memory until cpp-httplib has sent it.
-    ticket.release();
     return body;
   }
 
@@ -303,8 +328,18 @@ struct PushdownServer::Impl {
                         {"memory_peak_bytes", admission.peak_in_use()},
                         {"active_requests", admission.active()},
                         {"served", served.load()},
-                        {"refused", refused.load()},
+                        {"refused", refused.total()},
                         {"models", opt.models.empty() ? models::zoo_names() : opt.models}};
+    nlohmann::json by_status = nlohmann::json::object();
+    for (const auto& [status, n] : refused.by_status()) by_status[std::to_string(status)] = n;
+    j["refused_by_status"] = by_status;
+    if (const auto* pool = TensorPool::installed()) {
+      const TensorPoolStats p = pool->stats();
+      j["tensor_pool"] = {{"live_bytes", p.live_bytes}, {"kept_bytes", p.kept_bytes},
+                          {"peak_bytes", p.peak_bytes}, {"limit_bytes", p.limit_bytes},
+                          {"reused", p.reused},         {"outside_bytes", p.outside_bytes},
+                          {"mapped", p.mapped},         {"unmapped", p.unmapped}};
+    }
     std::vector<std::string> w;
     for (const auto& [k, v] : opt.weights) w.push_back(k);
     j["weights"] = w;
@@ -370,6 +405,15 @@ int PushdownServer::start() {
   for (const auto& m : o.models) models::find_model(m);
   if (o.threads > 0) torch::set_num_threads(o.threads);
   share_one_arena();  // before the handler threads: they reuse each other's freed memory
+  if (o.tensor_pool_min_bytes > 0) {
+    TensorPoolOptions pool;
+    pool.min_block_bytes = o.tensor_pool_min_bytes;
+    // Raised by each model's weights as it loads; the margin is left to the rest of the process
+    // (objects of requests being read, HTTP buffers, LibTorch's scratch).
+    pool.limit_bytes = std::max<int64_t>(0, o.memory_budget_bytes - kPoolMargin);
+    TensorPool::install(pool);
+    map_large_blocks(std::size_t{4} << 20);  // response bodies: back to the system when sent
+  }
   ignore_sigpipe();
   impl_->install_routes();
   int bound = port == 0 ? impl_->http.bind_to_any_port(host)

@@ -19,9 +19,12 @@ struct ServerOptions {
   int64_t max_request_bytes = 1 << 20;  ///< request body cap [B]
   int64_t max_response_bytes = int64_t{512} << 20;  ///< response body cap [B]
   int64_t max_samples = 8192;                       ///< samples per request cap
-  int threads = 0;                  ///< LibTorch intra-op threads (0: LibTorch's default)
-  int http_threads = 8;             ///< concurrent requests being served
-  std::vector<std::string> models;  ///< zoo models clients may use (empty: all)
+  int threads = 0;       ///< LibTorch intra-op threads (0: LibTorch's default)
+  int http_threads = 8;  ///< concurrent requests being served
+  /// [B] tensors of at least this size come from the server's pool of mapped blocks, bounded by
+  /// the budget plus the loaded weights (tensor_pool.hpp); 0: from the malloc heap, unbounded
+  int64_t tensor_pool_min_bytes = int64_t{1} << 20;
+  std::vector<std::string> models;             ///< zoo models clients may use (empty: all)
   std::map<std::string, std::string> weights;  ///< registered weights: name -> file
   double pace_bytes_per_second = 0;  ///< > 0: token-bucket pacer on sends (testbed fallback)
   double pace_delay_s = 0;           ///< added once per response by the pacer

@@ -5,18 +5,20 @@
 # one trainer alone, then N trainers at once with malformed, oversized, unauthenticated and
 # wrong-model requests among them. Prints the measurements as JSON (docs/reliability.md).
 #   scripts/overload.sh [--trainers 16] [--budget 920MiB] [--split 4] [--storage-batch 8]
+#                       [--tensor-pool-min 1MiB]   (0: the server's tensors in the malloc heap)
 # Exit 0: every trainer got each of its samples exactly once and every bad request its status.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$here/build
-trainers=16 budget=920MiB split=4 sb=8
+trainers=16 budget=920MiB split=4 sb=8 pool_min=1MiB
 while [ $# -gt 0 ]; do
   case "$1" in
     --trainers) trainers=$2; shift 2 ;;
     --budget) budget=$2; shift 2 ;;
     --split) split=$2; shift 2 ;;
     --storage-batch) sb=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --tensor-pool-min) pool_min=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "overload.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +34,7 @@ fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo "overload-token" > "$work/token"
 "$build/cli/tiersplit" serve --store "dir://$store" --listen "127.0.0.1:$port" \
-  --token-file "$work/token" --model vgg11 --memory-budget "$budget" --http-threads "$trainers" \
+  --token-file "$work/token" --model vgg11 --memory-budget "$budget" --http-threads "$trainers" --tensor-pool-min "$pool_min" \
   >"$work/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
