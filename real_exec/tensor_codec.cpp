@@ -59,11 +59,6 @@ std::string read_file(const std::string& file) {
   return os.str();
 }
 
-std::mutex& build_mutex() {
-  static std::mutex m;
-  return m;
-}
-
 }  // namespace
 
 torch::Tensor to_torch(const RawTensor& raw) {
@@ -86,6 +81,11 @@ torch::Tensor normalise_images(const torch::Tensor& u8) {
   return (u8.to(torch::kFloat32).div_(255.0).sub_(kImageMean)).div_(kImageStd);
 }
 
+std::mutex& random_init_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 int64_t random_weights_seed(const std::string& weights) {
   const std::string p = "random:";
   if (weights.rfind(p, 0) != 0) return -1;
@@ -106,7 +106,7 @@ models::BlockModel make_model(const ModelSpec& spec, std::vector<std::string>* s
   }
   models::BlockModel m{nullptr};
   {
-    std::lock_guard<std::mutex> lock(build_mutex());
+    std::lock_guard<std::mutex> lock(random_init_mutex());
     torch::manual_seed(seed < 0 ? 0 : static_cast<uint64_t>(seed));
     m = models::build_model(spec.model, {spec.num_classes, spec.resolution});
   }

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct ModelSpec {
 /// and loads weights; tensors whose shape differs (a classifier for other classes) keep their
 /// seeded initialisation and are listed in `skipped`.
 models::BlockModel make_model(const ModelSpec& spec, std::vector<std::string>* skipped = nullptr);
+
+/// Held while seeding LibTorch's global generator and drawing initial weights from it (models,
+/// heads), so that threads of one process each get the weights their seed gives.
+std::mutex& random_init_mutex();
 
 /// Seed of "random:SEED"; -1 when `weights` is not of that form.
 int64_t random_weights_seed(const std::string& weights);

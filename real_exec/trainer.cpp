@@ -23,9 +23,6 @@ namespace tiersplit::real_exec {
 namespace {
 
 using Clock = tiersplit::SteadyClock;
-double unix_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Default samples per concurrent request when --requests is 0 (HAPI serves 128 per request).
 constexpr int64_t kSamplesPerRequest = 128;
