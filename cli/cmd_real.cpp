@@ -14,6 +14,7 @@
 #include "common/table.hpp"
 #include "common/units.hpp"
 #include "real_exec/dataset.hpp"
+#include "real_exec/groups/group_dataset.hpp"
 #include "real_exec/pushdown_server.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/trainer.hpp"
@@ -48,6 +49,65 @@ void write_report(const nlohmann::json& j, const std::string& output) {
   }
 }
 
+/// The options of `dataset import fashion-mnist --groups G ...` (data with groups).
+struct GroupImportArgs {
+  rx::groups::GroupImportOptions options;
+  std::string sizes;  ///< --group-sizes "500,300,200"
+  bool wanted() const { return options.sizes.groups > 0 || !sizes.empty(); }
+};
+
+std::shared_ptr<GroupImportArgs> add_group_import_options(CLI::App* imp) {
+  auto g = std::make_shared<GroupImportArgs>();
+  auto& o = g->options;
+  imp->add_option("--groups", o.sizes.groups,
+                  "Data with groups: this many groups (each its own task and objects)");
+  imp->add_option("--group-samples", o.sizes.samples, "With --groups: samples in all groups");
+  imp->add_option("--group-zipf", o.sizes.zipf,
+                  "With --groups: size of group k ~ 1/k^A (0: equal groups)")
+      ->capture_default_str();
+  imp->add_option(
+      "--largest-share", o.sizes.largest_share,
+      "With --groups: the largest group's share of the samples (instead of --group-zipf)");
+  imp->add_option("--group-sizes", g->sizes, "Data with groups of these sizes, e.g. 500,300,200");
+  imp->add_option("--held-out", o.held_out, "Share of each group held out for testing")
+      ->capture_default_str();
+  imp->add_option("--favoured-classes", o.favoured_classes,
+                  "Classes each group draws more often than the others")
+      ->capture_default_str();
+  imp->add_option("--favoured-weight", o.favoured_weight, "How much more often")
+      ->capture_default_str();
+  imp->add_option("--seed", o.seed, "Seed of the groups' draw")->capture_default_str();
+  return g;
+}
+
+nlohmann::json import_groups(const rx::ImportOptions& base, GroupImportArgs& g, bool named) {
+  auto& o = g.options;
+  o.store = base.store;
+  o.source_dir = base.source_dir;
+  o.resolution = base.resolution;
+  o.per_object = base.per_object;
+  if (named) o.name = base.name;
+  if (!g.sizes.empty()) o.sizes.sizes = parse_int_list(g.sizes, "--group-sizes");
+  if (o.sizes.sizes.empty() && o.sizes.samples <= 0)
+    fail("--groups ", o.sizes.groups, " needs --group-samples N (samples in all groups)");
+  return rx::groups::import_fashion_mnist_groups(o);
+}
+
+void print_group_import(const nlohmann::json& m, bool json) {
+  if (json) {
+    std::cout << m.dump(2) << "\n";
+    return;
+  }
+  std::cout << "imported " << m["groups"].size() << " groups of fashion-mnist as "
+            << m["name"].get<std::string>() << "/ (" << m["samples"] << " samples, "
+            << format_bytes(m["bytes"].get<double>()) << ")\n";
+  for (const auto& grp : m["groups"]) {
+    std::cout << "  " << grp["name"].get<std::string>() << ": " << grp["train_samples"]
+              << " train, " << grp["test_samples"] << " held out, favoured classes "
+              << grp["favoured_classes"].dump() << "\n";
+  }
+}
+
 void add_dataset_command(CLI::App& app) {
   CLI::App* ds = app.add_subcommand("dataset", torch_command_description("dataset"));
   ds->require_subcommand(1);
@@ -77,8 +137,13 @@ void add_dataset_command(CLI::App& app) {
                   "Test samples per class at most (0: all 1000)")
       ->capture_default_str();
   imp->add_flag("--json", *json, "Print the manifest as JSON");
-  imp->callback([o, source_classes, dataset, json] {
+  auto g = add_group_import_options(imp);
+  imp->callback([o, source_classes, dataset, json, g, imp] {
     if (*dataset != "fashion-mnist") fail("unknown data set '", *dataset, "' (only fashion-mnist)");
+    if (g->wanted()) {
+      print_group_import(import_groups(*o, *g, imp->count("--name") > 0), *json);
+      return;
+    }
     o->source_classes.clear();
     std::stringstream ss(*source_classes);
     std::string item;

@@ -24,6 +24,7 @@ int run(void* p) {
   tiersplit::cli::add_profile_command(app);
   tiersplit::cli::add_real_exec_commands(app);
   tiersplit::cli::add_validate_commands(app);
+  tiersplit::cli::add_groups_real_commands(app);
   std::vector<std::string> names;
   for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
   return tiersplit::cli::parse_and_run(app, a->argc, a->argv, names);

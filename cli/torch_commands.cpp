@@ -24,8 +24,10 @@ const std::vector<TorchCommand>& torch_commands() {
        "Measure the deployed tiers (per-tier profiles, link, server overheads) into a calibrated "
        "platform for the simulator"},
       {"calibrate-link",
-       "(used by calibrate, on the compute tier) probe the link and the server's overheads",
-       true},
+       "(used by calibrate, on the compute tier) probe the link and the server's overheads", true},
+      {"groups",
+       "Learning over groups for real: P workers (c10d Gloo) train one head per (group, "
+       "configuration) against the pushdown server"},
       {"validate",
        "Predict every split, choose, run the choice and its alternatives for real on the "
        "testbed, and report predicted against measured"},

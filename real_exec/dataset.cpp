@@ -41,13 +41,10 @@ uint32_t be32(const std::string& s, std::size_t at) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
 
-struct Idx {
-  int64_t count = 0, rows = 0, cols = 0;
-  std::string images, labels;  // raw pixel bytes / label bytes
-};
+}  // namespace
 
-Idx read_idx(const std::string& dir, const std::string& stem) {
-  Idx idx;
+IdxFile read_idx_file(const std::string& dir, const std::string& stem) {
+  IdxFile idx;
   std::string img = read_gzip(dir + "/" + stem + "-images-idx3-ubyte.gz");
   std::string lab = read_gzip(dir + "/" + stem + "-labels-idx1-ubyte.gz");
   if (img.size() < 16 || be32(img, 0) != 0x803) fail(stem, " images: not an IDX3 ubyte file");
@@ -64,6 +61,8 @@ Idx read_idx(const std::string& dir, const std::string& stem) {
   idx.labels = lab.substr(8);
   return idx;
 }
+
+namespace {
 
 RawTensor raw(const std::string& dtype, std::vector<int64_t> shape, std::string data) {
   return RawTensor{dtype, std::move(shape), std::move(data)};
@@ -128,13 +127,63 @@ SampleObject decode_sample_object(const std::string& bytes, const std::string& w
   return o;
 }
 
+nlohmann::json write_sample_objects(ObjectStore& store, const std::string& prefix,
+                                    const std::vector<SampleRef>& samples, int64_t resolution,
+                                    int64_t per_object, ProgressBar* bar) {
+  const int64_t R = resolution, C = 3, pixel_bytes = C * R * R;
+  nlohmann::json objects = nlohmann::json::array();
+  for (std::size_t first = 0, k = 0; first < samples.size(); first += per_object, ++k) {
+    std::size_t n = std::min<std::size_t>(per_object, samples.size() - first);
+    SampleObject o;
+    o.count = static_cast<int64_t>(n);
+    o.channels = C;
+    o.height = o.width = R;
+    o.pixels.resize(n * pixel_bytes);
+    for (std::size_t j = 0; j < n; ++j) {
+      const SampleRef& s = samples[first + j];
+      const IdxFile& idx = *s.file;
+      const auto* src_px =
+          reinterpret_cast<const uint8_t*>(idx.images.data() + s.index * idx.rows * idx.cols);
+      auto img = resize_bilinear(src_px, idx.rows, idx.cols, R, R);
+      for (int64_t c = 0; c < C; ++c) {
+        std::memcpy(&o.pixels[j * pixel_bytes + c * R * R], img.data(), R * R);
+      }
+      o.labels.push_back(s.label);
+      o.ids.push_back(s.id);
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%06zu", k);
+    std::string name = prefix + "/" + buf + ".safetensors";
+    std::string bytes = encode_sample_object(o);
+    store.put(name, bytes);
+    objects.push_back({{"name", name}, {"samples", o.count}, {"bytes", bytes.size()}});
+    if (bar) bar->advance(static_cast<int64_t>(n));
+  }
+  return objects;
+}
+
+nlohmann::json dataset_manifest_head(const std::string& name, int64_t resolution,
+                                     int64_t per_object) {
+  if (resolution < 8 || resolution > 512) fail("--resolution ", resolution, " must be in 8..512");
+  if (per_object < 1 || per_object > 65536) {
+    fail("--per-object ", per_object, " must be in 1..65536");
+  }
+  check_object_name(name + "/manifest.json");
+  nlohmann::json manifest = {
+      {"format", "tiersplit-dataset/1"},
+      {"dataset", "fashion-mnist"},
+      {"name", name},
+      {"resolution", resolution},
+      {"channels", 3},
+      {"per_object", per_object},
+      {"pixel_bytes_per_sample", 3 * resolution * resolution},
+      {"object_format", "safetensors: images U8 [n,3,R,R], labels I64 [n], ids I64 [n]"}};
+  manifest["class_names"] = std::vector<std::string>(kClassNames, kClassNames + 10);
+  return manifest;
+}
+
 nlohmann::json import_fashion_mnist(const ImportOptions& opt) {
-  if (opt.resolution < 8 || opt.resolution > 512) {
-    fail("--resolution ", opt.resolution, " must be in 8..512");
-  }
-  if (opt.per_object < 1 || opt.per_object > 65536) {
-    fail("--per-object ", opt.per_object, " must be in 1..65536");
-  }
+  nlohmann::json manifest = dataset_manifest_head(opt.name, opt.resolution, opt.per_object);
   std::set<int64_t> src(opt.source_classes.begin(), opt.source_classes.end());
   for (int64_t c : src) {
     if (c < 0 || c > 9) fail("--source-classes: class ", c, " is not in 0..9");
@@ -146,22 +195,8 @@ nlohmann::json import_fashion_mnist(const ImportOptions& opt) {
   for (int64_t c = 0; c < 10; ++c) {
     if (!src.count(c)) target.push_back(c);
   }
-  check_object_name(opt.name + "/manifest.json");
   auto store = open_store(opt.store);
-  const int64_t R = opt.resolution, C = 3;
-  const int64_t pixel_bytes = C * R * R;
-
-  nlohmann::json manifest = {
-      {"format", "tiersplit-dataset/1"},
-      {"dataset", "fashion-mnist"},
-      {"name", opt.name},
-      {"resolution", R},
-      {"channels", C},
-      {"per_object", opt.per_object},
-      {"pixel_bytes_per_sample", pixel_bytes},
-      {"object_format", "safetensors: images U8 [n,3,R,R], labels I64 [n], ids I64 [n]"}};
-  std::vector<std::string> names(kClassNames, kClassNames + 10);
-  manifest["class_names"] = names;
+  const int64_t R = opt.resolution;
   int64_t total_bytes = 0, total_samples = 0;
   nlohmann::json splits = nlohmann::json::object();
 
@@ -174,10 +209,10 @@ nlohmann::json import_fashion_mnist(const ImportOptions& opt) {
                         {"source-test", "t10k", &source, opt.max_test_per_class},
                         {"target-train", "train", &target, opt.max_train_per_class},
                         {"target-test", "t10k", &target, opt.max_test_per_class}};
-  Idx train = read_idx(opt.source_dir, "train");
-  Idx test = read_idx(opt.source_dir, "t10k");
+  IdxFile train = read_idx_file(opt.source_dir, "train");
+  IdxFile test = read_idx_file(opt.source_dir, "t10k");
   for (const Job& job : jobs) {
-    const Idx& idx = job.stem == "train" ? train : test;
+    const IdxFile& idx = job.stem == "train" ? train : test;
     std::vector<int64_t> picked;
     std::vector<int64_t> per_class(10, 0);
     for (int64_t i = 0; i < idx.count; ++i) {
@@ -188,38 +223,18 @@ nlohmann::json import_fashion_mnist(const ImportOptions& opt) {
       ++per_class[label];
       picked.push_back(i);
     }
-    nlohmann::json objects = nlohmann::json::array();
-    ProgressBar bar("import " + job.split, static_cast<int64_t>(picked.size()));
-    int64_t split_bytes = 0;
-    for (std::size_t first = 0, k = 0; first < picked.size(); first += opt.per_object, ++k) {
-      std::size_t n = std::min<std::size_t>(opt.per_object, picked.size() - first);
-      SampleObject o;
-      o.count = static_cast<int64_t>(n);
-      o.channels = C;
-      o.height = o.width = R;
-      o.pixels.resize(n * pixel_bytes);
-      for (std::size_t j = 0; j < n; ++j) {
-        int64_t i = picked[first + j];
-        const auto* src_px =
-            reinterpret_cast<const uint8_t*>(idx.images.data() + i * idx.rows * idx.cols);
-        auto img = resize_bilinear(src_px, idx.rows, idx.cols, R, R);
-        for (int64_t c = 0; c < C; ++c) {
-          std::memcpy(&o.pixels[j * pixel_bytes + c * R * R], img.data(), R * R);
-        }
-        int64_t label = static_cast<unsigned char>(idx.labels[i]);
-        o.labels.push_back(std::find(job.classes->begin(), job.classes->end(), label) -
-                           job.classes->begin());
-        o.ids.push_back(i);
-      }
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%06zu", k);
-      std::string name = opt.name + "/" + job.split + "/" + buf + ".safetensors";
-      std::string bytes = encode_sample_object(o);
-      store->put(name, bytes);
-      objects.push_back({{"name", name}, {"samples", o.count}, {"bytes", bytes.size()}});
-      split_bytes += static_cast<int64_t>(bytes.size());
-      bar.advance(static_cast<int64_t>(n));
+    std::vector<SampleRef> samples;
+    for (int64_t i : picked) {
+      int64_t label = static_cast<unsigned char>(idx.labels[i]);
+      samples.push_back(
+          {&idx, i,
+           std::find(job.classes->begin(), job.classes->end(), label) - job.classes->begin(), i});
     }
+    ProgressBar bar("import " + job.split, static_cast<int64_t>(picked.size()));
+    nlohmann::json objects =
+        write_sample_objects(*store, opt.name + "/" + job.split, samples, R, opt.per_object, &bar);
+    int64_t split_bytes = 0;
+    for (const auto& o : objects) split_bytes += o.at("bytes").get<int64_t>();
     bar.finish();
     std::vector<std::string> class_names;
     for (int64_t c : *job.classes) class_names.push_back(kClassNames[c]);

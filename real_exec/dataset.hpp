@@ -9,6 +9,10 @@
 #include "real_exec/object_store.hpp"
 #include "real_exec/safetensors.hpp"
 
+namespace tiersplit {
+class ProgressBar;
+}
+
 namespace tiersplit::real_exec {
 
 /// What `tiersplit dataset import fashion-mnist` does.
@@ -37,6 +41,33 @@ struct SampleObject {
 };
 std::string encode_sample_object(const SampleObject& o);
 SampleObject decode_sample_object(const std::string& bytes, const std::string& what);
+
+/// One gzip'd IDX image file with its labels, as Debian's dataset-fashion-mnist ships them.
+struct IdxFile {
+  int64_t count = 0, rows = 0, cols = 0;
+  std::string images, labels;  ///< raw pixel bytes (count x rows x cols) / label bytes
+};
+/// Reads "<dir>/<stem>-images-idx3-ubyte.gz" and its labels ("train", "t10k"); fails naming the
+/// file when it is missing or malformed.
+IdxFile read_idx_file(const std::string& dir, const std::string& stem);
+
+/// One sample to write: image `index` of `file`, stored with `label` and `id`.
+struct SampleRef {
+  const IdxFile* file = nullptr;
+  int64_t index = 0, label = 0, id = 0;
+};
+/// Writes `samples` in order as sample objects "<prefix>/NNNNNN.safetensors" of `per_object`
+/// samples resized to R x R (3 channels); returns the manifest's object list
+/// ([{"name", "samples", "bytes"}]) and advances `bar` (when given) per sample.
+nlohmann::json write_sample_objects(ObjectStore& store, const std::string& prefix,
+                                    const std::vector<SampleRef>& samples, int64_t resolution,
+                                    int64_t per_object, ProgressBar* bar);
+
+/// The manifest's common part (format, name, resolution, channels, objects' layout, class
+/// names); fails with one line when the resolution (8..512), samples per object (1..65536) or
+/// name is not allowed.
+nlohmann::json dataset_manifest_head(const std::string& name, int64_t resolution,
+                                     int64_t per_object);
 
 /// Reads and checks "<name>/manifest.json" from a store.
 nlohmann::json load_manifest(ObjectStore& store, const std::string& name);

@@ -1,0 +1,220 @@
+// group_run.cpp: starting P local workers, watching them, merging their records (see
+// group_run.hpp).
+#include "real_exec/groups/group_run.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "common/error.hpp"
+#include "common/json_reader.hpp"
+#include "common/progress.hpp"
+#include "common/stopwatch.hpp"
+#include "common/subprocess.hpp"
+#include "real_exec/pushdown_client.hpp"
+
+namespace tiersplit::real_exec::groups {
+
+namespace {
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) close(fd);
+    fail("cannot find a free port for the workers' rendezvous");
+  }
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+/// "w0 3/5 w1 2/4": tasks done per worker, from the files workers write after each task.
+std::string tasks_done(int workers, const std::function<std::string(int)>& progress_file) {
+  std::string out;
+  for (int r = 0; r < workers; ++r) {
+    std::ifstream in(progress_file(r));
+    int64_t done = 0, total = 0;
+    if (in >> done >> total)
+      out += " w" + std::to_string(r) + " " + std::to_string(done) + "/" + std::to_string(total);
+  }
+  return out.empty() ? "starting" : "tasks" + out;
+}
+
+/// Per (group, configuration): the accuracy after each epoch, the final one and the first epoch
+/// that reached it.
+nlohmann::json accuracy_table(const std::vector<nlohmann::json>& records) {
+  std::map<std::pair<int64_t, int64_t>, std::map<int64_t, double>> acc;
+  for (const auto& r : records) {
+    for (const auto& a : r.at("accuracy")) {
+      const double total = a.at("total").get<double>();
+      acc[{a.at("group").get<int64_t>(), a.at("config").get<int64_t>()}]
+         [a.at("epoch").get<int64_t>()] = total > 0 ? a.at("correct").get<double>() / total : 0;
+    }
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [key, by_epoch] : acc) {
+    const double final_acc = by_epoch.rbegin()->second;
+    int64_t reached = by_epoch.rbegin()->first;
+    for (const auto& [e, v] : by_epoch) {
+      if (v >= final_acc) {
+        reached = e;
+        break;
+      }
+    }
+    std::vector<double> curve;
+    for (const auto& [e, v] : by_epoch) curve.push_back(v);
+    out.push_back({{"group", key.first},
+                   {"config", key.second},
+                   {"final_accuracy", final_acc},
+                   {"epoch_reached", reached},
+                   {"accuracy_per_epoch", curve}});
+  }
+  return out;
+}
+
+/// Every (group, configuration, epoch): the samples trained over all workers against the group's.
+nlohmann::json exactly_once(const RunSpec& spec, const std::vector<DatasetGroup>& groups,
+                            const std::vector<nlohmann::json>& records) {
+  std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<int64_t, uint64_t>> seen;
+  for (const auto& r : records) {
+    for (const auto& t : r.at("trained")) {
+      auto& s = seen[{t.at("group").get<int64_t>(), t.at("config").get<int64_t>(),
+                      t.at("epoch").get<int64_t>()}];
+      s.first += t.at("samples").get<int64_t>();
+      s.second += std::stoull(t.at("digest").get<std::string>(), nullptr, 16);
+    }
+  }
+  nlohmann::json violations = nlohmann::json::array();
+  int64_t checked = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    for (std::size_t c = 0; c < spec.configs.size(); ++c) {
+      for (int64_t e = 1; e <= spec.configs[c].epochs; ++e) {
+        ++checked;
+        auto it = seen.find({int64_t(g), int64_t(c), e});
+        const int64_t n = it == seen.end() ? 0 : it->second.first;
+        const std::string digest = it == seen.end() ? "" : digest_hex(it->second.second);
+        if (n != groups[g].train_samples || digest != groups[g].train_digest) {
+          violations.push_back({{"group", groups[g].name},
+                                {"config", c},
+                                {"epoch", e},
+                                {"samples", n},
+                                {"expected", groups[g].train_samples}});
+        }
+      }
+    }
+  }
+  return {{"checked", checked}, {"violations", violations}, {"exactly_once", violations.empty()}};
+}
+
+}  // namespace
+
+nlohmann::json merge_records(const RunSpec& spec, const std::vector<DatasetGroup>& groups,
+                             const std::vector<nlohmann::json>& records) {
+  double start = 1e300, end = 0;
+  for (const auto& r : records) {
+    start = std::min(start, r.at("start_unix_s").get<double>());
+    end = std::max(end, r.at("end_unix_s").get<double>());
+  }
+  const double makespan = records.empty() ? 0 : end - start;
+  nlohmann::json workers = nlohmann::json::array();
+  nlohmann::json totals = {{"storage_bytes", 0}, {"server_compute_s", 0.0}, {"pushdowns", 0},
+                           {"gloo_bytes", 0},    {"gloo_calls", 0},         {"cache_bytes", 0}};
+  for (const auto& r : records) {
+    const double active = r.at("end_unix_s").get<double>() - r.at("start_unix_s").get<double>();
+    const double busy = r.at("busy_s").get<double>();
+    const double waiting = r.at("data_wait_s").get<double>() + r.at("sync_wait_s").get<double>();
+    nlohmann::json w = r;
+    w.erase("trained");
+    w.erase("accuracy");
+    w.erase("weights");
+    w["other_s"] = std::max(0.0, active - busy - waiting);  // setup, model loading, bookkeeping
+    w["idle_s"] = std::max(0.0, makespan - active);         // done before the last worker
+    workers.push_back(w);
+    for (auto& [k, v] : totals.items()) {
+      if (v.is_number_float())
+        v = v.get<double>() + r.at(k).get<double>();
+      else
+        v = v.get<int64_t>() + r.at(k).get<int64_t>();
+    }
+  }
+  totals["cache_bytes_largest"] = 0;
+  for (const auto& r : records)
+    totals["cache_bytes_largest"] =
+        std::max(totals["cache_bytes_largest"].get<int64_t>(), r.at("cache_bytes").get<int64_t>());
+  return {{"format", "tiersplit-groups-report/1"},
+          {"spec", to_json(spec)},
+          {"workers_count", records.size()},
+          {"groups", groups.size()},
+          {"makespan_s", makespan},
+          {"totals", totals},
+          {"workers", workers},
+          {"accuracy", accuracy_table(records)},
+          {"checks", exactly_once(spec, groups, records)}};
+}
+
+nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
+  if (o.workers < 1 || o.workers > 64) fail("--workers ", o.workers, " must be in 1..64");
+  namespace fs = std::filesystem;
+  fs::create_directories(o.out_dir);
+  const std::string spec_file = (fs::path(o.out_dir) / "spec.json").string();
+  write_json_file(spec_file, to_json(spec));
+  if (!spec.token.empty())
+    setenv("TIERSPLIT_TOKEN", spec.token.c_str(), 1);  // the workers inherit it
+  const int port = o.master_port > 0 ? o.master_port : free_port();
+  std::vector<ChildProcess> children;
+  auto file = [&](int r, const char* ext) {
+    return (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ext)).string();
+  };
+  for (int r = 0; r < o.workers; ++r) {
+    fs::remove(file(r, ".json"));
+    fs::remove(file(r, ".log"));
+    children.emplace_back(
+        std::vector<std::string>{
+            "/usr/bin/env", "RANK=" + std::to_string(r), "WORLD_SIZE=" + std::to_string(o.workers),
+            "MASTER_ADDR=" + o.master_addr, "MASTER_PORT=" + std::to_string(port),
+            tiersplit_executable(), "groups", "worker", "--spec", spec_file, "--out",
+            file(r, ".json"), "--progress", file(r, ".progress")},
+        file(r, ".log"));
+  }
+  ProgressBar bar("groups run (" + std::to_string(o.workers) + " workers)", o.workers);
+  const auto t0 = SteadyClock::now();
+  std::vector<bool> done(static_cast<std::size_t>(o.workers), false);
+  for (int finished = 0; finished < o.workers;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    bar.advance(0, tasks_done(o.workers, [&](int r) { return file(r, ".progress"); }));
+    for (int r = 0; r < o.workers; ++r) {
+      if (done[r] || children[r].running()) continue;
+      done[r] = true;
+      ++finished;
+      bar.advance(1);
+      if (children[r].exit_status() != 0) {
+        for (auto& c : children) c.stop(2);
+        fail("worker ", r, " failed (exit ", children[r].exit_status(), "); the run is stopped",
+             log_tail(file(r, ".log")));
+      }
+    }
+    if (seconds_since(t0) > o.timeout_s) {
+      for (auto& c : children) c.stop(2);
+      fail("the groups run took longer than ", o.timeout_s, " s; every worker was stopped");
+    }
+  }
+  bar.finish();
+  std::vector<nlohmann::json> records;
+  for (int r = 0; r < o.workers; ++r) records.push_back(load_json_file(file(r, ".json")).raw());
+  PushdownClient client(spec.server, spec.token);
+  const auto groups = dataset_groups(client.manifest(spec.dataset));
+  return merge_records(spec, groups, records);
+}
+
+}  // namespace tiersplit::real_exec::groups

@@ -1,0 +1,427 @@
+// group_worker.cpp: one worker's tasks — streams, frozen blocks [s, f), heads, synchronisation
+// with the group's other holders, records (see group_worker.hpp).
+#include "real_exec/groups/group_worker.hpp"
+
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <tuple>
+
+#include "common/error.hpp"
+#include "common/stopwatch.hpp"
+#include "real_exec/dataset.hpp"
+#include "real_exec/groups/group_dataset.hpp"
+#include "real_exec/groups/heads.hpp"
+#include "real_exec/groups/worker_group.hpp"
+#include "real_exec/pushdown_client.hpp"
+#include "real_exec/tensor_codec.hpp"
+
+namespace tiersplit::real_exec::groups {
+
+namespace {
+
+using Clock = tiersplit::SteadyClock;
+constexpr int64_t kClasses = 10;
+
+/// Samples [first, first + n) of a split whose objects are `objects`, as object ranges.
+std::vector<Segment> sample_range(const std::vector<ObjectRef>& objects, int64_t first, int64_t n) {
+  std::vector<Segment> out;
+  for (const auto& o : objects) {
+    if (n <= 0) break;
+    if (first >= o.samples) {
+      first -= o.samples;
+      continue;
+    }
+    const int64_t take = std::min(n, o.samples - first);
+    out.push_back({o.name, first, take});
+    n -= take;
+    first = 0;
+  }
+  return out;
+}
+
+/// One piece as the server sent it (features at the split, labels, ids) and what it cost there.
+struct Reply {
+  torch::Tensor x, y, ids;
+  int64_t bytes = 0;
+  double server_compute_s = 0;
+};
+
+/// A piece ready for the heads: features at the freeze index, flat.
+struct Piece {
+  torch::Tensor x, y, ids;
+};
+
+class Worker {
+ public:
+  Worker(const RunSpec& spec, int rank, int world, WorkerGroup* group, const WorkerHooks& hooks)
+      : spec_(spec),
+        rank_(rank),
+        world_(world),
+        group_(group),
+        hooks_(hooks),
+        client_(spec.server, spec.token, RetryPolicy{0.05, 2.0, spec.retry_timeout_s}) {}
+
+  nlohmann::json run();
+
+ private:
+  void load();
+  Reply fetch(const std::vector<Segment>& segments);
+  Piece extract(const Reply& r);
+  void run_task(const Task& t);
+  void run_pass(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& pass);
+  void train_piece(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& active,
+                   const Piece& p, int64_t epoch);
+  void keep_in_cache(const std::tuple<int64_t, int64_t, int64_t>& key, std::vector<Piece> pieces);
+  void update(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& which,
+              int64_t count);
+  void combine(const Task& t, torch::Tensor& flat);
+  void evaluate(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& which,
+                int64_t epoch);
+  std::vector<std::vector<Segment>> pieces(const Task& t, int64_t steps) const;
+  int64_t global_piece(const Task& t, int64_t k, int64_t steps) const;
+
+  const RunSpec& spec_;
+  int rank_, world_;
+  WorkerGroup* group_;
+  const WorkerHooks& hooks_;
+  RunPlan plan_;
+  PushdownClient client_;
+  PushdownRequest base_;
+  models::BlockModel model_{nullptr};
+  int64_t f_ = 0;
+  std::vector<DatasetGroup> groups_;
+  std::map<std::string, std::vector<ObjectRef>> objects_;  // split -> objects
+  std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<Piece>> cache_;
+  int64_t cache_bytes_ = 0, pushdowns_ = 0, bytes_ = 0, tag_ = 0;
+  double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0, server_compute_s_ = 0;
+  std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<int64_t, uint64_t>> trained_;
+  nlohmann::json accuracy_ = nlohmann::json::array(), weights_ = nlohmann::json::array();
+};
+
+void Worker::load() {
+  nlohmann::json manifest = client_.manifest(spec_.dataset);
+  groups_ = dataset_groups(manifest);
+  for (const auto& g : groups_) {
+    objects_[g.train_split] = split_objects(manifest, g.train_split);
+    objects_[g.test_split] = split_objects(manifest, g.test_split);
+  }
+  const int64_t R = manifest.at("resolution").get<int64_t>();
+  model_ = make_model(ModelSpec{spec_.model, kClasses, R, spec_.weights, ""});
+  model_->eval();
+  f_ = spec_.freeze < 0 ? model_->default_freeze() : spec_.freeze;
+  if (f_ < 1 || f_ > model_->size())
+    fail("freeze index ", f_, " is outside 1..", model_->size(), " blocks of ", spec_.model);
+  if (spec_.split > f_)
+    fail("split ", spec_.split, " is past the freeze index ", f_,
+         " (the server runs frozen blocks only)");
+  base_.tenant = "groups-w" + std::to_string(rank_);
+  base_.model = spec_.model;
+  base_.weights = spec_.weights;
+  base_.num_classes = kClasses;
+  base_.resolution = R;
+  base_.split = spec_.split;
+  base_.freeze = f_;
+  base_.storage_batch = spec_.storage_batch;
+}
+
+Reply Worker::fetch(const std::vector<Segment>& segments) {
+  PushdownRequest r = base_;
+  r.segments = segments;
+  PushdownReply reply = client_.pushdown(r);
+  Reply out;
+  out.x = to_torch(reply.tensors.at("features"));
+  out.y = to_torch(reply.tensors.at("labels"));
+  out.ids = to_torch(reply.tensors.at("ids"));
+  out.bytes = reply.timings.bytes;
+  out.server_compute_s = reply.timings.compute_s;
+  return out;
+}
+
+Piece Worker::extract(const Reply& r) {
+  ++pushdowns_;
+  bytes_ += r.bytes;
+  server_compute_s_ += r.server_compute_s;
+  torch::NoGradGuard no_grad;
+  // Split 0: the server sends the stored images (U8); they are normalised here.
+  torch::Tensor x = spec_.split == 0 ? normalise_images(r.x) : r.x;
+  torch::Tensor h = model_->forward_range(x, spec_.split, f_);
+  return {h.reshape({h.size(0), -1}).contiguous(), r.y, r.ids.contiguous()};
+}
+
+std::vector<std::vector<Segment>> Worker::pieces(const Task& t, int64_t steps) const {
+  const auto& objects = objects_.at(groups_.at(t.group).train_split);
+  std::vector<std::vector<Segment>> out;
+  for (int64_t k = 0; k < steps; ++k) {
+    auto [a, b] = piece(t.count, k, steps);
+    out.push_back(sample_range(objects, t.first + a, b - a));
+  }
+  return out;
+}
+
+int64_t Worker::global_piece(const Task& t, int64_t k, int64_t steps) const {
+  int64_t n = 0;
+  for (int64_t c : t.shard_counts) {
+    auto [a, b] = piece(c, k, steps);
+    n += b - a;
+  }
+  return n;
+}
+
+void Worker::combine(const Task& t, torch::Tensor& flat) {
+  if (t.sync == Sync::kNone || group_ == nullptr) return;
+  const auto t0 = Clock::now();
+  if (t.sync == Sync::kAllReduce) {
+    group_->all_reduce_sum(flat);
+  } else {  // GAP: partial sums to the owner, the total back
+    const int tag = static_cast<int>((t.id % 4096) * 65536 + (tag_++ % 65536));
+    if (t.owner(rank_)) {
+      torch::Tensor part = torch::empty_like(flat);
+      for (std::size_t h = 1; h < t.holders.size(); ++h) {
+        group_->recv(part, t.holders[h], tag);
+        flat += part;
+      }
+      for (std::size_t h = 1; h < t.holders.size(); ++h) group_->send(flat, t.holders[h], tag);
+    } else {
+      group_->send(flat, t.holders.front(), tag);
+      group_->recv(flat, t.holders.front(), tag);
+    }
+  }
+  sync_wait_s_ += seconds_since(t0);
+}
+
+void Worker::update(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& which,
+                    int64_t count) {
+  if (which.empty()) return;
+  auto t0 = Clock::now();
+  std::vector<torch::Tensor> parts;
+  for (std::size_t h : which) parts.push_back(heads[h].flat_gradient());
+  torch::Tensor flat = torch::cat(parts);
+  busy_s_ += seconds_since(t0);
+  combine(t, flat);
+  t0 = Clock::now();
+  int64_t at = 0;
+  for (std::size_t h : which) {
+    const int64_t n = heads[h].parameters();
+    heads[h].update(flat.narrow(0, at, n), count);
+    at += n;
+  }
+  busy_s_ += seconds_since(t0);
+}
+
+void Worker::evaluate(const Task& t, std::vector<Head>& heads,
+                      const std::vector<std::size_t>& which, int64_t epoch) {
+  if (!t.owner(rank_) || which.empty()) return;
+  auto key = std::make_tuple(t.group, int64_t{-1}, int64_t{-1});  // the held-out part
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    const auto& split = groups_.at(t.group).test_split;
+    const auto& objects = objects_.at(split);
+    int64_t n = 0;
+    for (const auto& o : objects) n += o.samples;
+    auto t0 = Clock::now();
+    Reply r = fetch(sample_range(objects, 0, n));
+    data_wait_s_ += seconds_since(t0);
+    t0 = Clock::now();
+    it = cache_.emplace(key, std::vector<Piece>{extract(r)}).first;
+    busy_s_ += seconds_since(t0);
+  }
+  const Piece& test = it->second.front();
+  const auto t0 = Clock::now();
+  for (std::size_t h : which) {
+    accuracy_.push_back({{"group", t.group},
+                         {"config", t.configs[h]},
+                         {"epoch", epoch},
+                         {"correct", heads[h].correct(test.x, test.y)},
+                         {"total", test.x.size(0)}});
+  }
+  busy_s_ += seconds_since(t0);
+}
+
+/// The replies of a pass's pieces in order (piece i of epoch e is i + e x pieces), each pushdown
+/// started `depth` pieces ahead; pieces that need no stream (empty, or from the cache) get an
+/// empty future.
+class PieceStream {
+ public:
+  PieceStream(std::function<Reply(const std::vector<Segment>&)> fetch,
+              const std::vector<std::vector<Segment>>& segs, int64_t epochs,
+              int64_t streamed_epochs, int64_t depth)
+      : fetch_(std::move(fetch)),
+        segs_(segs),
+        depth_(std::max<int64_t>(1, depth)),
+        total_(segs.size() * static_cast<std::size_t>(epochs)),
+        streamed_(segs.size() * static_cast<std::size_t>(streamed_epochs)) {}
+
+  std::future<Reply> next() {
+    for (; next_ < total_ && ahead_.size() < static_cast<std::size_t>(depth_); ++next_) {
+      const auto& s = segs_[next_ % segs_.size()];
+      if (s.empty() || next_ >= streamed_)
+        ahead_.emplace_back();
+      else
+        ahead_.push_back(std::async(std::launch::async, [this, s] { return fetch_(s); }));
+    }
+    std::future<Reply> f = std::move(ahead_.front());
+    ahead_.pop_front();
+    return f;
+  }
+
+ private:
+  std::function<Reply(const std::vector<Segment>&)> fetch_;
+  const std::vector<std::vector<Segment>>& segs_;
+  int64_t depth_;
+  std::size_t total_, streamed_, next_ = 0;
+  std::deque<std::future<Reply>> ahead_;
+};
+
+void Worker::train_piece(const Task& t, std::vector<Head>& heads,
+                         const std::vector<std::size_t>& active, const Piece& p, int64_t epoch) {
+  const auto t0 = Clock::now();
+  for (std::size_t h : active) {
+    auto& rec = trained_[std::make_tuple(t.group, t.configs[h], epoch)];
+    if (!p.x.defined()) continue;
+    heads[h].accumulate(p.x, p.y);
+    rec.first += p.ids.size(0);
+    const auto* q = p.ids.data_ptr<int64_t>();
+    for (int64_t i = 0; i < p.ids.size(0); ++i) rec.second += id_mix(q[i]);
+  }
+  busy_s_ += seconds_since(t0);
+}
+
+/// Epochs of the configurations `pass` (indices into t.configs / heads): one stream per piece
+/// and epoch feeds every head of the pass; with cached extraction, the shard's pieces are
+/// streamed once, kept, and read from memory afterwards (by later epochs and other tasks).
+void Worker::run_pass(const Task& t, std::vector<Head>& heads,
+                      const std::vector<std::size_t>& pass) {
+  const int64_t steps = steps_per_epoch(t.group_samples, spec_.batch);
+  const auto segs = pieces(t, steps);
+  int64_t epochs = 0;
+  for (std::size_t h : pass) epochs = std::max(epochs, heads[h].config().epochs);
+  const auto key = std::make_tuple(t.group, t.first, t.count);
+  const bool cached = spec_.extraction == Extraction::kCached;
+  const bool had_cache = cache_.count(key) > 0;
+  PieceStream stream([this](const std::vector<Segment>& s) { return fetch(s); }, segs, epochs,
+                     !cached     ? epochs
+                     : had_cache ? 0
+                                 : 1,
+                     spec_.prefetch);
+  std::vector<Piece> kept;  // cached extraction: the first epoch's pieces
+  for (int64_t e = 1; e <= epochs; ++e) {
+    std::vector<std::size_t> active, mlp, linear;
+    for (std::size_t h : pass) {
+      if (heads[h].config().epochs < e) continue;
+      active.push_back(h);
+      (heads[h].full_batch() ? linear : mlp).push_back(h);
+    }
+    for (int64_t k = 0; k < steps; ++k) {
+      std::future<Reply> f = stream.next();
+      Piece p;
+      if (f.valid()) {
+        auto t0 = Clock::now();
+        Reply r = f.get();
+        data_wait_s_ += seconds_since(t0);
+        t0 = Clock::now();
+        p = extract(r);
+        busy_s_ += seconds_since(t0);
+      } else if (cached && !segs[k].empty()) {
+        p = (had_cache ? cache_.at(key) : kept)[static_cast<std::size_t>(k)];
+      }
+      if (cached && !had_cache && e == 1) kept.push_back(p);
+      train_piece(t, heads, active, p, e);
+      update(t, heads, mlp, global_piece(t, k, steps));
+    }
+    update(t, heads, linear, t.group_samples);
+    evaluate(t, heads, active, e);
+  }
+  if (cached && !had_cache) keep_in_cache(key, std::move(kept));
+}
+
+void Worker::keep_in_cache(const std::tuple<int64_t, int64_t, int64_t>& key,
+                           std::vector<Piece> pieces) {
+  for (const auto& p : pieces)
+    if (p.x.defined()) cache_bytes_ += p.x.numel() * static_cast<int64_t>(p.x.element_size());
+  cache_.emplace(key, std::move(pieces));
+}
+
+void Worker::run_task(const Task& t) {
+  std::vector<Head> heads;
+  const int64_t in = [&] {
+    torch::NoGradGuard no_grad;
+    const int64_t R = base_.resolution;
+    return model_->forward_range(torch::zeros({1, 3, R, R}), 0, f_).numel();
+  }();
+  for (int64_t c : t.configs)
+    heads.emplace_back(spec_.configs.at(c), in, kClasses, head_seed(spec_.seed, t.group, c));
+  std::vector<std::vector<std::size_t>> passes;
+  if (spec_.extraction == Extraction::kPerConfig) {
+    for (std::size_t h = 0; h < heads.size(); ++h) passes.push_back({h});
+  } else {
+    passes.emplace_back();
+    for (std::size_t h = 0; h < heads.size(); ++h) passes.back().push_back(h);
+  }
+  for (const auto& pass : passes) run_pass(t, heads, pass);
+  if (hooks_.keep_weights && t.owner(rank_)) {
+    for (std::size_t h = 0; h < heads.size(); ++h) {
+      torch::Tensor w = heads[h].flat_weights().contiguous();
+      std::vector<float> v(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+      weights_.push_back({{"group", t.group}, {"config", t.configs[h]}, {"weights", v}});
+    }
+  }
+}
+
+nlohmann::json Worker::run() {
+  const double start = unix_seconds();
+  load();
+  std::vector<int64_t> sizes;
+  for (const auto& g : groups_) sizes.push_back(g.train_samples);
+  plan_ = plan_run(spec_.strategy, spec_.placement, spec_.extraction, sizes,
+                   static_cast<int64_t>(spec_.configs.size()), world_);
+  const auto& tasks = plan_.workers.at(static_cast<std::size_t>(rank_));
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    run_task(tasks[i]);
+    if (hooks_.task_done)
+      hooks_.task_done(static_cast<int64_t>(i + 1), static_cast<int64_t>(tasks.size()));
+  }
+  if (group_ != nullptr) group_->barrier();  // the run ends when every worker is done
+  nlohmann::json trained = nlohmann::json::array();
+  for (const auto& [key, v] : trained_) {
+    trained.push_back({{"group", std::get<0>(key)},
+                       {"config", std::get<1>(key)},
+                       {"epoch", std::get<2>(key)},
+                       {"samples", v.first},
+                       {"digest", digest_hex(v.second)}});
+  }
+  nlohmann::json out = {{"rank", rank_},
+                        {"start_unix_s", start},
+                        {"end_unix_s", unix_seconds()},
+                        {"busy_s", busy_s_},
+                        {"data_wait_s", data_wait_s_},
+                        {"sync_wait_s", sync_wait_s_},
+                        {"pushdowns", pushdowns_},
+                        {"storage_bytes", bytes_},
+                        {"server_compute_s", server_compute_s_},
+                        {"gloo_bytes", group_ ? group_->bytes() : 0},
+                        {"gloo_calls", group_ ? group_->calls() : 0},
+                        {"cache_bytes", cache_bytes_},
+                        {"trained", trained},
+                        {"accuracy", accuracy_}};
+  if (hooks_.keep_weights) out["weights"] = weights_;
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json run_worker(const RunSpec& spec, int rank, int world, WorkerGroup* group,
+                          const WorkerHooks& hooks) {
+  try {
+    Worker w(spec, rank, world, group, hooks);
+    return w.run();
+  } catch (const Error& e) {
+    fail("worker ", rank, ": ", e.what());
+  } catch (const std::exception& e) {  // LibTorch's errors carry a backtrace after line 1
+    const std::string what = e.what();
+    fail("worker ", rank, ": ", what.substr(0, what.find('\n')));
+  }
+}
+
+}  // namespace tiersplit::real_exec::groups
