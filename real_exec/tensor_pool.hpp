@@ -15,9 +15,9 @@ struct TensorPoolOptions {
   /// kept, and kept blocks are unmapped before a new one is mapped. The server sets it to its
   /// memory budget and raises it by each model's weights as it loads them.
   int64_t limit_bytes = int64_t{2} << 30;
-  /// A kept block serves a request of up to this much less than its size (1.25: up to 20 %
-  /// of a reused block may go unused).
-  double max_oversize = 1.25;
+  /// A kept block serves a request of up to this much less than its size (4: a request of a
+  /// quarter of the block; the unused part counts against the limit like the rest).
+  double max_oversize = 4;
 };
 
 /// What the pool holds and did so far.

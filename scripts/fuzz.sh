@@ -4,7 +4,7 @@
 # corpora made of the shipped files. A crash is a bug: its input is saved under
 # fuzz/regressions/<target>/ (keep it in git once fixed: it is replayed on every run) and the
 # script exits 1.
-#   scripts/fuzz.sh [--seconds N] [--build-dir DIR] [--only TARGET] [--replay-only]
+#   scripts/fuzz.sh [--seconds N] [--build-dir DIR] [--only TARGET] [--replay-only] [--build-only]
 # Prints executions and crashes per target (docs/reliability.md records a long run). Exit 0: no
 # crash; 1: a crash or a failing kept input; 2: bad usage; 77: clang or libFuzzer missing.
 set -euo pipefail
@@ -13,12 +13,14 @@ build=$here/build-fuzz
 seconds=20
 only=""
 replay_only=0
+build_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --build-dir) build=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --replay-only) replay_only=1; shift ;;
+    --build-only) build_only=1; shift ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "fuzz.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -41,6 +43,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     -DTIERSPLIT_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 fi
 cmake --build "$build" --target "${targets[@]}" -- -j2 >/dev/null
+[ "$build_only" = 1 ] && exit 0  # scripts/setup.sh builds them once; the test suite then only runs them
 
 # Seed corpora: the shipped files each target reads.
 seed() {  # target files...

@@ -54,4 +54,8 @@ fi
 echo "setup.sh: building into $build_dir (Release, $jobs jobs)"
 cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build_dir" -j "$jobs"
+# The fuzz targets (clang, libFuzzer, sanitizers) in build-fuzz/, so that the test suite's short
+# fuzz run does not build them first.
+echo "setup.sh: building the fuzz targets (scripts/fuzz.sh --build-only)"
+"$here/scripts/fuzz.sh" --build-only || [ $? = 77 ]
 echo "setup.sh: done; the executable is $build_dir/cli/tiersplit"
