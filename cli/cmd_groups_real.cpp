@@ -69,12 +69,16 @@ void add_run_command(CLI::App* groups) {
     std::string strategy = "gl", extraction = "shared", placement = "wrap-around", token_file,
                 report;
     std::vector<std::string> configs{"linear:lr=0.5,e=2", "mlp-64:lr=0.05,e=2"};
+    std::string scenario;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = groups->add_subcommand(
       "run",
       "Train one head per (group, configuration) for real on P workers (c10d Gloo) "
       "against a pushdown server; writes the run report");
+  cmd->add_option("scenario", a->scenario,
+                  "A groups scenario: model, freeze index, batch, configurations and workers "
+                  "from it (options given here still win for workers)");
   cmd->add_option("--server", spec->server, "Pushdown server URL (tiersplit serve)")->required();
   cmd->add_option("--token-file", a->token_file, "Bearer token file (or TIERSPLIT_TOKEN)");
   cmd->add_option("--dataset", spec->dataset, "Dataset with groups in the server's store")
@@ -113,12 +117,17 @@ void add_run_command(CLI::App* groups) {
       ->capture_default_str();
   cmd->add_option("--timeout", launch->timeout_s, "Seconds the whole run may take")
       ->capture_default_str();
-  cmd->callback([spec, launch, a] {
+  cmd->callback([spec, launch, a, cmd] {
     spec->strategy = rg::parse_strategy(a->strategy);
     spec->extraction = rg::parse_extraction(a->extraction);
     spec->placement = rg::parse_placement(a->placement);
     spec->configs.clear();
     for (const auto& c : a->configs) spec->configs.push_back(rg::parse_head_config(c));
+    if (!a->scenario.empty()) {
+      int workers = launch->workers;
+      *spec = rg::run_spec_from_scenario(a->scenario, *spec, &workers);
+      if (cmd->count("--workers") == 0) launch->workers = workers;
+    }
     spec->token = token_from(a->token_file);
     nlohmann::json report = rg::run_local(*spec, *launch);
     const std::string file = a->report.empty() ? launch->out_dir + "/report.json" : a->report;

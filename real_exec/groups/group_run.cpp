@@ -117,6 +117,34 @@ nlohmann::json exactly_once(const RunSpec& spec, const std::vector<DatasetGroup>
   return {{"checked", checked}, {"violations", violations}, {"exactly_once", violations.empty()}};
 }
 
+/// The first failure makes the others fail too (their collectives lose a peer): give them a
+/// moment, name the worker that failed first in cause (one killed by a signal, else the lowest
+/// rank), stop the rest and fail with that worker's last lines.
+[[noreturn]] void stop_after_failure(std::vector<ChildProcess>& children,
+                                     const std::function<std::string(int, const char*)>& file) {
+  const auto t0 = SteadyClock::now();
+  while (seconds_since(t0) < 2) {
+    bool any = false;
+    for (auto& c : children) any = c.running() || any;
+    if (!any) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  int culprit = -1;
+  for (int r = 0; r < static_cast<int>(children.size()); ++r) {
+    auto& c = children[static_cast<std::size_t>(r)];
+    if (c.running() || c.exit_status() == 0) continue;
+    if (culprit < 0 || (c.exit_status() > 128 && children[culprit].exit_status() <= 128))
+      culprit = r;
+  }
+  for (auto& c : children) c.stop(2);
+  const int status = children[static_cast<std::size_t>(culprit)].exit_status();
+  if (status > 128)
+    fail("worker ", culprit, " was killed (signal ", status - 128, "); the run is stopped and ",
+         "its report not written", log_tail(file(culprit, ".log")));
+  fail("worker ", culprit, " failed (exit ", status, "); the run is stopped and its report not ",
+       "written", log_tail(file(culprit, ".log")));
+}
+
 }  // namespace
 
 nlohmann::json merge_records(const RunSpec& spec, const std::vector<DatasetGroup>& groups,
@@ -198,11 +226,7 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
       done[r] = true;
       ++finished;
       bar.advance(1);
-      if (children[r].exit_status() != 0) {
-        for (auto& c : children) c.stop(2);
-        fail("worker ", r, " failed (exit ", children[r].exit_status(), "); the run is stopped",
-             log_tail(file(r, ".log")));
-      }
+      if (children[r].exit_status() != 0) stop_after_failure(children, file);
     }
     if (seconds_since(t0) > o.timeout_s) {
       for (auto& c : children) c.stop(2);

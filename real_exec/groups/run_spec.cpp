@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
 #include "common/strings.hpp"
+#include "groups/scenario.hpp"
 
 namespace tiersplit::real_exec::groups {
 
@@ -84,6 +85,32 @@ HeadConfig parse_head_config(const std::string& text) {
   }
   c.label = head_label(c);
   return c;
+}
+
+RunSpec run_spec_from_scenario(const std::string& file, RunSpec base, int* workers) {
+  const tiersplit::groups::GroupsScenario sc = tiersplit::groups::load_groups_scenario(file);
+  const auto& w = sc.workload;
+  base.model = w.model;
+  base.freeze = w.freeze_index;
+  base.batch = w.batch_size;
+  base.configs.clear();
+  for (std::size_t i = 0; i < w.configs.size(); ++i) {
+    const auto& g = w.configs[i];
+    const std::string where = file + ": configuration " + std::to_string(i) + " (" + g.label + ")";
+    if (g.optimizer.name != "sgd")
+      fail(where, ": optimizer '", g.optimizer.name, "' does not run for real (sgd does)");
+    HeadConfig h;
+    h.kind = g.head.kind;
+    h.hidden = g.head.hidden;
+    h.learning_rate = number_in(g.learning_rate, where + ": learning rate");
+    h.weight_decay =
+        g.weight_decay.empty() ? 0 : number_in(g.weight_decay, where + ": weight decay");
+    h.epochs = g.epochs;
+    h.label = head_label(h);
+    base.configs.push_back(h);
+  }
+  if (workers) *workers = static_cast<int>(sc.platform.compute.nodes);
+  return base;
 }
 
 nlohmann::json to_json(const RunSpec& s) {

@@ -47,6 +47,12 @@ nlohmann::json to_json(const RunSpec& spec);  ///< without the token
 /// Reads a spec written by to_json; fails naming `file` and the JSON path.
 RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& file);
 
+/// What a groups scenario says about a run (docs/scenario-format.md): its model, freeze index,
+/// training batch and configuration grid (heads, learning rates, weight decays, epochs), and
+/// its workers (the compute tier's nodes) in `workers`. The rest of `base` is kept. Fails
+/// naming the file for what a real run cannot do (an optimizer other than sgd).
+RunSpec run_spec_from_scenario(const std::string& file, RunSpec base, int* workers);
+
 /// "linear:lr=0.1,wd=0,e=2" or "mlp-64:lr=0.05,e=3" (keys optional: lr 0.1, wd 0, e 1).
 HeadConfig parse_head_config(const std::string& text);
 std::string head_label(const HeadConfig& c);

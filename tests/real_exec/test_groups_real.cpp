@@ -221,125 +221,122 @@ TEST_CASE("groups dataset: each group its own task, objects and held-out part; b
   CHECK_THROWS_WITH_AS(import_fashion_mnist_groups(bad), doctest::Contains("--held-out 0"), Error);
 }
 
-TEST_CASE("groups workers: GAP over two workers gives the weights of one worker (linear heads)") {
-  Server s;
-  RunSpec spec = spec_for(s.url, Strategy::kGl, Extraction::kShared,
-                          {"linear:lr=0.5,e=2", "linear:lr=0.1,wd=0.01,e=3"});
-  auto two = run_workers(spec, 2);
-  auto one = run_workers(spec, 1);
-  check_same_weights(two, one);
-  CHECK(two[0].at("gloo_calls").get<int64_t>() > 0);  // group 0 was sharded: GAP messages
-  nlohmann::json report = merge_records(spec, dataset_of(s.url), two);
-  CHECK(report.at("checks").at("exactly_once").get<bool>());
-  CHECK(report.at("checks").at("checked").get<int64_t>() == 3 * (2 + 3));
-  CHECK(report.at("accuracy").size() == 6);
-  // A record that lost one piece no longer passes.
-  auto broken = two;
-  broken[1]["trained"].erase(0);
-  CHECK_FALSE(
-      merge_records(spec, dataset_of(s.url), broken).at("checks").at("exactly_once").get<bool>());
-}
-
-TEST_CASE(
-    "groups workers: a shared stream and a cache give the weights of a stream per "
-    "configuration") {
-  Server s;
-  const std::vector<std::string> configs{"mlp-16:lr=0.05,e=2", "linear:lr=0.5,e=2"};
-  auto per = run_workers(spec_for(s.url, Strategy::kGtp, Extraction::kPerConfig, configs), 2);
-  auto shared = run_workers(spec_for(s.url, Strategy::kGtp, Extraction::kShared, configs), 2);
-  auto cached = run_workers(spec_for(s.url, Strategy::kGtp, Extraction::kCached, configs), 2);
-  check_same_weights(per, shared);
-  check_same_weights(per, cached);
-  int64_t per_pushdowns = 0, shared_pushdowns = 0, cached_pushdowns = 0, cache_bytes = 0;
-  for (int r = 0; r < 2; ++r) {
-    per_pushdowns += per[r].at("pushdowns").get<int64_t>();
-    shared_pushdowns += shared[r].at("pushdowns").get<int64_t>();
-    cached_pushdowns += cached[r].at("pushdowns").get<int64_t>();
-    cache_bytes += cached[r].at("cache_bytes").get<int64_t>();
+TEST_CASE("groups workers on threads, real Gloo, an in-process server") {
+  SUBCASE("GAP over two workers gives the weights of one worker (linear heads)") {
+    Server s;
+    RunSpec spec = spec_for(s.url, Strategy::kGl, Extraction::kShared,
+                            {"linear:lr=0.5,e=2", "linear:lr=0.1,wd=0.01,e=3"});
+    auto two = run_workers(spec, 2);
+    auto one = run_workers(spec, 1);
+    check_same_weights(two, one);
+    CHECK(two[0].at("gloo_calls").get<int64_t>() > 0);  // group 0 was sharded: GAP messages
+    nlohmann::json report = merge_records(spec, dataset_of(s.url), two);
+    CHECK(report.at("checks").at("exactly_once").get<bool>());
+    CHECK(report.at("checks").at("checked").get<int64_t>() == 3 * (2 + 3));
+    CHECK(report.at("accuracy").size() == 6);
+    // A record that lost one piece no longer passes.
+    auto broken = two;
+    broken[1]["trained"].erase(0);
+    CHECK_FALSE(
+        merge_records(spec, dataset_of(s.url), broken).at("checks").at("exactly_once").get<bool>());
   }
-  CHECK(shared_pushdowns < per_pushdowns);     // one stream feeds both heads
-  CHECK(cached_pushdowns < shared_pushdowns);  // epoch 2 from the cache
-  CHECK(cache_bytes > 0);
-}
-
-TEST_CASE("groups workers: synchronous DP equals one worker on the global batch (mlp heads)") {
-  Server s;
-  RunSpec spec =
-      spec_for(s.url, Strategy::kDp, Extraction::kShared, {"mlp-16:lr=0.05,wd=0.01,e=2"});
-  auto dp = run_workers(spec, 2);
-  CHECK(merge_records(spec, dataset_of(s.url), dp).at("checks").at("exactly_once").get<bool>());
-  // The reference: one head, the same batches (piece k of both workers' shards together), one
-  // update per batch with the mean gradient.
-  PushdownClient client(s.url);
-  nlohmann::json m = client.manifest("fm-groups");
-  auto groups = dataset_groups(m);
-  auto model = make_model(ModelSpec{"resnet18", 10, 32, "random:1", ""});
-  model->eval();
-  auto dp_weights = weights_of(dp);
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    PushdownRequest r;
-    r.model = "resnet18";
-    r.num_classes = 10;
-    r.resolution = 32;
-    r.split = 2;
-    r.freeze = 4;
-    r.storage_batch = 4;
-    for (const auto& o : split_objects(m, groups[g].train_split))
-      r.segments.push_back({o.name, 0, o.samples});
-    auto reply = client.pushdown(r);
-    torch::Tensor x, y = to_torch(reply.tensors.at("labels"));
-    {
-      torch::NoGradGuard no_grad;
-      x = model->forward_range(to_torch(reply.tensors.at("features")), 2, 4);
-      x = x.reshape({x.size(0), -1});
+  SUBCASE("a shared stream and a cache give the weights of a stream per configuration") {
+    Server s;
+    const std::vector<std::string> configs{"mlp-16:lr=0.05,e=2", "linear:lr=0.5,e=2"};
+    auto per = run_workers(spec_for(s.url, Strategy::kGtp, Extraction::kPerConfig, configs), 2);
+    auto shared = run_workers(spec_for(s.url, Strategy::kGtp, Extraction::kShared, configs), 2);
+    auto cached = run_workers(spec_for(s.url, Strategy::kGtp, Extraction::kCached, configs), 2);
+    check_same_weights(per, shared);
+    check_same_weights(per, cached);
+    int64_t per_pushdowns = 0, shared_pushdowns = 0, cached_pushdowns = 0, cache_bytes = 0;
+    for (int r = 0; r < 2; ++r) {
+      per_pushdowns += per[r].at("pushdowns").get<int64_t>();
+      shared_pushdowns += shared[r].at("pushdowns").get<int64_t>();
+      cached_pushdowns += cached[r].at("pushdowns").get<int64_t>();
+      cache_bytes += cached[r].at("cache_bytes").get<int64_t>();
     }
-    const int64_t n = groups[g].train_samples, steps = steps_per_epoch(n, spec.batch);
-    const std::vector<int64_t> shards{n / 2 + n % 2, n / 2};
-    Head head(spec.configs[0], x.size(1), 10, head_seed(spec.seed, int64_t(g), 0));
-    for (int64_t e = 0; e < 2; ++e) {
-      for (int64_t k = 0; k < steps; ++k) {
-        std::vector<torch::Tensor> xs, ys;
-        int64_t first = 0;
-        for (int64_t c : shards) {
-          auto [a, b] = piece(c, k, steps);
-          xs.push_back(x.narrow(0, first + a, b - a));
-          ys.push_back(y.narrow(0, first + a, b - a));
-          first += c;
-        }
-        auto bx = torch::cat(xs), by = torch::cat(ys);
-        head.accumulate(bx, by);
-        head.update(head.flat_gradient(), bx.size(0));
+    CHECK(shared_pushdowns < per_pushdowns);     // one stream feeds both heads
+    CHECK(cached_pushdowns < shared_pushdowns);  // epoch 2 from the cache
+    CHECK(cache_bytes > 0);
+  }
+  SUBCASE("synchronous DP equals one worker on the global batch (mlp heads)") {
+    Server s;
+    RunSpec spec =
+        spec_for(s.url, Strategy::kDp, Extraction::kShared, {"mlp-16:lr=0.05,wd=0.01,e=2"});
+    auto dp = run_workers(spec, 2);
+    CHECK(merge_records(spec, dataset_of(s.url), dp).at("checks").at("exactly_once").get<bool>());
+    // The reference: one head, the same batches (piece k of both workers' shards together), one
+    // update per batch with the mean gradient.
+    PushdownClient client(s.url);
+    nlohmann::json m = client.manifest("fm-groups");
+    auto groups = dataset_groups(m);
+    auto model = make_model(ModelSpec{"resnet18", 10, 32, "random:1", ""});
+    model->eval();
+    auto dp_weights = weights_of(dp);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      PushdownRequest r;
+      r.model = "resnet18";
+      r.num_classes = 10;
+      r.resolution = 32;
+      r.split = 2;
+      r.freeze = 4;
+      r.storage_batch = 4;
+      for (const auto& o : split_objects(m, groups[g].train_split))
+        r.segments.push_back({o.name, 0, o.samples});
+      auto reply = client.pushdown(r);
+      torch::Tensor x, y = to_torch(reply.tensors.at("labels"));
+      {
+        torch::NoGradGuard no_grad;
+        x = model->forward_range(to_torch(reply.tensors.at("features")), 2, 4);
+        x = x.reshape({x.size(0), -1});
       }
+      const int64_t n = groups[g].train_samples, steps = steps_per_epoch(n, spec.batch);
+      const std::vector<int64_t> shards{n / 2 + n % 2, n / 2};
+      Head head(spec.configs[0], x.size(1), 10, head_seed(spec.seed, int64_t(g), 0));
+      for (int64_t e = 0; e < 2; ++e) {
+        for (int64_t k = 0; k < steps; ++k) {
+          std::vector<torch::Tensor> xs, ys;
+          int64_t first = 0;
+          for (int64_t c : shards) {
+            auto [a, b] = piece(c, k, steps);
+            xs.push_back(x.narrow(0, first + a, b - a));
+            ys.push_back(y.narrow(0, first + a, b - a));
+            first += c;
+          }
+          auto bx = torch::cat(xs), by = torch::cat(ys);
+          head.accumulate(bx, by);
+          head.update(head.flat_gradient(), bx.size(0));
+        }
+      }
+      INFO("group " << g);
+      CHECK(torch::allclose(head.flat_weights(), dp_weights.at({int64_t(g), 0}), 1e-4, 1e-5));
     }
-    INFO("group " << g);
-    CHECK(torch::allclose(head.flat_weights(), dp_weights.at({int64_t(g), 0}), 1e-4, 1e-5));
+  }
+  SUBCASE("a group missing from the store stops the run with one line naming it") {
+    // A copy of the store without group 2's objects.
+    const std::string dir = testing::temp_dir("groups-missing");
+    std::filesystem::copy(groups_store().substr(6), dir + "/objects",
+                          std::filesystem::copy_options::recursive);
+    std::filesystem::remove_all(dir + "/objects/fm-groups/g002");
+    ServerOptions o;
+    o.store = "dir://" + dir + "/objects";
+    o.listen = "127.0.0.1:0";
+    PushdownServer server(o);
+    const std::string url = "http://127.0.0.1:" + std::to_string(server.start());
+    RunSpec spec = spec_for(url, Strategy::kGtp, Extraction::kShared, {"linear:lr=0.5,e=1"});
+    std::string error;
+    try {
+      run_worker(spec, 0, 1, nullptr);
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    CHECK(error.find("worker 0: ") == 0);
+    CHECK(error.find("fm-groups/g002/") != std::string::npos);
+    CHECK(error.find('\n') == std::string::npos);
   }
 }
 
-TEST_CASE("groups workers: a group missing from the store stops the run with one line naming it") {
-  // A copy of the store without group 2's objects.
-  const std::string dir = testing::temp_dir("groups-missing");
-  std::filesystem::copy(groups_store().substr(6), dir + "/objects",
-                        std::filesystem::copy_options::recursive);
-  std::filesystem::remove_all(dir + "/objects/fm-groups/g002");
-  ServerOptions o;
-  o.store = "dir://" + dir + "/objects";
-  o.listen = "127.0.0.1:0";
-  PushdownServer server(o);
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.start());
-  RunSpec spec = spec_for(url, Strategy::kGtp, Extraction::kShared, {"linear:lr=0.5,e=1"});
-  std::string error;
-  try {
-    run_worker(spec, 0, 1, nullptr);
-  } catch (const Error& e) {
-    error = e.what();
-  }
-  CHECK(error.find("worker 0: ") == 0);
-  CHECK(error.find("fm-groups/g002/") != std::string::npos);
-  CHECK(error.find('\n') == std::string::npos);
-}
-
-TEST_CASE("groups worker command: a malformed environment or spec is one line and exit 2") {
+TEST_CASE("groups worker command: a malformed spec or an unreachable server is one line, exit 2") {
   const std::string dir = testing::temp_dir("groups-cli");
   const std::string bin = TIERSPLIT_BINARY;
   RunSpec spec =
@@ -353,9 +350,6 @@ TEST_CASE("groups worker command: a malformed environment or spec is one line an
                 {bin, "groups", "worker", "--spec", spec_file, "--out", dir + "/w.json"});
     return capture_process(argv);
   };
-  auto no_world = run({"RANK=0"}, dir + "/spec.json");
-  CHECK(no_world.status == 2);
-  CHECK(no_world.output.find("WORLD_SIZE is not set") != std::string::npos);
   std::ofstream(dir + "/bad.json") << R"({"format": "tiersplit-groups-run/1", "server": 3})";
   auto bad_spec = run({"RANK=0"}, dir + "/bad.json");
   CHECK(bad_spec.status == 2);
