@@ -22,14 +22,14 @@ struct TensorPoolOptions {
 
 /// What the pool holds and did so far.
 struct TensorPoolStats {
-  int64_t live_bytes = 0;   ///< mapped and in use by tensors
-  int64_t kept_bytes = 0;   ///< mapped, free, kept for reuse
-  int64_t peak_bytes = 0;   ///< largest live + kept so far
-  int64_t limit_bytes = 0;  ///< current limit
+  int64_t live_bytes = 0;     ///< mapped and in use by tensors
+  int64_t kept_bytes = 0;     ///< mapped, free, kept for reuse
+  int64_t peak_bytes = 0;     ///< largest live + kept so far
+  int64_t limit_bytes = 0;    ///< current limit
   int64_t outside_bytes = 0;  ///< held outside the pool for work in flight (add_outside)
-  int64_t reused = 0;       ///< allocations served from kept blocks
-  int64_t mapped = 0;       ///< allocations that mapped fresh pages
-  int64_t unmapped = 0;     ///< blocks given back to the system
+  int64_t reused = 0;         ///< allocations served from kept blocks
+  int64_t mapped = 0;         ///< allocations that mapped fresh pages
+  int64_t unmapped = 0;       ///< blocks given back to the system
 };
 
 /// The process's pool: becomes LibTorch's CPU allocator for tensors of at least
