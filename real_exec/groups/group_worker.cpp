@@ -94,7 +94,8 @@ class Worker {
   std::vector<DatasetGroup> groups_;
   std::map<std::string, std::vector<ObjectRef>> objects_;  // split -> objects
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<Piece>> cache_;
-  int64_t cache_bytes_ = 0, pushdowns_ = 0, bytes_ = 0, tag_ = 0;
+  int64_t cache_bytes_ = 0, pushdowns_ = 0, bytes_ = 0;
+  std::map<int64_t, int64_t> messages_;  // GAP exchanges so far per task id (their tags)
   double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0, server_compute_s_ = 0;
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<int64_t, uint64_t>> trained_;
   nlohmann::json accuracy_ = nlohmann::json::array(), weights_ = nlohmann::json::array();
@@ -175,7 +176,9 @@ void Worker::combine(const Task& t, torch::Tensor& flat) {
   if (t.sync == Sync::kAllReduce) {
     group_->all_reduce_sum(flat);
   } else {  // GAP: partial sums to the owner, the total back
-    const int tag = static_cast<int>((t.id % 4096) * 65536 + (tag_++ % 65536));
+    // Holders meet for a task's messages in the same order, so a count per task matches them
+    // (a worker's messages of other tasks, with other holders, must not shift it).
+    const int tag = static_cast<int>((t.id % 4096) * 65536 + (messages_[t.id]++ % 65536));
     if (t.owner(rank_)) {
       torch::Tensor part = torch::empty_like(flat);
       for (std::size_t h = 1; h < t.holders.size(); ++h) {

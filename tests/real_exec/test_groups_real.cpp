@@ -45,30 +45,37 @@ Coverage coverage(const RunPlan& plan) {
   return c;
 }
 
+/// A dir store with a dataset "fm-groups" of groups of `sizes` samples, imported once per process.
+const std::string& store_with(const std::vector<int64_t>& sizes) {
+  static std::map<std::vector<int64_t>, std::string> stores;
+  auto it = stores.find(sizes);
+  if (it != stores.end()) return it->second;
+  std::string url = "dir://" + testing::temp_dir("groups") + "/objects";
+  GroupImportOptions o;
+  o.store = url;
+  o.name = "fm-groups";
+  o.per_object = 7;
+  o.sizes.sizes = sizes;
+  import_fashion_mnist_groups(o);
+  return stores.emplace(sizes, url).first->second;
+}
+
 /// Groups of 40, 12 and 8 samples (32, 10 and 6 to train): with 2 workers, wrap-around shards the
 /// first over both.
 const std::string& groups_store() {
-  static const std::string url = [] {
-    std::string url = "dir://" + testing::temp_dir("groups") + "/objects";
-    GroupImportOptions o;
-    o.store = url;
-    o.name = "fm-groups";
-    o.per_object = 7;
-    o.sizes.sizes = {40, 12, 8};
-    import_fashion_mnist_groups(o);
-    return url;
-  }();
-  return url;
+  return store_with({40, 12, 8});
 }
 
 /// An in-process pushdown server over groups_store().
 struct Server {
   PushdownServer server;
   std::string url;
-  Server() : server(options()) { url = "http://127.0.0.1:" + std::to_string(server.start()); }
-  static ServerOptions options() {
+  explicit Server(const std::string& store = groups_store()) : server(options(store)) {
+    url = "http://127.0.0.1:" + std::to_string(server.start());
+  }
+  static ServerOptions options(const std::string& store) {
     ServerOptions o;
-    o.store = groups_store();
+    o.store = store;
     o.listen = "127.0.0.1:0";
     return o;
   }
@@ -239,6 +246,17 @@ TEST_CASE("groups workers on threads, real Gloo, an in-process server") {
     broken[1]["trained"].erase(0);
     CHECK_FALSE(
         merge_records(spec, dataset_of(s.url), broken).at("checks").at("exactly_once").get<bool>());
+  }
+  SUBCASE("GAP with a worker in two sharded groups (three workers) gives one worker's weights") {
+    // Training sizes 24, 24 and 5 on 3 workers (n/P = 17.7): wrap-around shards group 0 over
+    // workers 0 and 1 and group 1 over workers 1 and 2, so worker 1 exchanges with both.
+    Server s3(store_with({30, 30, 6}));
+    RunSpec spec = spec_for(s3.url, Strategy::kGl, Extraction::kShared,
+                            {"linear:lr=0.5,e=2", "linear:lr=0.2,wd=0.01,e=3"});
+    auto three = run_workers(spec, 3);
+    check_same_weights(three, run_workers(spec, 1));
+    CHECK(
+        merge_records(spec, dataset_of(s3.url), three).at("checks").at("exactly_once").get<bool>());
   }
   SUBCASE("a shared stream and a cache give the weights of a stream per configuration") {
     Server s;
