@@ -19,17 +19,6 @@ namespace {
 
 namespace rg = tiersplit::real_exec::groups;
 
-std::string token_from(const std::string& token_file) {
-  if (token_file.empty()) {
-    const char* t = std::getenv("TIERSPLIT_TOKEN");
-    return t ? t : "";
-  }
-  std::ifstream in(token_file);
-  std::string line;
-  if (!in || !std::getline(in, line)) fail("--token-file ", token_file, ": cannot read a token");
-  return line;
-}
-
 void add_worker_command(CLI::App* groups) {
   struct Args {
     std::string spec, out, progress;
@@ -45,7 +34,7 @@ void add_worker_command(CLI::App* groups) {
                   "A file to write 'tasks-done tasks' to after each task");
   cmd->callback([a] {
     rg::RunSpec spec = rg::run_spec_from_json(load_json_file(a->spec).raw(), a->spec);
-    spec.token = token_from("");
+    spec.token = bearer_token("");
     const rg::WorkerIdentity me = rg::identity_from_environment();
     std::unique_ptr<rg::WorkerGroup> group;
     const auto timeout =
@@ -128,7 +117,7 @@ void add_run_command(CLI::App* groups) {
       *spec = rg::run_spec_from_scenario(a->scenario, *spec, &workers);
       if (cmd->count("--workers") == 0) launch->workers = workers;
     }
-    spec->token = token_from(a->token_file);
+    spec->token = bearer_token(a->token_file);
     nlohmann::json report = rg::run_local(*spec, *launch);
     const std::string file = a->report.empty() ? launch->out_dir + "/report.json" : a->report;
     write_json_file(file, report);

@@ -40,6 +40,14 @@ std::string read_token_file(const std::string& file) {
   return t;
 }
 
+}  // namespace
+
+std::string bearer_token(const std::string& token_file) {
+  return token_file.empty() ? env_or("TIERSPLIT_TOKEN", "") : read_token_file(token_file);
+}
+
+namespace {
+
 void write_report(const nlohmann::json& j, const std::string& output) {
   if (output.empty() || output == "-") {
     std::cout << j.dump(2) << "\n";
@@ -221,7 +229,7 @@ void add_serve_command(CLI::App& app) {
     o->max_request_bytes = static_cast<int64_t>(parse_quantity(*max_request, Dimension::kBytes));
     o->max_response_bytes = static_cast<int64_t>(parse_quantity(*max_response, Dimension::kBytes));
     o->admission_wait_s = parse_quantity(*wait, Dimension::kDuration);
-    o->token = token_file->empty() ? env_or("TIERSPLIT_TOKEN", "") : read_token_file(*token_file);
+    o->token = bearer_token(*token_file);
     for (const auto& w : *weights) {
       auto eq = w.find('=');
       std::string name =
@@ -307,7 +315,7 @@ void add_train_command(CLI::App& app) {
                 "Continue from --checkpoint after its last completed iteration");
   cmd->add_option("--output,-o", *output, "Report JSON file (default: stdout)");
   cmd->callback([o, output, token_file, retry] {
-    o->token = token_file->empty() ? env_or("TIERSPLIT_TOKEN", "") : read_token_file(*token_file);
+    o->token = bearer_token(*token_file);
     o->retry.max_total_s = parse_quantity(*retry, Dimension::kDuration);
     nlohmann::json r = rx::run_training(*o);
     const auto& s = r["summary"];

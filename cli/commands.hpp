@@ -19,8 +19,12 @@ void add_models_command(CLI::App& app);   // cmd_models.cpp
 void add_profile_command(CLI::App& app);  // cmd_profile.cpp
 void add_real_exec_commands(
     CLI::App& app);  // cmd_real.cpp: dataset, serve, train, pretrain, testbed
-void add_validate_commands(CLI::App& app);     // cmd_validate.cpp: calibrate, validate, ...
-void add_groups_real_commands(CLI::App& app);  // cmd_groups_real.cpp: groups worker, groups run
+void add_validate_commands(CLI::App& app);  // cmd_validate.cpp: calibrate, validate, ...
+void add_groups_real_commands(CLI::App& app);
+/// The bearer token: the first line of `token_file`, or TIERSPLIT_TOKEN when it is empty
+/// (cmd_real.cpp; serve, train and groups use it).
+std::string bearer_token(
+    const std::string& token_file);  // cmd_groups_real.cpp: groups worker, groups run
 
 /// Runs the CLI11 app `app` on argv with tiersplit's conventions: an unknown command gets a
 /// suggestion among `known`, a parse error one line and exit 2, --help / --version exit 0.

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/error.hpp"
+#include "common/shuffle.hpp"
 
 namespace tiersplit {
 
@@ -18,7 +19,9 @@ namespace {
 std::atomic<int64_t> g_plans_computed{0};
 }  // namespace
 
-int64_t epoch_plans_computed() { return g_plans_computed.load(); }
+int64_t epoch_plans_computed() {
+  return g_plans_computed.load();
+}
 
 uint64_t epoch_order_seed(uint64_t seed, int64_t epoch) {
   return seed * 1000003u + static_cast<uint64_t>(epoch);
@@ -32,10 +35,7 @@ std::vector<std::vector<ObjectRange>> plan_epoch(const std::vector<int64_t>& obj
   std::iota(visit.begin(), visit.end(), 0);
   if (order == ObjectOrder::kShuffled) {
     std::mt19937_64 rng(seed);
-    for (std::size_t i = visit.size(); i > 1; --i) {  // Fisher-Yates
-      std::size_t j = static_cast<std::size_t>(rng() % i);
-      std::swap(visit[i - 1], visit[j]);
-    }
+    shuffle_in_place(visit, rng);
   }
   std::vector<std::vector<ObjectRange>> batches;
   std::vector<ObjectRange> current;

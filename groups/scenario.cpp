@@ -69,13 +69,9 @@ using sim::positive_integer;
 /// A name among `names` (with a suggestion when it is none of them).
 template <typename E, std::size_t N>
 E named(const JsonView& v, const E (&values)[N]) {
-  const std::string name = v.as_string();
-  std::vector<std::string> names;
-  for (E e : values) {
-    if (name == to_string(e)) return e;
-    names.emplace_back(to_string(e));
-  }
-  v.fail_here("'" + name + "' is not one of " + join(names, ", ") + did_you_mean(name, names));
+  std::string why;
+  if (auto e = named_value(v.as_string(), values, &why)) return *e;
+  v.fail_here(why);
 }
 
 /// A label written as a number or a string.

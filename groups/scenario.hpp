@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/json_reader.hpp"
+#include "common/strings.hpp"
 #include "groups/workload.hpp"
 #include "sim/scenario.hpp"
 
@@ -43,6 +45,19 @@ enum class Placement {
 };
 inline constexpr Placement kPlacements[] = {Placement::kWrapAround, Placement::kBalanced};
 const char* to_string(Placement p);
+
+/// The value among `values` (kStrategies, kExtractions, kPlacements) whose name is `name`; else
+/// nullopt and, in `why`, "'name' is not one of a, b, c" with a suggestion.
+template <typename E, std::size_t N>
+std::optional<E> named_value(const std::string& name, const E (&values)[N], std::string* why) {
+  std::vector<std::string> names;
+  for (E e : values) {
+    if (name == to_string(e)) return e;
+    names.emplace_back(to_string(e));
+  }
+  *why = "'" + name + "' is not one of " + join(names, ", ") + did_you_mean(name, names);
+  return std::nullopt;
+}
 
 /// One configuration of a groups workload: strategy, extraction, split, storage batch, placement.
 struct GroupsChoice {

@@ -138,7 +138,6 @@ class PoolAllocator final : public c10::Allocator {
 
 TensorPool& TensorPool::install(const TensorPoolOptions& options) {
   static std::once_flag once;
-  static TensorPool pool;
   std::call_once(once, [&] {
     g_state = new State;  // lives as long as the tensors that point into it: to the end
     g_state->options = options;
@@ -148,12 +147,12 @@ TensorPool& TensorPool::install(const TensorPoolOptions& options) {
     static PoolAllocator allocator;
     models::use_cpu_allocator(&allocator);  // below the memory tracker, if there is one
   });
-  return pool;
+  return *installed();
 }
 
 TensorPool* TensorPool::installed() {
-  if (g_state == nullptr) return nullptr;
-  return &install(g_state->options);
+  static TensorPool pool;  // stateless: the state is g_state
+  return g_state == nullptr ? nullptr : &pool;
 }
 
 void TensorPool::raise_limit(int64_t bytes) {

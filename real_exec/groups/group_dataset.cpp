@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/progress.hpp"
+#include "common/shuffle.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/object_store.hpp"
 
@@ -17,17 +18,6 @@ namespace tiersplit::real_exec::groups {
 namespace {
 
 constexpr int64_t kClasses = 10;
-
-/// A uniform draw in 0..n-1 that is the same on every platform (std's distributions are not).
-int64_t draw(std::mt19937_64& rng, int64_t n) {
-  return static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
-}
-
-template <typename T>
-void shuffle(std::vector<T>& v, std::mt19937_64& rng) {
-  for (int64_t i = static_cast<int64_t>(v.size()) - 1; i > 0; --i)
-    std::swap(v[i], v[draw(rng, i + 1)]);
-}
 
 /// Every sample of both files by class, each list shuffled: (file 0 train / 1 test, index).
 using Pools = std::vector<std::vector<std::pair<int, int64_t>>>;
@@ -40,7 +30,7 @@ Pools class_pools(const IdxFile& train, const IdxFile& test, std::mt19937_64& rn
       if (label >= 0 && label < kClasses) pools[label].emplace_back(f, i);
     }
   }
-  for (auto& p : pools) shuffle(p, rng);
+  for (auto& p : pools) shuffle_in_place(p, rng);
   return pools;
 }
 
@@ -56,11 +46,11 @@ DrawnGroup draw_group(int64_t n, const GroupImportOptions& o, Pools& pools, std:
   DrawnGroup g;
   std::vector<int64_t> classes(kClasses);
   for (int64_t c = 0; c < kClasses; ++c) classes[c] = c;
-  shuffle(classes, rng);
+  shuffle_in_place(classes, rng);
   g.favoured.assign(classes.begin(), classes.begin() + o.favoured_classes);
   std::sort(g.favoured.begin(), g.favoured.end());
   g.label_map = classes;  // class c -> label classes[c]: a mapping of the group's own
-  shuffle(g.label_map, rng);
+  shuffle_in_place(g.label_map, rng);
   std::vector<double> weight(kClasses, 1.0);
   for (int64_t c : g.favoured) weight[c] = o.favoured_weight;
   for (int64_t k = 0; k < n; ++k) {

@@ -90,7 +90,7 @@ class Worker {
   PushdownClient client_;
   PushdownRequest base_;
   models::BlockModel model_{nullptr};
-  int64_t f_ = 0;
+  int64_t f_ = 0, in_features_ = 0;
   std::vector<DatasetGroup> groups_;
   std::map<std::string, std::vector<ObjectRef>> objects_;  // split -> objects
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<Piece>> cache_;
@@ -125,6 +125,8 @@ void Worker::load() {
   base_.split = spec_.split;
   base_.freeze = f_;
   base_.storage_batch = spec_.storage_batch;
+  torch::NoGradGuard no_grad;  // the heads' input: block f-1's output, flat
+  in_features_ = model_->forward_range(torch::zeros({1, 3, R, R}), 0, f_).numel();
 }
 
 Reply Worker::fetch(const std::vector<Segment>& segments) {
@@ -348,13 +350,9 @@ void Worker::keep_in_cache(const std::tuple<int64_t, int64_t, int64_t>& key,
 
 void Worker::run_task(const Task& t) {
   std::vector<Head> heads;
-  const int64_t in = [&] {
-    torch::NoGradGuard no_grad;
-    const int64_t R = base_.resolution;
-    return model_->forward_range(torch::zeros({1, 3, R, R}), 0, f_).numel();
-  }();
   for (int64_t c : t.configs)
-    heads.emplace_back(spec_.configs.at(c), in, kClasses, head_seed(spec_.seed, t.group, c));
+    heads.emplace_back(spec_.configs.at(c), in_features_, kClasses,
+                       head_seed(spec_.seed, t.group, c));
   std::vector<std::vector<std::size_t>> passes;
   if (spec_.extraction == Extraction::kPerConfig) {
     for (std::size_t h = 0; h < heads.size(); ++h) passes.push_back({h});

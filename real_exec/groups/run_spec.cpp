@@ -16,12 +16,9 @@ using tiersplit::groups::HeadKind;
 
 template <typename E, std::size_t N>
 E named(const std::string& name, const E (&values)[N], const char* what) {
-  std::vector<std::string> names;
-  for (E e : values) {
-    if (name == tiersplit::groups::to_string(e)) return e;
-    names.emplace_back(tiersplit::groups::to_string(e));
-  }
-  fail(what, " '", name, "' is not one of ", join(names, ", "), did_you_mean(name, names));
+  std::string why;
+  if (auto e = tiersplit::groups::named_value(name, values, &why)) return *e;
+  fail(what, " ", why);
 }
 
 double number_in(const std::string& text, const std::string& what) {

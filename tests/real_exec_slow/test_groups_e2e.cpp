@@ -64,10 +64,13 @@ void check_report(const json& r, const std::string& strategy) {
   const double makespan = r.at("makespan_s").get<double>();
   CHECK(makespan > 0);
   for (const auto& w : r.at("workers")) {
-    const double accounted = w.at("busy_s").get<double>() + w.at("data_wait_s").get<double>() +
-                             w.at("sync_wait_s").get<double>() + w.at("other_s").get<double>() +
-                             w.at("idle_s").get<double>();
-    CHECK(accounted == doctest::Approx(makespan).epsilon(0.02));
+    // Busy and waiting time fit in the worker's own span, which fits in the makespan.
+    const double span = w.at("end_unix_s").get<double>() - w.at("start_unix_s").get<double>();
+    const double measured = w.at("busy_s").get<double>() + w.at("data_wait_s").get<double>() +
+                            w.at("sync_wait_s").get<double>();
+    CHECK(measured <= span + 1e-3);
+    CHECK(span <= makespan + 1e-3);
+    CHECK(w.at("idle_s").get<double>() == doctest::Approx(makespan - span).epsilon(1e-6));
     CHECK(w.at("pushdowns").get<int64_t>() > 0);
   }
   CHECK(r.at("totals").at("storage_bytes").get<int64_t>() > 0);
