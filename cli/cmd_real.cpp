@@ -389,6 +389,13 @@ void add_testbed_command(CLI::App& app) {
   up->add_option("--mode", o->mode, "auto, netns, pacer or hosts (two real machines)")
       ->capture_default_str();
   up->add_option("--threads", o->threads, "Threads per tier")->capture_default_str();
+  up->add_option("--workers", o->workers,
+                 "Compute workers (groups runs): one namespace each behind a bridge, the store's "
+                 "path shaped once for all")
+      ->capture_default_str();
+  up->add_option("--worker-bandwidth", o->worker_bandwidth,
+                 "With --workers > 1: each worker's sends to the others")
+      ->capture_default_str();
   // Real hosts (mode hosts, implied by --storage-host): nothing is shaped, the bandwidth and
   // delay above are the link's nominal values.
   auto& h = o->hosts;
@@ -422,7 +429,7 @@ void add_testbed_command(CLI::App& app) {
   auto command = std::make_shared<std::vector<std::string>>();
   CLI::App* ex =
       tb->add_subcommand("exec", "Run a command on a tier: testbed exec TIER -- CMD ...");
-  ex->add_option("tier", *tier, "storage or compute")->required();
+  ex->add_option("tier", *tier, "storage, compute or worker-R")->required();
   ex->add_option("command", *command, "Command and arguments (after --)")->required();
   ex->callback([o, tier, command] { rx::testbed_exec(o->state_dir, *tier, *command); });
 }

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +16,9 @@
 #include "common/json_reader.hpp"
 #include "common/subprocess.hpp"
 #include "common/units.hpp"
+#include "real_exec/link_shaping.hpp"
 #include "real_exec/testbed_hosts.hpp"
+#include "real_exec/testbed_workers.hpp"
 
 namespace tiersplit::real_exec {
 
@@ -28,11 +32,6 @@ constexpr const char* kComputeIf = "ts-compute0";
 constexpr const char* kStorageAddr = "198.18.0.1";
 constexpr const char* kComputeAddr = "198.18.0.2";
 
-void must(const std::vector<std::string>& argv) {
-  CapturedOutput r = capture_process(argv);
-  if (r.status != 0) fail("testbed: '", shell_line(argv), "' failed: ", r.output);
-}
-
 std::string state_file(const std::string& dir) {
   return dir + "/state.json";
 }
@@ -40,14 +39,35 @@ std::string state_file(const std::string& dir) {
 void remove_link() {
   capture_process({"ip", "link", "del", kStorageIf});  // deleting one end deletes the pair
   capture_process({"ip", "netns", "del", kNamespace});
+  workers_netns_remove();
 }
 
-std::string netem_rate(double bytes_per_s) {
-  return std::to_string(static_cast<int64_t>(bytes_per_s * 8)) + "bit";
-}
-
-std::string netem_delay(double s) {
-  return std::to_string(static_cast<int64_t>(s * 1e6)) + "us";
+/// The two-tier link: a veth pair into the compute namespace, shaped both ways. Returns the
+/// state's fields; throws tiersplit::Error when a step fails.
+nlohmann::json single_link_up(double bw, double delay) {
+  auto ns = [](std::vector<std::string> a) {
+    a.insert(a.begin(), {"ip", "netns", "exec", kNamespace});
+    return a;
+  };
+  must_run({"ip", "link", "add", kStorageIf, "type", "veth", "peer", "name", kComputeIf});
+  must_run({"ip", "link", "set", kComputeIf, "netns", kNamespace});
+  must_run({"ip", "addr", "add", std::string(kStorageAddr) + "/30", "dev", kStorageIf});
+  must_run({"ip", "link", "set", kStorageIf, "up"});
+  must_run(ns({"ip", "addr", "add", std::string(kComputeAddr) + "/30", "dev", kComputeIf}));
+  must_run(ns({"ip", "link", "set", kComputeIf, "up"}));
+  must_run(ns({"ip", "link", "set", "lo", "up"}));
+  const Shaping s = shape_device(kStorageIf, "", bw, delay);
+  shape_device(kComputeIf, kNamespace, bw, delay, !s.delay_by_pacer);
+  const std::string shaper = s.shaper + " each way" +
+                             (s.delay_by_pacer ? "; delay " + format_duration(delay) +
+                                                     " per response by the server's pacer"
+                                               : "");
+  return {{"mode", "netns"},
+          {"server_address", kStorageAddr},
+          {"compute_address", kComputeAddr},
+          {"compute_namespace", kNamespace},
+          {"link", "veth " + std::string(kStorageIf) + "<->" + kComputeIf + " shaped by " + shaper},
+          {"delay_by_pacer", s.delay_by_pacer}};
 }
 
 }  // namespace
@@ -81,6 +101,9 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
     fail("--mode '", o.mode, "' must be auto, netns, pacer or hosts");
   }
   if (o.threads < 1) fail("--threads ", o.threads, " must be >= 1");
+  if (o.mode == "hosts" && o.workers > 1)
+    fail("--workers ", o.workers, ": the hosts testbed has one compute host; give the workers' ",
+         "hosts to Slurm instead (docs/groups-real.md) or use --mode netns");
   if (o.mode == "hosts") {
     nlohmann::json state = hosts_testbed_state(o, bw, delay);
     std::filesystem::create_directories(o.state_dir);
@@ -99,8 +122,12 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
                           {"storage_cores", range(0, half)},
                           {"compute_cores", range(half, cores)},
                           {"threads", o.threads}};
-  std::string why_not_netns, shaper;
-  bool netns = false, delay_by_pacer = false;
+  if (o.workers < 1 || o.workers > 64) fail("--workers ", o.workers, " must be in 1..64");
+  state["workers"] = o.workers;
+  state["worker_cores"] =
+      worker_core_lists(parse_core_list(state["compute_cores"].get<std::string>()), o.workers);
+  std::string why_not_netns;
+  bool netns = false;
   if (o.mode != "pacer") {
     remove_link();
     CapturedOutput r = capture_process({"ip", "netns", "add", kNamespace});
@@ -108,52 +135,15 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
       why_not_netns = "ip netns add: " + r.output;
     } else {
       try {
-        must({"ip", "link", "add", kStorageIf, "type", "veth", "peer", "name", kComputeIf});
-        must({"ip", "link", "set", kComputeIf, "netns", kNamespace});
-        must({"ip", "addr", "add", std::string(kStorageAddr) + "/30", "dev", kStorageIf});
-        must({"ip", "link", "set", kStorageIf, "up"});
-        std::vector<std::string> in_ns{"ip", "netns", "exec", kNamespace};
-        auto ns = [&](std::vector<std::string> a) {
-          a.insert(a.begin(), in_ns.begin(), in_ns.end());
-          return a;
-        };
-        must(ns({"ip", "addr", "add", std::string(kComputeAddr) + "/30", "dev", kComputeIf}));
-        must(ns({"ip", "link", "set", kComputeIf, "up"}));
-        must(ns({"ip", "link", "set", "lo", "up"}));
-        // Shape both directions. tc netem gives rate and delay; kernels without netem (seen on
-        // this project's machines) get tbf for the rate and the server's pacer for the delay.
-        std::vector<std::string> netem{"root", "netem",        "delay", netem_delay(delay),
-                                       "rate", netem_rate(bw), "limit", "100000"};
-        auto qdisc = [&](std::vector<std::string> a, const std::string& dev, bool in_namespace) {
-          std::vector<std::string> cmd{"tc", "qdisc", "replace", "dev", dev};
-          cmd.insert(cmd.end(), a.begin(), a.end());
-          return in_namespace ? ns(cmd) : cmd;
-        };
-        if (capture_process(qdisc(netem, kStorageIf, false)).status == 0) {
-          must(qdisc(netem, kComputeIf, true));
-          shaper =
-              "tc netem: " + format_bandwidth(bw) + ", " + format_duration(delay) + " each way";
+        nlohmann::json link;
+        if (o.workers > 1) {
+          capture_process({"ip", "netns", "del", kNamespace});  // worker 0's, made again there
+          link = workers_netns_up(o.workers, bw,
+                                  parse_quantity(o.worker_bandwidth, Dimension::kBandwidth), delay);
         } else {
-          // tbf: a burst of one timer tick of data (HZ = 250) but at least two full frames, so
-          // the link behaves like a fluid one (a large burst lets the first tens of KB of every
-          // transfer through at veth speed). The queue holds half a second of data and at least
-          // 1 MiB: with "latency 200ms" it held 25 kB at 1 Mbit/s, and a 33 kB response sent at
-          // once by a grown congestion window lost its tail and waited for a retransmission
-          // timeout (570 ms instead of 280 ms; docs/validation.md, "Findings").
-          int64_t burst = std::max<int64_t>(2 * 1514, static_cast<int64_t>(bw / 250));
-          int64_t limit = std::max<int64_t>(int64_t{1} << 20, static_cast<int64_t>(bw / 2));
-          std::vector<std::string> tbf{"root",  "tbf",
-                                       "rate",  netem_rate(bw),
-                                       "burst", std::to_string(burst),
-                                       "limit", std::to_string(limit)};
-          must(qdisc(tbf, kStorageIf, false));
-          must(qdisc(tbf, kComputeIf, true));
-          delay_by_pacer = delay > 0;
-          shaper = "tc tbf: " + format_bandwidth(bw) + " each way (no netem in this kernel)" +
-                   (delay_by_pacer ? "; delay " + format_duration(delay) +
-                                         " per response by the server's pacer"
-                                   : "");
+          link = single_link_up(bw, delay);
         }
+        state.update(link);
         netns = true;
       } catch (const Error& e) {
         why_not_netns = e.what();
@@ -169,18 +159,15 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
            "); run as root (or with CAP_NET_ADMIN and CAP_SYS_ADMIN), or use --mode pacer "
            "(an in-process pacer on the server's sends instead of a shaped link)");
   }
-  if (netns) {
-    state["mode"] = "netns";
-    state["server_address"] = kStorageAddr;
-    state["compute_address"] = kComputeAddr;
-    state["compute_namespace"] = kNamespace;
-    state["link"] = "veth " + std::string(kStorageIf) + "<->" + kComputeIf + " shaped by " + shaper;
-    state["delay_by_pacer"] = delay_by_pacer;
-  } else {
+  if (!netns) {
     state["mode"] = "pacer";
     state["server_address"] = "127.0.0.1";
     state["link"] = "in-process token-bucket pacer on the server's sends: " + format_bandwidth(bw) +
                     ", " + format_duration(delay) + " per response";
+    if (o.workers > 1) {
+      state["worker_addresses"] = std::vector<std::string>(o.workers, "127.0.0.1");
+      state["worker_link"] = "not shaped (pacer mode: every worker on 127.0.0.1)";
+    }
     if (!why_not_netns.empty()) state["netns_unavailable"] = why_not_netns;
   }
   std::filesystem::create_directories(o.state_dir);
@@ -207,13 +194,26 @@ nlohmann::json testbed_down(const std::string& dir) {
   return out;
 }
 
+/// Rank R of tier "worker-R"; -1 for "storage" and "compute"; fails for anything else.
+int worker_rank(const std::string& tier, const nlohmann::json& st) {
+  if (tier == "storage" || tier == "compute") return -1;
+  const int workers = st.value("workers", 1);
+  if (tier.rfind("worker-", 0) == 0) {
+    const std::string n = tier.substr(7);
+    if (!n.empty() && n.size() < 3 && std::all_of(n.begin(), n.end(), ::isdigit) &&
+        std::stoi(n) < workers)
+      return std::stoi(n);
+  }
+  fail("testbed exec: tier '", tier, "' must be storage, compute or worker-R with R in 0..",
+       workers - 1, " (the testbed has ", workers, " worker", workers == 1 ? "" : "s", ")");
+}
+
 void testbed_exec(const std::string& dir, const std::string& tier,
                   const std::vector<std::string>& command) {
-  if (tier != "storage" && tier != "compute")
-    fail("testbed exec: tier '", tier, "' must be storage or compute");
   if (command.empty())
     fail("testbed exec: no command given (tiersplit testbed exec TIER -- CMD ...)");
   auto st = testbed_state(dir);
+  const int rank = worker_rank(tier, st);
   const std::string mode = st.at("mode").get<std::string>();
   const std::string threads = std::to_string(st.at("threads").get<int>());
   const std::string server = st.at("server_address").get<std::string>();
@@ -227,13 +227,16 @@ void testbed_exec(const std::string& dir, const std::string& tier,
                                                          {"TIERSPLIT_NO_PROGRESS", "1"}};
     if (tier == "storage")
       env.emplace_back("TIERSPLIT_LINK_NOTE", st.at("link").get<std::string>());
-    argv = hosts_exec_argv(st, tier, command, env);
+    argv = hosts_exec_argv(st, rank == 0 ? "compute" : tier, command, env);
   } else {
     setenv("OMP_NUM_THREADS", threads.c_str(), 1);
     setenv("MKL_NUM_THREADS", threads.c_str(), 1);
     setenv("TIERSPLIT_TESTBED_SERVER", server.c_str(), 1);
     const bool netns = mode == "netns";
-    if (tier == "compute" && netns) argv = {"ip", "netns", "exec", kNamespace};
+    std::string cores = st.at(tier == "storage" ? "storage_cores" : "compute_cores");
+    if (rank >= 0 && st.contains("worker_cores")) cores = st["worker_cores"].at(rank);
+    if (tier != "storage" && netns)
+      argv = {"ip", "netns", "exec", rank > 0 ? worker_namespace(rank) : std::string(kNamespace)};
     if (tier == "storage" && netns) {
       setenv("TIERSPLIT_LINK_NOTE", st.at("link").get<std::string>().c_str(), 1);
       if (st.value("delay_by_pacer", false)) {  // rate by tbf, delay by the pacer only
@@ -246,7 +249,7 @@ void testbed_exec(const std::string& dir, const std::string& tier,
                          std::to_string(st.at("delay_s").get<double>());
       setenv("TIERSPLIT_PACE", pace.c_str(), 1);
     }
-    argv.insert(argv.end(), {"taskset", "-c", st.at(tier + "_cores").get<std::string>()});
+    argv.insert(argv.end(), {"taskset", "-c", cores});
     argv.insert(argv.end(), command.begin(), command.end());
   }
   std::vector<char*> cargv;

@@ -31,7 +31,12 @@ struct TestbedOptions {
   std::string mode = "auto";          ///< auto (netns, else pacer), netns, pacer, hosts
   int threads = 1;                    ///< LibTorch/OpenMP threads per tier
   std::string state_dir = "/tmp/tiersplit-testbed";
-  TestbedHosts hosts;  ///< mode "hosts" only
+  /// Compute workers (groups runs): netns mode gives each its own namespace behind a bridge,
+  /// the store's path shaped once for all of them (testbed_workers.hpp); pacer mode runs them
+  /// all on 127.0.0.1. 1: the two-tier link.
+  int workers = 1;
+  std::string worker_bandwidth = "1Gbit";  ///< each worker's sends to the others (netns)
+  TestbedHosts hosts;                      ///< mode "hosts" only
 };
 
 /// Cores named by a taskset list ("0-3", "1", "0,2-3"); empty for "". Throws tiersplit::Error
@@ -47,7 +52,8 @@ nlohmann::json testbed_up(const TestbedOptions& options);
 nlohmann::json testbed_down(const std::string& state_dir);
 /// The recorded state; throws tiersplit::Error when the testbed is not up.
 nlohmann::json testbed_state(const std::string& state_dir);
-/// Replaces this process with `command` run on tier "storage" or "compute": pinned to the tier's
+/// Replaces this process with `command` run on tier "storage", "compute" or "worker-R" (rank R
+/// of a testbed with workers; "compute" is worker 0): pinned to the tier's
 /// cores, with the tier's thread count, in the compute namespace for the compute tier (netns
 /// mode), with TIERSPLIT_PACE set for the storage tier (pacer mode), on the tier's host through
 /// the launcher (hosts mode; a command that is this executable runs the hosts' tiersplit).
