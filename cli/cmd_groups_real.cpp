@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
 #include "common/subprocess.hpp"
+#include "common/table.hpp"
 #include "real_exec/groups/group_run.hpp"
 #include "real_exec/groups/group_worker.hpp"
 #include "real_exec/groups/worker_group.hpp"
@@ -106,6 +107,13 @@ void add_run_command(CLI::App* groups) {
       ->capture_default_str();
   cmd->add_option("--timeout", launch->timeout_s, "Seconds the whole run may take")
       ->capture_default_str();
+  cmd->add_option("--testbed", launch->testbed_dir,
+                  "Run worker R in the testbed's namespace R (tiersplit testbed up --workers P; "
+                  "its state folder, e.g. /tmp/tiersplit-testbed)");
+  cmd->add_option("--evaluation", spec->evaluation,
+                  "every-epoch, or end: every head once after training (the training makespan "
+                  "is then training alone)")
+      ->capture_default_str();
   cmd->callback([spec, launch, a, cmd] {
     spec->strategy = rg::parse_strategy(a->strategy);
     spec->extraction = rg::parse_extraction(a->extraction);
@@ -122,9 +130,11 @@ void add_run_command(CLI::App* groups) {
     const std::string file = a->report.empty() ? launch->out_dir + "/report.json" : a->report;
     write_json_file(file, report);
     const auto& checks = report.at("checks");
-    std::cout << "groups run: " << report.at("makespan_s").get<double>() << " s on "
-              << launch->workers << " workers (" << a->strategy << ", " << a->extraction
-              << "); report " << file << "\n";
+    std::cout << "groups run: training "
+              << fmt("%.2f", report.at("training_makespan_s").get<double>()) << " s, whole run "
+              << fmt("%.2f", report.at("makespan_s").get<double>()) << " s on " << launch->workers
+              << " workers (" << a->strategy << ", " << a->extraction << "); report " << file
+              << "\n";
     if (!checks.at("exactly_once").get<bool>())
       fail(
           "the workers' records do not use every sample exactly once per configuration and "

@@ -19,6 +19,8 @@
 #include "common/stopwatch.hpp"
 #include "common/subprocess.hpp"
 #include "real_exec/pushdown_client.hpp"
+#include "real_exec/testbed.hpp"
+#include "real_exec/tier_jobs.hpp"
 
 namespace tiersplit::real_exec::groups {
 
@@ -149,12 +151,15 @@ nlohmann::json exactly_once(const RunSpec& spec, const std::vector<DatasetGroup>
 
 nlohmann::json merge_records(const RunSpec& spec, const std::vector<DatasetGroup>& groups,
                              const std::vector<nlohmann::json>& records) {
-  double start = 1e300, end = 0;
+  double start = 1e300, end = 0, train_start = 1e300, train_end = 0;
   for (const auto& r : records) {
     start = std::min(start, r.at("start_unix_s").get<double>());
     end = std::max(end, r.at("end_unix_s").get<double>());
+    train_start = std::min(train_start, r.at("train_start_unix_s").get<double>());
+    train_end = std::max(train_end, r.at("train_end_unix_s").get<double>());
   }
   const double makespan = records.empty() ? 0 : end - start;
+  const double training = records.empty() ? 0 : train_end - train_start;
   nlohmann::json workers = nlohmann::json::array();
   nlohmann::json totals = {{"storage_bytes", 0}, {"server_compute_s", 0.0}, {"pushdowns", 0},
                            {"gloo_bytes", 0},    {"gloo_calls", 0},         {"cache_bytes", 0}};
@@ -185,6 +190,7 @@ nlohmann::json merge_records(const RunSpec& spec, const std::vector<DatasetGroup
           {"workers_count", records.size()},
           {"groups", groups.size()},
           {"makespan_s", makespan},
+          {"training_makespan_s", training},
           {"totals", totals},
           {"workers", workers},
           {"accuracy", accuracy_table(records)},
@@ -200,6 +206,17 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
   if (!spec.token.empty())
     setenv("TIERSPLIT_TOKEN", spec.token.c_str(), 1);  // the workers inherit it
   const int port = o.master_port > 0 ? o.master_port : free_port();
+  std::string master_addr = o.master_addr;
+  if (!o.testbed_dir.empty()) {
+    const nlohmann::json tb = testbed_state(o.testbed_dir);
+    if (tb.value("workers", 1) < o.workers)
+      fail("the testbed (", o.testbed_dir, ") has ", tb.value("workers", 1), " worker",
+           tb.value("workers", 1) == 1 ? "" : "s",
+           "; bring it up with tiersplit testbed up "
+           "--workers ",
+           o.workers);
+    if (tb.contains("worker_addresses")) master_addr = tb["worker_addresses"].at(0);
+  }
   std::vector<ChildProcess> children;
   auto file = [&](int r, const char* ext) {
     return (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ext)).string();
@@ -207,13 +224,18 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
   for (int r = 0; r < o.workers; ++r) {
     fs::remove(file(r, ".json"));
     fs::remove(file(r, ".log"));
-    children.emplace_back(
-        std::vector<std::string>{
-            "/usr/bin/env", "RANK=" + std::to_string(r), "WORLD_SIZE=" + std::to_string(o.workers),
-            "MASTER_ADDR=" + o.master_addr, "MASTER_PORT=" + std::to_string(port),
-            tiersplit_executable(), "groups", "worker", "--spec", spec_file, "--out",
-            file(r, ".json"), "--progress", file(r, ".progress")},
-        file(r, ".log"));
+    std::vector<std::string> worker{"groups", "worker",         "--spec",     spec_file,
+                                    "--out",  file(r, ".json"), "--progress", file(r, ".progress")};
+    if (o.testbed_dir.empty()) {
+      worker.insert(worker.begin(), tiersplit_executable());
+    } else {  // in worker R's namespace, on its cores
+      worker = on_tier(o.testbed_dir, "worker-" + std::to_string(r), worker);
+    }
+    std::vector<std::string> argv{
+        "/usr/bin/env", "RANK=" + std::to_string(r), "WORLD_SIZE=" + std::to_string(o.workers),
+        "MASTER_ADDR=" + master_addr, "MASTER_PORT=" + std::to_string(port)};
+    argv.insert(argv.end(), worker.begin(), worker.end());
+    children.emplace_back(argv, file(r, ".log"));
   }
   ProgressBar bar("groups run (" + std::to_string(o.workers) + " workers)", o.workers);
   const auto t0 = SteadyClock::now();

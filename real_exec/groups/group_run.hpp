@@ -19,10 +19,14 @@ struct LaunchOptions {
   std::string master_addr = "127.0.0.1";  ///< where rank 0 hosts the TCPStore
   int master_port = 0;                    ///< 0: a free port
   double timeout_s = 3600;                ///< the whole run [s]; workers are stopped after it
+  /// A testbed with workers (tiersplit testbed up --workers P): worker R runs in its namespace on
+  /// its cores, rank 0's address is the master. "": plain processes on this machine.
+  std::string testbed_dir;
 };
 
-/// Writes the spec, starts `tiersplit groups worker` P times, shows progress, stops every worker
-/// as soon as one fails (naming it, with its last lines) and returns the merged report.
+/// Writes the spec, starts `tiersplit groups worker` P times (on the testbed's workers if given),
+/// shows progress, stops every worker as soon as one fails (naming it, with its last lines) and
+/// returns the merged report.
 nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& options);
 
 /// The run report from the workers' records (docs/groups-real.md, "Run report"): makespan, per

@@ -98,6 +98,7 @@ class Worker {
   std::map<int64_t, int64_t> messages_;  // GAP exchanges so far per task id (their tags)
   double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0, server_compute_s_ = 0;
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<int64_t, uint64_t>> trained_;
+  std::vector<std::pair<Task, std::vector<Head>>> to_evaluate_;  // evaluation "end": owned heads
   nlohmann::json accuracy_ = nlohmann::json::array(), weights_ = nlohmann::json::array();
 };
 
@@ -336,7 +337,7 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads,
       update(t, heads, mlp, global_piece(t, k, steps));
     }
     update(t, heads, linear, t.group_samples);
-    evaluate(t, heads, active, e);
+    if (spec_.evaluation != "end") evaluate(t, heads, active, e);
   }
   if (cached && !had_cache) keep_in_cache(key, std::move(kept));
 }
@@ -361,6 +362,7 @@ void Worker::run_task(const Task& t) {
     for (std::size_t h = 0; h < heads.size(); ++h) passes.back().push_back(h);
   }
   for (const auto& pass : passes) run_pass(t, heads, pass);
+  if (spec_.evaluation == "end" && t.owner(rank_)) to_evaluate_.emplace_back(t, heads);
   if (hooks_.keep_weights && t.owner(rank_)) {
     for (std::size_t h = 0; h < heads.size(); ++h) {
       torch::Tensor w = heads[h].flat_weights().contiguous();
@@ -378,12 +380,19 @@ nlohmann::json Worker::run() {
   plan_ = plan_run(spec_.strategy, spec_.placement, spec_.extraction, sizes,
                    static_cast<int64_t>(spec_.configs.size()), world_);
   const auto& tasks = plan_.workers.at(static_cast<std::size_t>(rank_));
+  if (group_ != nullptr) group_->barrier();  // training starts when every worker is ready
+  const double train_start = unix_seconds();
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     run_task(tasks[i]);
     if (hooks_.task_done)
       hooks_.task_done(static_cast<int64_t>(i + 1), static_cast<int64_t>(tasks.size()));
   }
-  if (group_ != nullptr) group_->barrier();  // the run ends when every worker is done
+  if (group_ != nullptr) group_->barrier();  // training ends when every worker is done
+  const double train_end = unix_seconds();
+  for (auto& [t, heads] : to_evaluate_) {
+    for (std::size_t h = 0; h < heads.size(); ++h)
+      evaluate(t, heads, {h}, heads[h].config().epochs);
+  }
   nlohmann::json trained = nlohmann::json::array();
   for (const auto& [key, v] : trained_) {
     trained.push_back({{"group", std::get<0>(key)},
@@ -394,6 +403,8 @@ nlohmann::json Worker::run() {
   }
   nlohmann::json out = {{"rank", rank_},
                         {"start_unix_s", start},
+                        {"train_start_unix_s", train_start},
+                        {"train_end_unix_s", train_end},
                         {"end_unix_s", unix_seconds()},
                         {"busy_s", busy_s_},
                         {"data_wait_s", data_wait_s_},

@@ -136,7 +136,8 @@ nlohmann::json to_json(const RunSpec& s) {
           {"configurations", configs},
           {"seed", s.seed},
           {"collective_timeout_s", s.collective_timeout_s},
-          {"retry_timeout_s", s.retry_timeout_s}};
+          {"retry_timeout_s", s.retry_timeout_s},
+          {"evaluation", s.evaluation}};
 }
 
 RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& file) {
@@ -159,6 +160,9 @@ RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& file) {
   s.seed = static_cast<uint64_t>(root.integer("seed", 1));
   s.collective_timeout_s = root.number("collective_timeout_s", s.collective_timeout_s);
   s.retry_timeout_s = root.number("retry_timeout_s", s.retry_timeout_s);
+  s.evaluation = root.string("evaluation", s.evaluation);
+  if (s.evaluation != "every-epoch" && s.evaluation != "end")
+    root.at("evaluation").fail_here("'" + s.evaluation + "' is not every-epoch or end");
   JsonView configs = root.at("configurations");
   for (std::size_t i = 0; i < configs.size(); ++i) {
     JsonView c = configs.at(i);

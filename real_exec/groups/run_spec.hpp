@@ -41,6 +41,10 @@ struct RunSpec {
   uint64_t seed = 1;                 ///< heads' initial weights
   double collective_timeout_s = 60;  ///< every Gloo operation and the rendezvous
   double retry_timeout_s = 60;       ///< how long a pushdown is retried (503, lost server)
+  /// When heads are evaluated on their group's held-out part: "every-epoch" (after each epoch,
+  /// inside the training) or "end" (every head once, after every worker finished training:
+  /// the training makespan is then training alone, as the simulator predicts it).
+  std::string evaluation = "every-epoch";
 };
 
 nlohmann::json to_json(const RunSpec& spec);  ///< without the token

@@ -1,6 +1,11 @@
 // worker_group.cpp: rendezvous from the launchers' environment and collectives over c10d Gloo.
 #include "real_exec/groups/worker_group.hpp"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -23,6 +28,48 @@ int integer_variable(const std::map<std::string, std::string>& env, const std::s
 
 std::string first_line(const std::string& what) {
   return what.substr(0, what.find('\n'));
+}
+
+/// This machine's address on the route to `master` (what a UDP socket connected there is bound
+/// to): the address peers reach this worker at. "" when there is no route.
+std::string local_address_towards(const std::string& master, int port) {
+  addrinfo hints{}, *found = nullptr;
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_DGRAM;
+  if (getaddrinfo(master.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return "";
+  std::string out;
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in local{};
+  socklen_t len = sizeof local;
+  if (fd >= 0 && connect(fd, found->ai_addr, found->ai_addrlen) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
+    char text[INET_ADDRSTRLEN] = {};
+    if (inet_ntop(AF_INET, &local.sin_addr, text, sizeof text) != nullptr) out = text;
+  }
+  if (fd >= 0) close(fd);
+  freeaddrinfo(found);
+  return out;
+}
+
+/// The Gloo device: on GLOO_SOCKET_IFNAME's interface when set (PyTorch's variable), else on
+/// the address that routes to the master.
+std::shared_ptr<gloo::transport::Device> gloo_device(const WorkerIdentity& me) {
+  const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
+  std::string address;
+  try {
+    if (ifname != nullptr && *ifname != '\0')
+      return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
+    address = local_address_towards(me.master_addr, me.master_port);
+    if (address.empty()) fail("rank ", me.rank, ": no route to the master ", me.master_addr);
+    return c10d::ProcessGroupGloo::createDeviceForHostname(address);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail("rank ", me.rank, ": no Gloo device on ",
+         ifname != nullptr && *ifname != '\0' ? "GLOO_SOCKET_IFNAME=" + std::string(ifname)
+                                               : "address " + address,
+         " (", first_line(e.what()), ")");
+  }
 }
 
 }  // namespace
@@ -88,8 +135,7 @@ WorkerGroup::WorkerGroup(const WorkerIdentity& me, std::chrono::milliseconds tim
   }
   auto opts = c10d::ProcessGroupGloo::Options::create();
   opts->timeout = timeout;
-  opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(
-      me.master_addr == "localhost" ? "127.0.0.1" : me.master_addr));
+  opts->devices.push_back(gloo_device(me));
   try {
     pg_ = std::make_unique<c10d::ProcessGroupGloo>(store_, me.rank, me.world, opts);
   } catch (const std::exception& e) {
