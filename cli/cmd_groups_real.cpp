@@ -1,5 +1,6 @@
 // cmd_groups_real.cpp: `tiersplit groups worker` (one compute worker of a real groups run) and
-// `tiersplit groups run` (P workers on this machine, their report).
+// `tiersplit groups run` (P workers on this machine, their report), `tiersplit groups probe`
+// (what a Gloo call costs between them).
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "common/json_reader.hpp"
 #include "common/subprocess.hpp"
 #include "common/table.hpp"
+#include "real_exec/groups/gloo_probe.hpp"
 #include "real_exec/groups/group_run.hpp"
 #include "real_exec/groups/group_worker.hpp"
 #include "real_exec/groups/worker_group.hpp"
@@ -49,6 +51,46 @@ void add_worker_command(CLI::App* groups) {
     }
     nlohmann::json record = rg::run_worker(spec, me.rank, me.world, group.get(), hooks);
     write_json_file(a->out, record);
+  });
+}
+
+void add_probe_commands(CLI::App* groups) {
+  struct Args {
+    int calls = 200;
+    double timeout_s = 60;
+    std::string out;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* worker = groups->add_subcommand(
+      "probe-worker",
+      "One worker of `groups probe` (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT as for groups "
+      "worker)");
+  worker->add_option("--calls", a->calls, "Calls timed")->capture_default_str();
+  worker->add_option("--timeout", a->timeout_s, "Seconds any Gloo operation may take")
+      ->capture_default_str();
+  worker->add_option("--out", a->out, "Where to write the figures (JSON)");
+  worker->callback([a] {
+    const rg::WorkerIdentity me = rg::identity_from_environment();
+    if (me.world < 2) fail("WORLD_SIZE ", me.world, ": probing Gloo takes at least 2 workers");
+    rg::WorkerGroup group(me, std::chrono::milliseconds(static_cast<int64_t>(a->timeout_s * 1e3)));
+    const nlohmann::json probe = rg::probe_collectives(group, a->calls);
+    if (!a->out.empty()) write_json_file(a->out, probe);
+  });
+  auto launch = std::make_shared<rg::LaunchOptions>();
+  auto report = std::make_shared<std::string>();
+  CLI::App* probe = groups->add_subcommand(
+      "probe", "Time small Gloo calls between P workers (all-reduce, send/recv round trip)");
+  probe->add_option("--workers,-P", launch->workers, "Worker processes")->capture_default_str();
+  probe->add_option("--testbed", launch->testbed_dir,
+                    "Run them in the testbed's worker namespaces (its state folder)");
+  probe->add_option("--calls", a->calls, "Calls timed")->capture_default_str();
+  probe->add_option("--out-dir", launch->out_dir, "The workers' logs")->capture_default_str();
+  probe->add_option("-o,--output", *report, "Write the figures there too (JSON)");
+  launch->out_dir = "gloo-probe";
+  probe->callback([a, launch, report] {
+    const nlohmann::json out = rg::run_gloo_probe(*launch, a->calls, a->timeout_s);
+    if (!report->empty()) write_json_file(*report, out);
+    std::cout << out.dump(2) << "\n";
   });
 }
 
@@ -150,6 +192,7 @@ void add_groups_real_commands(CLI::App& app) {
   groups->require_subcommand(1);
   add_worker_command(groups);
   add_run_command(groups);
+  add_probe_commands(groups);
 }
 
 }  // namespace tiersplit::cli

@@ -72,10 +72,12 @@ Backbone resolve_backbone(const GroupsScenario& sc, sim::ProfileCache& cache) {
   const GroupsWorkload& w = sc.workload;
   const std::string where = sc.file + ": " + w.json_path;
   Backbone bb;
-  bb.storage_profile = cache.get(w.profile_file, sc.platform.storage.pushdown_device,
-                                 sc.file + ": /platform/storage/pushdown_device");
-  bb.compute_profile =
-      cache.get(w.profile_file, sc.platform.compute.device, sc.file + ": /platform/compute/device");
+  auto or_shared = [&](const std::string& file) { return file.empty() ? w.profile_file : file; };
+  bb.storage_profile =
+      cache.get(or_shared(w.storage_profile_file), sc.platform.storage.pushdown_device,
+                sc.file + ": /platform/storage/pushdown_device");
+  bb.compute_profile = cache.get(or_shared(w.compute_profile_file), sc.platform.compute.device,
+                                 sc.file + ": /platform/compute/device");
   const profiles::Profile& p = *bb.compute_profile;
   bb.freeze_index = w.freeze_index >= 0 ? w.freeze_index : p.freeze_index;
   if (bb.freeze_index < 1 || bb.freeze_index > p.num_blocks())

@@ -160,8 +160,9 @@ GroupSizeSpec parse_sizes(const JsonView& g) {
 }
 
 GroupsWorkload parse_workload(const JsonView& g, const std::string& dir, const std::string& file) {
-  g.allow_keys({"model", "resolution", "profile", "freeze_index", "classes", "batch_size",
-                "dataset", "sizes", "generate", "configurations"});
+  g.allow_keys({"model", "resolution", "profile", "storage_profile", "compute_profile",
+                "freeze_index", "classes", "batch_size", "dataset", "sizes", "generate",
+                "configurations"});
   GroupsWorkload w;
   w.json_path = g.path();
   w.model = g.string("model");
@@ -175,6 +176,10 @@ GroupsWorkload parse_workload(const JsonView& g, const std::string& dir, const s
       g.fail_at("model", e.what());
     }
   }
+  if (g.has("storage_profile"))
+    w.storage_profile_file = sim::resolve_path(dir, g.string("storage_profile"));
+  if (g.has("compute_profile"))
+    w.compute_profile_file = sim::resolve_path(dir, g.string("compute_profile"));
   w.freeze_index = g.has("freeze_index") ? positive_integer(g, "freeze_index", 0, 0) : -1;
   w.classes = positive_integer(g, "classes", w.classes);
   w.batch_size = positive_integer(g, "batch_size", 0);

@@ -51,6 +51,8 @@ struct GroupsWorkload {
   std::string model;
   int64_t resolution = 224;
   std::string profile_file;        ///< resolved path (shipped or given)
+  /// Profiles measured on each tier (tiersplit calibrate); "" : profile_file on both.
+  std::string storage_profile_file, compute_profile_file;
   int64_t freeze_index = -1;       ///< -1: the profile's
   int64_t classes = 10;            ///< each head's outputs
   int64_t batch_size = 256;        ///< training batch B

@@ -18,6 +18,7 @@
 #include "common/progress.hpp"
 #include "common/stopwatch.hpp"
 #include "common/subprocess.hpp"
+#include "common/table.hpp"
 #include "real_exec/pushdown_client.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/tier_jobs.hpp"
@@ -197,35 +198,33 @@ nlohmann::json merge_records(const RunSpec& spec, const std::vector<DatasetGroup
           {"checks", exactly_once(spec, groups, records)}};
 }
 
-nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
-  if (o.workers < 1 || o.workers > 64) fail("--workers ", o.workers, " must be in 1..64");
+namespace {
+
+/// Starts `tiersplit <args(R)>` for every rank R with torchrun's variables (in the testbed's
+/// worker namespaces if given), shows progress (tasks done, from OUT_DIR/worker-R.progress),
+/// stops every worker as soon as one fails, and returns when all have ended well. Worker R's
+/// output goes to OUT_DIR/worker-R.log.
+void launch_workers(const LaunchOptions& o, const std::string& title,
+                    const std::function<std::vector<std::string>(int)>& args) {
   namespace fs = std::filesystem;
-  fs::create_directories(o.out_dir);
-  const std::string spec_file = (fs::path(o.out_dir) / "spec.json").string();
-  write_json_file(spec_file, to_json(spec));
-  if (!spec.token.empty())
-    setenv("TIERSPLIT_TOKEN", spec.token.c_str(), 1);  // the workers inherit it
   const int port = o.master_port > 0 ? o.master_port : free_port();
   std::string master_addr = o.master_addr;
   if (!o.testbed_dir.empty()) {
     const nlohmann::json tb = testbed_state(o.testbed_dir);
-    if (tb.value("workers", 1) < o.workers)
-      fail("the testbed (", o.testbed_dir, ") has ", tb.value("workers", 1), " worker",
-           tb.value("workers", 1) == 1 ? "" : "s",
-           "; bring it up with tiersplit testbed up "
-           "--workers ",
-           o.workers);
+    const int have = tb.value("workers", 1);
+    if (have < o.workers)
+      fail("the testbed (", o.testbed_dir, ") has ", have, " worker", have == 1 ? "" : "s",
+           "; bring it up with tiersplit testbed up --workers ", o.workers);
     if (tb.contains("worker_addresses")) master_addr = tb["worker_addresses"].at(0);
   }
-  std::vector<ChildProcess> children;
   auto file = [&](int r, const char* ext) {
     return (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ext)).string();
   };
+  std::vector<ChildProcess> children;
   for (int r = 0; r < o.workers; ++r) {
-    fs::remove(file(r, ".json"));
     fs::remove(file(r, ".log"));
-    std::vector<std::string> worker{"groups", "worker",         "--spec",     spec_file,
-                                    "--out",  file(r, ".json"), "--progress", file(r, ".progress")};
+    fs::remove(file(r, ".progress"));
+    std::vector<std::string> worker = args(r);
     if (o.testbed_dir.empty()) {
       worker.insert(worker.begin(), tiersplit_executable());
     } else {  // in worker R's namespace, on its cores
@@ -237,7 +236,7 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
     argv.insert(argv.end(), worker.begin(), worker.end());
     children.emplace_back(argv, file(r, ".log"));
   }
-  ProgressBar bar("groups run (" + std::to_string(o.workers) + " workers)", o.workers);
+  ProgressBar bar(title + " (" + std::to_string(o.workers) + " workers)", o.workers);
   const auto t0 = SteadyClock::now();
   std::vector<bool> done(static_cast<std::size_t>(o.workers), false);
   for (int finished = 0; finished < o.workers;) {
@@ -252,15 +251,65 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
     }
     if (seconds_since(t0) > o.timeout_s) {
       for (auto& c : children) c.stop(2);
-      fail("the groups run took longer than ", o.timeout_s, " s; every worker was stopped");
+      fail("the ", title, " took longer than ", o.timeout_s, " s; every worker was stopped");
     }
   }
   bar.finish();
+}
+
+void check_workers(const LaunchOptions& o) {
+  if (o.workers < 1 || o.workers > 64) fail("--workers ", o.workers, " must be in 1..64");
+  std::filesystem::create_directories(o.out_dir);
+}
+
+}  // namespace
+
+nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
+  namespace fs = std::filesystem;
+  check_workers(o);
+  const std::string spec_file = (fs::path(o.out_dir) / "spec.json").string();
+  write_json_file(spec_file, to_json(spec));
+  if (!spec.token.empty())
+    setenv("TIERSPLIT_TOKEN", spec.token.c_str(), 1);  // the workers inherit it
+  auto record = [&](int r) {
+    return (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ".json")).string();
+  };
+  for (int r = 0; r < o.workers; ++r) fs::remove(record(r));
+  launch_workers(o, "groups run", [&](int r) {
+    return std::vector<std::string>{
+        "groups",
+        "worker",
+        "--spec",
+        spec_file,
+        "--out",
+        record(r),
+        "--progress",
+        (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ".progress")).string()};
+  });
   std::vector<nlohmann::json> records;
-  for (int r = 0; r < o.workers; ++r) records.push_back(load_json_file(file(r, ".json")).raw());
+  for (int r = 0; r < o.workers; ++r) records.push_back(load_json_file(record(r)).raw());
   PushdownClient client(spec.server, spec.token);
   const auto groups = dataset_groups(client.manifest(spec.dataset));
   return merge_records(spec, groups, records);
+}
+
+nlohmann::json run_gloo_probe(const LaunchOptions& o, int calls, double timeout_s) {
+  namespace fs = std::filesystem;
+  check_workers(o);
+  if (o.workers < 2) fail("--workers ", o.workers, ": probing Gloo takes at least 2 workers");
+  const std::string out = (fs::path(o.out_dir) / "gloo-probe-rank0.json").string();
+  fs::remove(out);
+  launch_workers(o, "gloo probe", [&](int r) {
+    std::vector<std::string> a{"groups",    "probe-worker",      "--calls", std::to_string(calls),
+                               "--timeout", fmt("%g", timeout_s)};
+    if (r == 0) a.insert(a.end(), {"--out", out});
+    return a;
+  });
+  nlohmann::json probe = load_json_file(out).raw();
+  probe["link"] = o.testbed_dir.empty()
+                      ? std::string("this machine (loopback)")
+                      : testbed_state(o.testbed_dir).value("worker_link", std::string());
+  return probe;
 }
 
 }  // namespace tiersplit::real_exec::groups

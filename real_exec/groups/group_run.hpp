@@ -29,6 +29,10 @@ struct LaunchOptions {
 /// returns the merged report.
 nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& options);
 
+/// Starts P `tiersplit groups probe-worker` (as run_local starts workers, on the testbed if
+/// given) and returns rank 0's probe_collectives figures (gloo_probe.hpp) plus the link.
+nlohmann::json run_gloo_probe(const LaunchOptions& options, int calls, double timeout_s);
+
 /// The run report from the workers' records (docs/groups-real.md, "Run report"): makespan, per
 /// worker busy / waiting / idle time, bytes and calls, per (group, configuration) the held-out
 /// accuracy, and "checks": whether every group's training samples were used exactly once per

@@ -67,7 +67,7 @@ std::shared_ptr<gloo::transport::Device> gloo_device(const WorkerIdentity& me) {
   } catch (const std::exception& e) {
     fail("rank ", me.rank, ": no Gloo device on ",
          ifname != nullptr && *ifname != '\0' ? "GLOO_SOCKET_IFNAME=" + std::string(ifname)
-                                               : "address " + address,
+                                              : "address " + address,
          " (", first_line(e.what()), ")");
   }
 }
