@@ -11,7 +11,9 @@
 #include "common/strings.hpp"
 #include "common/table.hpp"
 #include "common/units.hpp"
+#include "groups/scenario.hpp"
 #include "real_exec/calibrate.hpp"
+#include "real_exec/groups/groups_validation.hpp"
 #include "real_exec/link_calibration.hpp"
 #include "real_exec/testbed_hosts.hpp"
 #include "real_exec/validation.hpp"
@@ -24,6 +26,7 @@ namespace tiersplit::cli {
 namespace {
 
 namespace rx = tiersplit::real_exec;
+namespace rg = tiersplit::real_exec::groups;
 
 std::string pct(double v) {
   return fmt("%.1f%%", 100 * v);
@@ -247,6 +250,37 @@ void print_summary(const nlohmann::json& r) {
   }
 }
 
+void print_groups_summary(const nlohmann::json& r) {
+  TextTable table({"point", "run", "predicted", "measured", "error", "bytes", "exactly once"});
+  for (const auto& p : r["points"]) {
+    for (const auto& run : p["runs"]) {
+      std::string label = run["label"];
+      if (label == p["choice"]) label += " (choice)";
+      table.add({p["bandwidth"].get<std::string>(), label,
+                 fmt("%.2f s", run["predicted_s"].get<double>()),
+                 fmt("%.2f s", run["measured_s"].get<double>()),
+                 fmt("%+.1f%%", 100 * run["error"].get<double>()),
+                 format_bytes(run["storage_bytes"].get<double>()),
+                 run["exactly_once"].get<bool>() ? "yes" : "NO"});
+    }
+  }
+  table.print(std::cout);
+  const auto& s = r["summary"];
+  std::cout << "makespan error over " << s["runs"] << " runs: median "
+            << pct(s["median_abs_error"].get<double>()) << ", max "
+            << pct(s["max_abs_error"].get<double>()) << "\nchoice measured best or within "
+            << pct(s["tolerance"].get<double>()) << ": " << s["choice_within_tolerance"] << " of "
+            << s["cases"] << " points\n";
+  for (const auto& p : r["points"]) {
+    std::cout << p["bandwidth"].get<std::string>() << ": choice " << p["choice"].get<std::string>()
+              << ", measured speed-ups";
+    for (const auto& [k, v] : p["summary"]["measured_speedup"].items())
+      std::cout << " " << k << " " << fmt("%.2fx", v.get<double>());
+    std::cout << "; accuracy spread across strategies "
+              << fmt("%.3f", p["summary"]["accuracy"]["max_spread"].get<double>()) << "\n";
+  }
+}
+
 void add_validate_command(CLI::App& app) {
   auto file = std::make_shared<std::string>();
   auto o = std::make_shared<rx::ValidationOptions>();
@@ -303,7 +337,27 @@ void add_validate_command(CLI::App& app) {
                   "the machine slower than at calibration beyond the calm tolerance")
       ->capture_default_str()
       ->check(CLI::Range(0, 10));
-  cmd->callback([file, o, no_multi, no_probes] {
+  auto workers = std::make_shared<int>(0);
+  cmd->add_option("--workers", *workers,
+                  "Groups scenarios: workers P (default: the scenario's compute nodes)");
+  cmd->callback([file, o, no_multi, no_probes, workers] {
+    if (tiersplit::groups::is_groups_scenario(*file)) {
+      rg::GroupsValidationOptions g;
+      g.scenario_file = *file;
+      g.workers = *workers;
+      g.output = o->output;
+      g.state_dir = o->state_dir;
+      g.store = o->store;
+      g.dataset = o->dataset;
+      g.threads = o->threads;
+      g.mode = o->mode;
+      g.testbed_dir = o->testbed_dir;
+      if (o->port != rx::ValidationOptions().port) g.port = o->port;
+      g.allow_busy = o->allow_busy;
+      print_groups_summary(rg::run_groups_validation(g));
+      std::cerr << "wrote " << g.output << "\n";
+      return;
+    }
     rx::ValidationOptions v = validation_from_scenario(*file);
     v.output = o->output;
     v.plot = o->plot;
@@ -340,7 +394,11 @@ void add_validation_table_command(CLI::App& app) {
   CLI::App* cmd =
       app.add_subcommand("validation-table", torch_command_description("validation-table"));
   cmd->add_option("reports", *files, "Validation report files")->required();
-  cmd->callback([files] { std::cout << rx::validation_table(*files); });
+  cmd->callback([files] {
+    const bool groups =
+        load_json_file(files->front()).raw().value("format", "") == "tiersplit-groups-validation";
+    std::cout << (groups ? rg::groups_validation_table(*files) : rx::validation_table(*files));
+  });
 }
 
 }  // namespace

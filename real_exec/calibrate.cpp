@@ -450,6 +450,17 @@ nlohmann::json calibrated_platform(const nlohmann::json& testbed, const nlohmann
           {"interference", platform_interference(interference)}};
 }
 
+/// Copies profile files (*.json) that `to` lacks.
+void sync_profiles(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::filesystem::create_directories(from);
+  std::filesystem::create_directories(to);
+  for (const auto& e : std::filesystem::directory_iterator(from)) {
+    if (e.path().extension() == ".json" && !std::filesystem::exists(to / e.path().filename()))
+      std::filesystem::copy_file(e.path(), to / e.path().filename());
+  }
+}
+
+
 nlohmann::json calibrate(const CalibrateOptions& o) {
   if (o.models.empty()) fail("calibrate: give at least one --model");
   if (o.batch < 1) fail("--batch ", o.batch, " must be >= 1");

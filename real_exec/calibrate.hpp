@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -65,6 +66,10 @@ nlohmann::json profile_tiers(const std::string& state_dir, const std::string& mo
                              int64_t resolution, int64_t num_classes, int64_t batch,
                              const std::vector<int64_t>& storage_batches, int threads,
                              const std::string& dir, bool quiet);
+
+/// Copies the profile files (*.json) of `from` that `to` lacks (creating both folders):
+/// profiles do not depend on the link, so calibrations at several bandwidths share them.
+void sync_profiles(const std::filesystem::path& from, const std::filesystem::path& to);
 
 /// The whole calibration: writes `dir`/calibration.json and returns it (see docs/validation.md).
 nlohmann::json calibrate(const CalibrateOptions& options);

@@ -15,6 +15,7 @@
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
 #include "common/subprocess.hpp"
+#include "common/table.hpp"
 #include "common/units.hpp"
 #include "real_exec/link_shaping.hpp"
 #include "real_exec/testbed_hosts.hpp"
@@ -92,6 +93,13 @@ std::vector<int> parse_core_list(const std::string& list) {
     for (int c = a; c <= b; ++c) out.push_back(c);
   }
   return out;
+}
+
+std::string bandwidth_label(double bytes_per_s) {
+  double bits = bytes_per_s * 8;
+  if (bits >= 1e9) return fmt("%gGbit", bits / 1e9);
+  if (bits >= 1e6) return fmt("%gMbit", bits / 1e6);
+  return fmt("%gkbit", bits / 1e3);
 }
 
 nlohmann::json testbed_up(const TestbedOptions& o) {

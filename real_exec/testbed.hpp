@@ -43,6 +43,9 @@ struct TestbedOptions {
 /// naming the list when it is not one.
 std::vector<int> parse_core_list(const std::string& list);
 
+/// "20Mbit", "1.5Gbit", "500kbit": a bandwidth as tc and `testbed up --bandwidth` take it.
+std::string bandwidth_label(double bytes_per_s);
+
 /// Brings the testbed up (replacing an earlier one) and returns its state: mode ("netns",
 /// "pacer" or "hosts"), server_address, compute_namespace, cores per tier, threads, link
 /// description; for hosts also the hosts, launcher and tiersplit path, after checking that

@@ -13,6 +13,16 @@ namespace tiersplit::real_exec {
 
 namespace fs = std::filesystem;
 
+void run_self(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv{tiersplit_executable()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::ofstream(log, std::ios::trunc) << "# " << shell_line(argv) << "\n";
+  int rc = run_process(argv, log);
+  if (rc != 0)
+    fail("`tiersplit ", args.front(), "` failed (status ", rc, "); ", log,
+         " ends with:", log_tail(log));
+}
+
 std::vector<std::string> on_tier(const std::string& state_dir, const std::string& tier,
                                  const std::vector<std::string>& args) {
   const std::string self = tiersplit_executable();

@@ -6,6 +6,10 @@
 
 namespace tiersplit::real_exec {
 
+/// Runs `tiersplit <args>` here (the command heads `log`, its output follows); fails naming the
+/// subcommand with the log's last lines when it does not exit 0.
+void run_self(const std::vector<std::string>& args, const std::string& log);
+
 /// `tiersplit <args>` on a testbed tier (pinned, namespace), as an argv for run_process.
 std::vector<std::string> on_tier(const std::string& state_dir, const std::string& tier,
                                  const std::vector<std::string>& tiersplit_args);

@@ -40,25 +40,6 @@ void say(const std::string& line) {
   std::cerr << "validate: " << line << std::endl;
 }
 
-/// "20Mbit", "1.5Gbit", "500kbit": a bandwidth as tc and the testbed take it.
-std::string bandwidth_label(double bytes_per_s) {
-  double bits = bytes_per_s * 8;
-  if (bits >= 1e9) return fmt("%gGbit", bits / 1e9);
-  if (bits >= 1e6) return fmt("%gMbit", bits / 1e6);
-  return fmt("%gkbit", bits / 1e3);
-}
-
-/// Runs `tiersplit <args>` (a simulation or recommendation: no LibTorch work in that process).
-void run_self(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<std::string> argv{tiersplit_executable()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::ofstream(log, std::ios::trunc) << "# " << shell_line(argv) << "\n";
-  int rc = run_process(argv, log);
-  if (rc != 0)
-    fail("`tiersplit ", args.front(), "` failed (status ", rc, "); ", log,
-         " ends with:", log_tail(log));
-}
-
 /// A configuration to run for real and why.
 struct Planned {
   int64_t split = 0, storage_batch = 1;
@@ -96,16 +77,6 @@ int64_t unsettled_runs(const std::string& file) {
 bool unsettled(const nlohmann::json& speed, double tolerance) {
   return std::max(speed.at("storage_slowdown").get<double>(),
                   speed.at("compute_slowdown").get<double>()) > 1 + tolerance;
-}
-
-/// Copies profile files (*.json) that `to` lacks.
-void sync_profiles(const fs::path& from, const fs::path& to) {
-  fs::create_directories(from);
-  fs::create_directories(to);
-  for (const auto& e : fs::directory_iterator(from)) {
-    if (e.path().extension() == ".json" && !fs::exists(to / e.path().filename()))
-      fs::copy_file(e.path(), to / e.path().filename());
-  }
 }
 
 }  // namespace

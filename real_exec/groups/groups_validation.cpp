@@ -1,0 +1,405 @@
+// groups_validation.cpp: the groups validate loop — testbed with P workers, calibration, Gloo
+// probe, data with groups, prediction (recommend, simulate in their own processes), real runs
+// (resumable), comparison (see groups_validation.hpp).
+#include "real_exec/groups/groups_validation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "common/error.hpp"
+#include "common/json_reader.hpp"
+#include "common/subprocess.hpp"
+#include "common/table.hpp"
+#include "groups/costs.hpp"
+#include "groups/scenario.hpp"
+#include "real_exec/calibrate.hpp"
+#include "real_exec/calibration_file.hpp"
+#include "real_exec/dataset.hpp"
+#include "real_exec/groups/group_dataset.hpp"
+#include "real_exec/groups/group_run.hpp"
+#include "real_exec/object_store.hpp"
+#include "real_exec/testbed.hpp"
+#include "real_exec/tier_jobs.hpp"
+
+namespace tiersplit::real_exec::groups {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void say(const std::string& line) {
+  std::cerr << "validate: " << line << std::endl;
+}
+
+/// Everything the points share: the scenario as validate reads it.
+struct Setup {
+  GroupsValidationOptions o;
+  tiersplit::groups::GroupsScenario sc;
+  nlohmann::json doc;  ///< the scenario file's document
+  int workers = 2;
+  int64_t freeze = 0;
+  std::vector<int64_t> splits, storage_batches;
+  std::string dataset;
+};
+
+Setup make_setup(const GroupsValidationOptions& o0) {
+  Setup s;
+  s.o = o0;
+  s.sc = tiersplit::groups::load_groups_scenario(o0.scenario_file);
+  s.doc = load_json_file(o0.scenario_file).raw();
+  const auto& sc = s.sc;
+  const std::string& file = o0.scenario_file;
+  const auto& sw = sc.sweep;
+  if (!sw.workers.empty() || !sw.groups.empty() || !sw.zipf.empty() || !sw.largest_share.empty() ||
+      !sw.configurations.empty() || !sw.epochs.empty())
+    fail(file,
+         ": /sweep: validate sweeps only \"bandwidth\" (one testbed link per value); remove "
+         "the other axes");
+  if (sc.platform.storage.nodes != 1)
+    fail(file, ": /platform/storage/nodes: the testbed has one storage node");
+  if (s.o.bandwidths.empty())
+    s.o.bandwidths =
+        sw.bandwidth.empty() ? std::vector<double>{sc.platform.network.bandwidth} : sw.bandwidth;
+  s.o.latency_s = sc.platform.network.latency_s;
+  s.workers = s.o.workers > 0 ? s.o.workers : static_cast<int>(sc.platform.compute.nodes);
+  if (s.workers < 2 || s.workers > 8)
+    fail(file, ": /platform/compute/nodes: validate runs 2..8 workers on this machine (", s.workers,
+         "); give --workers");
+  sim::ProfileCache cache;
+  s.freeze = tiersplit::groups::resolve_backbone(sc, cache).freeze_index;
+  s.splits = !s.o.splits.empty()         ? s.o.splits
+             : !sc.search.splits.empty() ? sc.search.splits
+                                         : std::vector<int64_t>{s.freeze};
+  s.storage_batches = !s.o.storage_batches.empty() ? s.o.storage_batches
+                      : !sc.search.storage_batches.empty()
+                          ? sc.search.storage_batches
+                          : std::vector<int64_t>{sc.workload.batch_size};
+  if (s.o.state_dir.empty()) s.o.state_dir = s.o.output + ".d";
+  std::string name = sc.name;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '-';
+  s.dataset =
+      !s.o.dataset.empty() ? s.o.dataset : name + "-r" + std::to_string(sc.workload.resolution);
+  return s;
+}
+
+/// The scenario's groups in the store (imported from Fashion-MNIST unless the store already
+/// holds them): each group's size is its training part, so it holds size / (1 - held out).
+std::vector<DatasetGroup> ensure_groups(const Setup& s) {
+  const auto& w = s.sc.workload;
+  std::vector<int64_t> totals;
+  for (int64_t n : w.group_sizes)
+    totals.push_back(static_cast<int64_t>(std::ceil(static_cast<double>(n) / (1 - s.o.held_out))));
+  auto store = open_store(s.o.store);
+  try {
+    const auto groups = dataset_groups(load_manifest(*store, s.dataset));
+    bool same = groups.size() == totals.size();
+    for (std::size_t g = 0; same && g < groups.size(); ++g)
+      same = groups[g].train_samples + groups[g].test_samples == totals[g];
+    if (same) return groups;
+  } catch (const Error&) {  // not there yet (or not groups): import it
+  }
+  say("importing " + std::to_string(totals.size()) + " groups of Fashion-MNIST as " + s.dataset);
+  GroupImportOptions gi;
+  gi.store = s.o.store;
+  gi.name = s.dataset;
+  gi.resolution = w.resolution;
+  gi.per_object = s.o.per_object;
+  gi.sizes.sizes = totals;
+  gi.held_out = s.o.held_out;
+  return dataset_groups(import_fashion_mnist_groups(gi));
+}
+
+std::string run_label(const nlohmann::json& choice) {
+  std::string label =
+      choice.at("strategy").get<std::string>() + "/" + choice.at("extraction").get<std::string>();
+  if (choice.at("strategy") == "gl") label += "/" + choice.value("placement", "wrap-around");
+  return label;
+}
+
+std::string file_label(std::string label) {
+  std::replace(label.begin(), label.end(), '/', '-');
+  return label;
+}
+
+class PointValidation {
+ public:
+  PointValidation(const Setup& s, std::size_t index, const std::vector<DatasetGroup>& groups)
+      : s_(s), index_(index), groups_(groups), label_(bandwidth_label(s.o.bandwidths[index])) {
+    dir_ = (fs::path(s.o.state_dir) / ("point-" + std::to_string(index) + "-" + label_)).string();
+    fs::create_directories(dir_);
+    where_ = "[" + std::to_string(index + 1) + "/" + std::to_string(s.o.bandwidths.size()) + " " +
+             label_ + "] ";
+  }
+
+  nlohmann::json run() {
+    bring_up_testbed();
+    calibrate_point();
+    probe_gloo();
+    server_ = start_tier_server(s_.o.testbed_dir, s_.o.store, s_.o.port, s_.o.threads,
+                                (fs::path(dir_) / "server.log").string());
+    const nlohmann::json rec = recommend();
+    nlohmann::json runs = nlohmann::json::array();
+    for (const auto& planned : plan_runs(rec)) runs.push_back(run_one(planned));
+    server_.process.stop();
+    const auto& choice = rec.at("points").at(0).at("choice");
+    nlohmann::json point = {{"point", index_},
+                            {"bandwidth", label_},
+                            {"bandwidth_bytes_per_s", s_.o.bandwidths[index_]},
+                            {"latency_s", s_.o.latency_s},
+                            {"workers", s_.workers},
+                            {"configurations", s_.sc.workload.configs.size()},
+                            {"calibration", calibration_file()},
+                            {"gloo", gloo_},
+                            {"testbed", calibration_.at("testbed")},
+                            {"choice", run_label(choice.at("choice"))},
+                            {"bottleneck", choice.value("bottleneck", "")},
+                            {"runs", runs}};
+    point["summary"] = summarise_groups_point(runs, point["choice"], s_.o.tolerance);
+    point["summary"]["bottleneck"] = point["bottleneck"];
+    return point;
+  }
+
+ private:
+  std::string calibration_file() const { return (fs::path(dir_) / "calibration.json").string(); }
+
+  void bring_up_testbed() {
+    TestbedOptions tb;
+    tb.bandwidth = label_;
+    tb.delay = fmt("%gus", s_.o.latency_s * 1e6);
+    tb.mode = s_.o.mode;
+    tb.threads = s_.o.threads;
+    tb.state_dir = s_.o.testbed_dir;
+    tb.workers = s_.workers;
+    tb.worker_bandwidth = s_.o.worker_bandwidth;
+    const nlohmann::json st = testbed_up(tb);
+    say(where_ + "testbed: " + st.value("link", std::string()));
+  }
+
+  void calibrate_point() {
+    const std::string file = calibration_file();
+    if (fs::exists(file)) {
+      say(where_ + "reusing " + file);
+      calibration_ = read_calibration(file);
+      return;
+    }
+    say(where_ + "calibrating (profiles per tier, the store's path, server overheads)");
+    CalibrateOptions c;
+    c.bring_up_testbed = false;
+    c.testbed.state_dir = s_.o.testbed_dir;
+    c.store = s_.o.store;
+    c.per_object = s_.o.per_object;
+    c.models = {s_.sc.workload.model};
+    c.resolution = s_.sc.workload.resolution;
+    c.batch = s_.sc.workload.batch_size;
+    c.storage_batches = s_.storage_batches;
+    c.dir = dir_;
+    c.allow_busy = s_.o.allow_busy;
+    const fs::path shared = fs::path(s_.o.state_dir) / "profiles";
+    sync_profiles(shared, fs::path(dir_) / "profiles");
+    calibration_ = calibrate(c);
+    sync_profiles(fs::path(dir_) / "profiles", shared);
+  }
+
+  /// Gloo's per-call cost between the workers, split as the simulator takes it: a latency per
+  /// message (half a send/recv round trip, but no more than an all-reduce allows) and the rest
+  /// of an all-reduce's time as its per-call overhead.
+  void probe_gloo() {
+    const std::string file = (fs::path(dir_) / "gloo.json").string();
+    if (fs::exists(file)) {
+      gloo_ = load_json_file(file).raw();
+      return;
+    }
+    say(where_ + "timing Gloo calls between " + std::to_string(s_.workers) + " workers");
+    LaunchOptions lo;
+    lo.workers = s_.workers;
+    lo.out_dir = (fs::path(dir_) / "gloo").string();
+    lo.testbed_dir = s_.o.testbed_dir;
+    gloo_ = run_gloo_probe(lo, s_.o.probe_calls, 60);
+    const double hops = 2.0 * (s_.workers - 1);
+    const double allreduce = gloo_.at("allreduce_s").get<double>();
+    const double latency = std::min(gloo_.at("latency_s").get<double>(), allreduce / hops);
+    gloo_["model_latency_s"] = latency;
+    gloo_["model_collective_overhead_s"] = std::max(0.0, allreduce - hops * latency);
+    write_json_file(file, gloo_);
+  }
+
+  /// The user's scenario with the measured platform, per-tier profiles, the stored groups and the
+  /// search narrowed to what validate runs.
+  nlohmann::json calibrated_scenario() const {
+    nlohmann::json sc = s_.doc;
+    sc["name"] = sc.value("name", std::string("groups")) + " (calibrated, " + label_ + ")";
+    nlohmann::json platform = calibration_.at("platform");
+    platform["compute"]["nodes"] = s_.workers;
+    platform["compute_network"] = {
+        {"bandwidth", s_.o.worker_bandwidth},
+        {"latency", fmt("%.9gs", gloo_.at("model_latency_s").get<double>())},
+        {"collective_overhead",
+         fmt("%.9gs", gloo_.at("model_collective_overhead_s").get<double>())}};
+    sc["platform"] = platform;
+    sc.erase("sweep");
+    nlohmann::json& g = sc["workload"]["groups"];
+    for (const char* key : {"profile", "generate", "sizes", "dataset"}) g.erase(key);
+    for (const auto& p : calibration_.at("profiles")) {
+      g["storage_profile"] = (fs::path(dir_) / p.at("storage").get<std::string>()).string();
+      g["compute_profile"] = (fs::path(dir_) / p.at("compute").get<std::string>()).string();
+    }
+    g["freeze_index"] = s_.freeze;
+    std::vector<int64_t> sizes;
+    for (const auto& grp : groups_) sizes.push_back(grp.train_samples);
+    g["sizes"] = sizes;
+    g["dataset"] = {{"bytes_per_sample",
+                     fmt("%.1fB", calibration_.at("dataset").at("bytes_per_sample").get<double>())},
+                    {"samples_per_object", s_.o.per_object}};
+    sc["strategy"] = "search";
+    nlohmann::json search = sc.value("search", nlohmann::json::object());
+    search["splits"] = s_.splits;
+    search["storage_batches"] = s_.storage_batches;
+    sc["search"] = search;
+    // Real runs cut a stream into pieces of one training batch, `prefetch` of them ahead.
+    sc["simulation"] = {{"chunks", 1000000}, {"prefetch", s_.o.prefetch}};
+    return sc;
+  }
+
+  nlohmann::json recommend() {
+    const std::string base = (fs::path(dir_) / "prediction").string();
+    const std::string rec = base + "-recommendation.json";
+    if (!fs::exists(rec)) {
+      say(where_ + "predicting every strategy (tiersplit recommend)");
+      write_json_file(base + "-scenario.json", calibrated_scenario());
+      run_self({"recommend", base + "-scenario.json", "-o", rec}, base + "-recommend.log");
+    }
+    return load_json_file(rec).raw();
+  }
+
+  /// Each feasible strategy's best, and MTP with a stream per configuration (Kingpin's MTP, the
+  /// baseline of the shared stream) when the search allows per-config extraction.
+  std::vector<nlohmann::json> plan_runs(const nlohmann::json& rec) {
+    std::vector<nlohmann::json> out;
+    for (const auto& st : rec.at("points").at(0).at("strategies")) {
+      if (!st.value("feasible", false)) continue;
+      const auto& best = st.at("best");
+      out.push_back({{"label", run_label(best.at("choice"))},
+                     {"choice", best.at("choice")},
+                     {"predicted_s", best.at("makespan_s")},
+                     {"predicted_bytes", best.value("storage_to_compute_bytes", 0.0)},
+                     {"bottleneck", best.value("bottleneck", "")}});
+    }
+    const auto& ex = s_.sc.search.extractions;
+    const bool per_config_allowed =
+        ex.empty() || std::find(ex.begin(), ex.end(), Extraction::kPerConfig) != ex.end();
+    const bool have = std::any_of(out.begin(), out.end(), [](const nlohmann::json& r) {
+      return r.at("label") == "mtp/per-config";
+    });
+    if (per_config_allowed && !have && !out.empty()) {
+      nlohmann::json choice = out.front().at("choice");
+      choice["strategy"] = "mtp";
+      choice["extraction"] = "per-config";
+      choice.erase("placement");
+      out.push_back(simulate_fixed(choice));
+    }
+    return out;
+  }
+
+  nlohmann::json simulate_fixed(const nlohmann::json& choice) {
+    const std::string base =
+        (fs::path(dir_) / ("prediction-" + file_label(run_label(choice)))).string();
+    if (!fs::exists(base + "-results.json")) {
+      nlohmann::json sc = calibrated_scenario();
+      nlohmann::json fixed = {{"name", choice.at("strategy")},
+                              {"extraction", choice.at("extraction")},
+                              {"split", choice.at("split")},
+                              {"storage_batch", choice.at("storage_batch")}};
+      sc["strategy"] = fixed;
+      write_json_file(base + "-scenario.json", sc);
+      run_self({"simulate", base + "-scenario.json", "-o", base + "-results.json"},
+               base + "-simulate.log");
+    }
+    const nlohmann::json res = load_json_file(base + "-results.json").raw();
+    const auto& row = res.at("results").at(0);
+    return {{"label", run_label(choice)},
+            {"choice", choice},
+            {"predicted_s", row.at("makespan_s")},
+            {"predicted_bytes", row.value("storage_to_compute_bytes", 0.0)},
+            {"bottleneck", row.value("bottleneck", "")}};
+  }
+
+  nlohmann::json run_one(nlohmann::json planned) {
+    const std::string label = planned.at("label");
+    const std::string out_dir = (fs::path(dir_) / "runs" / file_label(label)).string();
+    const std::string report_file = out_dir + "/report.json";
+    if (!fs::exists(report_file)) {
+      say(where_ + "running " + label + fmt(" (predicted %.1f s)", planned["predicted_s"]));
+      RunSpec spec;
+      spec.server = server_.url;
+      spec.dataset = s_.dataset;
+      spec.weights = s_.o.weights;
+      spec = run_spec_from_scenario(s_.o.scenario_file, spec, nullptr);
+      const auto& c = planned.at("choice");
+      spec.freeze = s_.freeze;
+      spec.split = c.at("split");
+      spec.storage_batch = c.at("storage_batch");
+      spec.prefetch = s_.o.prefetch;
+      spec.strategy = parse_strategy(c.at("strategy"));
+      spec.extraction = parse_extraction(c.at("extraction"));
+      spec.placement = parse_placement(c.value("placement", "wrap-around"));
+      spec.evaluation = "end";
+      LaunchOptions lo;
+      lo.workers = s_.workers;
+      lo.out_dir = out_dir;
+      lo.testbed_dir = s_.o.testbed_dir;
+      lo.timeout_s = s_.o.run_timeout_s;
+      const nlohmann::json report = run_local(spec, lo);
+      write_json_file(report_file, report);
+    }
+    const nlohmann::json r = load_json_file(report_file).raw();
+    planned["measured_s"] = r.at("training_makespan_s");
+    planned["whole_run_s"] = r.at("makespan_s");
+    planned["error"] =
+        planned["predicted_s"].get<double>() / r.at("training_makespan_s").get<double>() - 1;
+    planned["storage_bytes"] = r.at("totals").at("storage_bytes");
+    planned["gloo_calls"] = r.at("totals").at("gloo_calls");
+    planned["exactly_once"] = r.at("checks").at("exactly_once");
+    planned["accuracy"] = r.at("accuracy");
+    planned["report"] = report_file;
+    say(where_ + "  " + label + fmt(": measured %.2f s", planned["measured_s"]) +
+        fmt(", predicted %+.1f%%", 100 * planned["error"].get<double>()));
+    return planned;
+  }
+
+  const Setup& s_;
+  std::size_t index_;
+  const std::vector<DatasetGroup>& groups_;
+  std::string label_, dir_, where_;
+  nlohmann::json calibration_, gloo_;
+  TierServer server_;
+};
+
+}  // namespace
+
+nlohmann::json run_groups_validation(const GroupsValidationOptions& options) {
+  const Setup s = make_setup(options);
+  fs::create_directories(s.o.state_dir);
+  const auto groups = ensure_groups(s);
+  nlohmann::json points = nlohmann::json::array();
+  for (std::size_t i = 0; i < s.o.bandwidths.size(); ++i)
+    points.push_back(PointValidation(s, i, groups).run());
+  testbed_down(s.o.testbed_dir);
+  nlohmann::json report = {{"format", "tiersplit-groups-validation"},
+                           {"version", 1},
+                           {"scenario", s.sc.name},
+                           {"scenario_file", s.o.scenario_file},
+                           {"dataset", s.dataset},
+                           {"workers", s.workers},
+                           {"splits", s.splits},
+                           {"storage_batches", s.storage_batches},
+                           {"tolerance", s.o.tolerance},
+                           {"points", points},
+                           {"summary", summarise_groups_validation(points, s.o.tolerance)}};
+  write_json_file(s.o.output, report);
+  return report;
+}
+
+}  // namespace tiersplit::real_exec::groups

@@ -1,0 +1,60 @@
+// groups_validation.hpp: `tiersplit validate` on a groups scenario — per bandwidth, calibrate the
+// testbed with P worker namespaces (tiers, the store's path, Gloo's per-call cost), predict every
+// strategy with the simulator, run each for real, and report predicted against measured makespan,
+// the choice against the measured best, the measured speed-ups and the heads' accuracy.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace tiersplit::real_exec::groups {
+
+/// What a groups validation does (unit, default, meaning).
+struct GroupsValidationOptions {
+  std::string scenario_file;       ///< a groups scenario (docs/scenario-format.md)
+  std::vector<double> bandwidths;  ///< store -> workers, one point each [B/s] (scenario's sweep)
+  double latency_s = 1e-3;         ///< one-way delay of the store's path [s]
+  int workers = 0;                 ///< P (0: the scenario's compute nodes)
+  std::vector<int64_t> splits;     ///< searched (empty: the freeze index only)
+  std::vector<int64_t> storage_batches;  ///< searched (empty: the scenario's, else B)
+  std::string output = "validation.json";
+  std::string state_dir;  ///< calibrations, runs, logs (default: output + ".d"); resumes
+  std::string store = "swift://127.0.0.1:18080/tiersplit";
+  std::string dataset;      ///< default: "<scenario name>-r<R>"
+  double held_out = 0.2;    ///< each group's held-out share (evaluated after training)
+  int64_t per_object = 64;  ///< samples per stored object
+  int64_t prefetch = 2;     ///< pushdowns a worker runs ahead (runs and simulation)
+  std::string weights = "random:1";
+  std::string worker_bandwidth = "1Gbit";  ///< each worker's sends to the others
+  int threads = 1;                         ///< LibTorch threads per tier and worker
+  std::string mode = "auto";               ///< testbed: auto, netns, pacer
+  std::string testbed_dir = "/tmp/tiersplit-testbed";
+  int port = 8473;          ///< the validation server's port
+  int probe_calls = 200;    ///< Gloo calls timed per probe
+  double tolerance = 0.05;  ///< "within 5 % of the measured best"
+  bool allow_busy = false;
+  double run_timeout_s = 3600;  ///< one real run
+};
+
+/// Runs the validation (resuming from the state folder), writes `output` and returns the report
+/// (docs/groups-real.md, "Validation").
+nlohmann::json run_groups_validation(const GroupsValidationOptions& options);
+
+/// A point's summary from its runs (each {label, strategy, predicted_s, measured_s, accuracy});
+/// `choice` is the recommended run's label, `bottleneck` the choice's simulated bottleneck.
+/// Fields: median/max absolute error, measured best and the choice's ratio to it, the choice's
+/// measured speed-up over each strategy's best and over MTP with a stream per configuration,
+/// and the largest spread of a (group, configuration)'s final accuracy across strategies.
+nlohmann::json summarise_groups_point(const nlohmann::json& runs, const std::string& choice,
+                                      double tolerance);
+
+/// The validation's summary over its points' summaries (every run's error, cases, choice within
+/// tolerance, shared-stream speed-ups where the link binds).
+nlohmann::json summarise_groups_validation(const nlohmann::json& points, double tolerance);
+
+/// One Markdown table row per point of the groups validation reports `files`.
+std::string groups_validation_table(const std::vector<std::string>& files);
+
+}  // namespace tiersplit::real_exec::groups
