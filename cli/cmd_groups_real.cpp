@@ -24,7 +24,8 @@ namespace rg = tiersplit::real_exec::groups;
 
 void add_worker_command(CLI::App* groups) {
   struct Args {
-    std::string spec, out, progress;
+    std::string spec, out, progress, checkpoints;
+    bool resume = false;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = groups->add_subcommand(
@@ -35,6 +36,11 @@ void add_worker_command(CLI::App* groups) {
   cmd->add_option("--out", a->out, "Where to write this worker's record (JSON)")->required();
   cmd->add_option("--progress", a->progress,
                   "A file to write 'tasks-done tasks' to after each task");
+  cmd->add_option("--checkpoints", a->checkpoints,
+                  "A folder every worker sees: heads and records after every epoch");
+  cmd->add_flag("--resume", a->resume,
+                "Go on from --checkpoints: every task from the last epoch all its holders "
+                "finished");
   cmd->callback([a] {
     rg::RunSpec spec = rg::run_spec_from_json(load_json_file(a->spec).raw(), a->spec);
     spec.token = bearer_token("");
@@ -44,6 +50,9 @@ void add_worker_command(CLI::App* groups) {
         std::chrono::milliseconds(static_cast<int64_t>(spec.collective_timeout_s * 1e3));
     if (me.world > 1) group = std::make_unique<rg::WorkerGroup>(me, timeout);
     rg::WorkerHooks hooks;
+    hooks.checkpoints = a->checkpoints;
+    hooks.resume = a->resume;
+    if (a->resume && a->checkpoints.empty()) fail("--resume needs --checkpoints");
     if (!a->progress.empty()) {
       hooks.task_done = [file = a->progress](int64_t done, int64_t tasks) {
         std::ofstream(file) << done << " " << tasks << "\n";
@@ -152,6 +161,12 @@ void add_run_command(CLI::App* groups) {
   cmd->add_option("--testbed", launch->testbed_dir,
                   "Run worker R in the testbed's namespace R (tiersplit testbed up --workers P; "
                   "its state folder, e.g. /tmp/tiersplit-testbed)");
+  cmd->add_flag("--resume", launch->resume,
+                "Go on from OUT_DIR's checkpoints (the same run, interrupted), and start the "
+                "workers again from them when one fails");
+  cmd->add_option("--restarts", launch->restarts,
+                  "With --resume: how many times the workers are started again")
+      ->capture_default_str();
   cmd->add_option("--evaluation", spec->evaluation,
                   "every-epoch, or end: every head once after training (the training makespan "
                   "is then training alone)")

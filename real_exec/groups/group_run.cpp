@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <thread>
 
@@ -264,33 +265,70 @@ void check_workers(const LaunchOptions& o) {
 
 }  // namespace
 
+namespace {
+
+/// With --resume, OUT_DIR's spec (if any) must be this one: checkpoints of another run would
+/// mix two runs' heads.
+void check_same_spec(const std::string& spec_file, const RunSpec& spec) {
+  if (!std::filesystem::exists(spec_file)) return;
+  const nlohmann::json before = load_json_file(spec_file).raw(), now = to_json(spec);
+  for (const auto& [key, value] : now.items()) {
+    if (key == "server" || key == "collective_timeout_s" || key == "retry_timeout_s") continue;
+    if (!before.contains(key) || before.at(key) != value)
+      fail(spec_file, ": the run there differs in /", key, " (",
+           before.value(key, nlohmann::json()).dump(), " there, ", value.dump(),
+           " now); --resume goes on with the same run only");
+  }
+}
+
+}  // namespace
+
 nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
   namespace fs = std::filesystem;
   check_workers(o);
   const std::string spec_file = (fs::path(o.out_dir) / "spec.json").string();
+  const std::string checkpoints = (fs::path(o.out_dir) / "checkpoints").string();
+  if (o.resume)
+    check_same_spec(spec_file, spec);
+  else
+    fs::remove_all(checkpoints);
   write_json_file(spec_file, to_json(spec));
   if (!spec.token.empty())
     setenv("TIERSPLIT_TOKEN", spec.token.c_str(), 1);  // the workers inherit it
-  auto record = [&](int r) {
-    return (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ".json")).string();
+  auto file = [&](int r, const char* ext) {
+    return (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ext)).string();
   };
-  for (int r = 0; r < o.workers; ++r) fs::remove(record(r));
-  launch_workers(o, "groups run", [&](int r) {
-    return std::vector<std::string>{
-        "groups",
-        "worker",
-        "--spec",
-        spec_file,
-        "--out",
-        record(r),
-        "--progress",
-        (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ".progress")).string()};
-  });
+  int restarts = 0;
+  for (bool resume = o.resume;; resume = true) {
+    for (int r = 0; r < o.workers; ++r) fs::remove(file(r, ".json"));
+    try {
+      launch_workers(o, "groups run", [&](int r) {
+        std::vector<std::string> a{
+            "groups",        "worker",         "--spec",     spec_file,
+            "--out",         file(r, ".json"), "--progress", file(r, ".progress"),
+            "--checkpoints", checkpoints};
+        if (resume) a.push_back("--resume");
+        return a;
+      });
+      break;
+    } catch (const Error& e) {
+      if (!o.resume || restarts >= o.restarts) throw;
+      ++restarts;
+      std::string what = e.what();
+      what = what.substr(0, std::min(what.find('\n'), what.find("; the run is stopped")));
+      std::cerr << "groups run: " << what << "\ngroups run: starting the " << o.workers
+                << " workers again from the last epoch every holder finished "
+                << "(restart " << restarts << " of at most " << o.restarts << ")" << std::endl;
+    }
+  }
   std::vector<nlohmann::json> records;
-  for (int r = 0; r < o.workers; ++r) records.push_back(load_json_file(record(r)).raw());
+  for (int r = 0; r < o.workers; ++r) records.push_back(load_json_file(file(r, ".json")).raw());
   PushdownClient client(spec.server, spec.token);
   const auto groups = dataset_groups(client.manifest(spec.dataset));
-  return merge_records(spec, groups, records);
+  nlohmann::json report = merge_records(spec, groups, records);
+  report["restarts"] = restarts;
+  report["resumed"] = o.resume;
+  return report;
 }
 
 nlohmann::json run_gloo_probe(const LaunchOptions& o, int calls, double timeout_s) {

@@ -22,6 +22,10 @@ struct LaunchOptions {
   /// A testbed with workers (tiersplit testbed up --workers P): worker R runs in its namespace on
   /// its cores, rank 0's address is the master. "": plain processes on this machine.
   std::string testbed_dir;
+  /// Go on from OUT_DIR's checkpoints (a run interrupted before), and start the workers again
+  /// from them when one fails during this run, at most `restarts` times.
+  bool resume = false;
+  int restarts = 3;
 };
 
 /// Writes the spec, starts `tiersplit groups worker` P times (on the testbed's workers if given),

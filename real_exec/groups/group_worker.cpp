@@ -6,6 +6,8 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <memory>
+#include <optional>
 #include <tuple>
 
 #include "common/error.hpp"
@@ -13,6 +15,7 @@
 #include "real_exec/dataset.hpp"
 #include "real_exec/groups/group_dataset.hpp"
 #include "real_exec/groups/heads.hpp"
+#include "real_exec/groups/worker_checkpoint.hpp"
 #include "real_exec/groups/worker_group.hpp"
 #include "real_exec/pushdown_client.hpp"
 #include "real_exec/tensor_codec.hpp"
@@ -70,7 +73,13 @@ class Worker {
   Reply fetch(const std::vector<Segment>& segments);
   Piece extract(const Reply& r);
   void run_task(const Task& t);
-  void run_pass(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& pass);
+  void run_pass(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& pass,
+                int64_t pass_index, int64_t first_epoch);
+  int64_t restore(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& pass,
+                  int64_t pass_index, const EpochMark& resume);
+  void save_mark(const Task& t, const std::vector<Head>& heads,
+                 const std::vector<std::size_t>& pass, const EpochMark& mark,
+                 std::size_t accuracy_from);
   void train_piece(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& active,
                    const Piece& p, int64_t epoch);
   void keep_in_cache(const std::tuple<int64_t, int64_t, int64_t>& key, std::vector<Piece> pieces);
@@ -99,6 +108,7 @@ class Worker {
   double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0, server_compute_s_ = 0;
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<int64_t, uint64_t>> trained_;
   std::vector<std::pair<Task, std::vector<Head>>> to_evaluate_;  // evaluation "end": owned heads
+  std::unique_ptr<WorkerCheckpoints> checkpoints_;
   nlohmann::json accuracy_ = nlohmann::json::array(), weights_ = nlohmann::json::array();
 };
 
@@ -297,22 +307,25 @@ void Worker::train_piece(const Task& t, std::vector<Head>& heads,
 /// Epochs of the configurations `pass` (indices into t.configs / heads): one stream per piece
 /// and epoch feeds every head of the pass; with cached extraction, the shard's pieces are
 /// streamed once, kept, and read from memory afterwards (by later epochs and other tasks).
-void Worker::run_pass(const Task& t, std::vector<Head>& heads,
-                      const std::vector<std::size_t>& pass) {
+void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& pass,
+                      int64_t pass_index, int64_t first_epoch) {
   const int64_t steps = steps_per_epoch(t.group_samples, spec_.batch);
   const auto segs = pieces(t, steps);
   int64_t epochs = 0;
   for (std::size_t h : pass) epochs = std::max(epochs, heads[h].config().epochs);
+  if (first_epoch > epochs) return;  // finished before a restart
+  const int64_t left = epochs - first_epoch + 1;
   const auto key = std::make_tuple(t.group, t.first, t.count);
   const bool cached = spec_.extraction == Extraction::kCached;
   const bool had_cache = cache_.count(key) > 0;
-  PieceStream stream([this](const std::vector<Segment>& s) { return fetch(s); }, segs, epochs,
-                     !cached     ? epochs
+  PieceStream stream([this](const std::vector<Segment>& s) { return fetch(s); }, segs, left,
+                     !cached     ? left
                      : had_cache ? 0
                                  : 1,
                      spec_.prefetch);
   std::vector<Piece> kept;  // cached extraction: the first epoch's pieces
-  for (int64_t e = 1; e <= epochs; ++e) {
+  for (int64_t e = first_epoch; e <= epochs; ++e) {
+    const std::size_t accuracy_from = accuracy_.size();
     std::vector<std::size_t> active, mlp, linear;
     for (std::size_t h : pass) {
       if (heads[h].config().epochs < e) continue;
@@ -332,12 +345,13 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads,
       } else if (cached && !segs[k].empty()) {
         p = (had_cache ? cache_.at(key) : kept)[static_cast<std::size_t>(k)];
       }
-      if (cached && !had_cache && e == 1) kept.push_back(p);
+      if (cached && !had_cache && e == first_epoch) kept.push_back(p);
       train_piece(t, heads, active, p, e);
       update(t, heads, mlp, global_piece(t, k, steps));
     }
     update(t, heads, linear, t.group_samples);
     if (spec_.evaluation != "end") evaluate(t, heads, active, e);
+    if (checkpoints_) save_mark(t, heads, pass, {pass_index, e}, accuracy_from);
   }
   if (cached && !had_cache) keep_in_cache(key, std::move(kept));
 }
@@ -347,6 +361,50 @@ void Worker::keep_in_cache(const std::tuple<int64_t, int64_t, int64_t>& key,
   for (const auto& p : pieces)
     if (p.x.defined()) cache_bytes_ += p.x.numel() * static_cast<int64_t>(p.x.element_size());
   cache_.emplace(key, std::move(pieces));
+}
+
+/// Puts back the heads of pass `pass_index` and this worker's records from the checkpoints, up
+/// to `resume` (or the pass's last epoch if it comes before); returns the last epoch restored.
+int64_t Worker::restore(const Task& t, std::vector<Head>& heads,
+                        const std::vector<std::size_t>& pass, int64_t pass_index,
+                        const EpochMark& resume) {
+  int64_t last = resume.epoch;
+  if (pass_index < resume.pass) {
+    last = 0;
+    for (std::size_t h : pass) last = std::max(last, heads[h].config().epochs);
+  }
+  const std::vector<torch::Tensor> w = checkpoints_->weights(t.id, {pass_index, last});
+  if (w.size() != pass.size())
+    fail("the checkpoint of task ", t.id, " holds ", w.size(), " heads for a pass of ", pass.size(),
+         "; run again without --resume");
+  for (std::size_t i = 0; i < pass.size(); ++i) heads[pass[i]].set_flat_weights(w[i]);
+  for (int64_t e = 1; e <= last; ++e) {
+    const nlohmann::json& r = checkpoints_->records(t.id, {pass_index, e});
+    for (const auto& x : r.at("trained"))
+      trained_[std::make_tuple(x.at(0).get<int64_t>(), x.at(1).get<int64_t>(),
+                               x.at(2).get<int64_t>())] = {
+          x.at(3).get<int64_t>(), std::stoull(x.at(4).get<std::string>(), nullptr, 16)};
+    for (const auto& a : r.at("accuracy")) accuracy_.push_back(a);
+  }
+  return last;
+}
+
+/// The pass's head weights and this epoch's records (samples trained per head, accuracies).
+void Worker::save_mark(const Task& t, const std::vector<Head>& heads,
+                       const std::vector<std::size_t>& pass, const EpochMark& mark,
+                       std::size_t accuracy_from) {
+  std::vector<torch::Tensor> w;
+  nlohmann::json trained = nlohmann::json::array();
+  for (std::size_t h : pass) {
+    w.push_back(heads[h].flat_weights().contiguous());
+    auto it = trained_.find(std::make_tuple(t.group, t.configs[h], mark.epoch));
+    if (it == trained_.end()) continue;  // a head with fewer epochs
+    trained.push_back(
+        {t.group, t.configs[h], mark.epoch, it->second.first, digest_hex(it->second.second)});
+  }
+  nlohmann::json accuracy = nlohmann::json::array();
+  for (std::size_t i = accuracy_from; i < accuracy_.size(); ++i) accuracy.push_back(accuracy_[i]);
+  checkpoints_->save(t.id, mark, w, {{"trained", trained}, {"accuracy", accuracy}});
 }
 
 void Worker::run_task(const Task& t) {
@@ -361,7 +419,14 @@ void Worker::run_task(const Task& t) {
     passes.emplace_back();
     for (std::size_t h = 0; h < heads.size(); ++h) passes.back().push_back(h);
   }
-  for (const auto& pass : passes) run_pass(t, heads, pass);
+  const std::optional<EpochMark> resume =
+      checkpoints_ && hooks_.resume ? checkpoints_->resume_point(t.id, t.holders) : std::nullopt;
+  for (std::size_t p = 0; p < passes.size(); ++p) {
+    const auto index = static_cast<int64_t>(p);
+    const int64_t first =
+        resume && index <= resume->pass ? restore(t, heads, passes[p], index, *resume) + 1 : 1;
+    run_pass(t, heads, passes[p], index, first);
+  }
   if (spec_.evaluation == "end" && t.owner(rank_)) to_evaluate_.emplace_back(t, heads);
   if (hooks_.keep_weights && t.owner(rank_)) {
     for (std::size_t h = 0; h < heads.size(); ++h) {
@@ -380,6 +445,13 @@ nlohmann::json Worker::run() {
   plan_ = plan_run(spec_.strategy, spec_.placement, spec_.extraction, sizes,
                    static_cast<int64_t>(spec_.configs.size()), world_);
   const auto& tasks = plan_.workers.at(static_cast<std::size_t>(rank_));
+  if (!hooks_.checkpoints.empty()) {  // read before the barrier: nobody writes marks before it
+    checkpoints_ = std::make_unique<WorkerCheckpoints>(hooks_.checkpoints, rank_, world_);
+    if (hooks_.resume)
+      checkpoints_->load_all();
+    else
+      checkpoints_->clear_own();
+  }
   if (group_ != nullptr) group_->barrier();  // training starts when every worker is ready
   const double train_start = unix_seconds();
   for (std::size_t i = 0; i < tasks.size(); ++i) {

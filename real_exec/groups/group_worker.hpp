@@ -19,6 +19,11 @@ class WorkerGroup;
 struct WorkerHooks {
   bool keep_weights = false;  ///< put every head's final weights in the record (tests)
   std::function<void(int64_t done, int64_t tasks)> task_done;  ///< after each task (progress)
+  /// A folder every worker sees (worker_checkpoint.hpp): weights and records after every epoch
+  /// ("": none).
+  std::string checkpoints;
+  /// Go on from the checkpoints: every task from the last epoch all its holders finished.
+  bool resume = false;
 };
 
 /// Reads the dataset's groups from the server, plans the run for `world` workers (plan_run) and

@@ -1,6 +1,7 @@
 // heads.cpp: linear and MLP heads with flat gradients (see heads.hpp).
 #include "real_exec/groups/heads.hpp"
 
+#include "common/error.hpp"
 #include "real_exec/tensor_codec.hpp"
 
 namespace tiersplit::real_exec::groups {
@@ -58,6 +59,18 @@ torch::Tensor Head::flat_weights() const {
   std::vector<torch::Tensor> parts;
   for (const auto& p : net_->parameters()) parts.push_back(p.detach().reshape(-1));
   return torch::cat(parts);
+}
+
+void Head::set_flat_weights(const torch::Tensor& flat) {
+  if (flat.numel() != parameters())
+    fail("a checkpoint holds ", flat.numel(), " weights for a head of ", parameters(), " (",
+         config_.label, ")");
+  torch::NoGradGuard no_grad;
+  int64_t at = 0;
+  for (auto& p : net_->parameters()) {
+    p.copy_(flat.narrow(0, at, p.numel()).view_as(p));
+    at += p.numel();
+  }
 }
 
 int64_t Head::parameters() const {

@@ -27,6 +27,8 @@ class Head {
   int64_t correct(const torch::Tensor& x, const torch::Tensor& y);
   /// Every weight, flat (tests compare heads trained in different ways).
   torch::Tensor flat_weights() const;
+  /// Puts back weights flat_weights() gave (a resumed run); fails when the size differs.
+  void set_flat_weights(const torch::Tensor& flat);
   int64_t parameters() const;
   const HeadConfig& config() const { return config_; }
   bool full_batch() const { return config_.kind == tiersplit::groups::HeadKind::kLinear; }

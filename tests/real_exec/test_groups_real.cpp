@@ -99,8 +99,7 @@ RunSpec spec_for(const std::string& url, Strategy s, Extraction e,
 }
 
 /// Runs `world` workers on threads (Gloo over loopback); their records, rank order.
-std::vector<nlohmann::json> run_workers(const RunSpec& spec, int world) {
-  WorkerHooks hooks;
+std::vector<nlohmann::json> run_workers(const RunSpec& spec, int world, WorkerHooks hooks = {}) {
   hooks.keep_weights = true;
   if (world == 1) return {run_worker(spec, 0, 1, nullptr, hooks)};
   const int port = testing::free_port();
@@ -329,6 +328,36 @@ TEST_CASE("groups workers on threads, real Gloo, an in-process server") {
       INFO("group " << g);
       CHECK(torch::allclose(head.flat_weights(), dp_weights.at({int64_t(g), 0}), 1e-4, 1e-5));
     }
+  }
+  SUBCASE("a resumed run, one holder an epoch behind the other, gives an uninterrupted run's") {
+    Server s;
+    RunSpec spec = spec_for(s.url, Strategy::kGl, Extraction::kShared,
+                            {"linear:lr=0.5,e=3", "mlp-16:lr=0.05,e=3"});
+    WorkerHooks hooks;
+    hooks.checkpoints = testing::temp_dir("groups-checkpoints");
+    auto whole = run_workers(spec, 2, hooks);
+    // Worker 1 "was killed" after its first epoch: its marks stop there (its other tasks never
+    // ran), while worker 0 had finished everything, sharded group 0 included.
+    const std::string marks = hooks.checkpoints + "/worker-1/marks.json";
+    nlohmann::json m = load_json_file(marks).raw();
+    for (auto& t : m["tasks"]) {
+      nlohmann::json kept = nlohmann::json::array();
+      for (const auto& mark : t["marks"])
+        if (mark["pass"] == 0 && mark["epoch"] == 1) kept.push_back(mark);
+      t["marks"] = kept;
+    }
+    write_json_file(marks, m);
+    hooks.resume = true;
+    auto resumed = run_workers(spec, 2, hooks);
+    check_same_weights(whole, resumed);
+    CHECK(merge_records(spec, dataset_of(s.url), resumed)
+              .at("checks")
+              .at("exactly_once")
+              .get<bool>());
+    // Worker 0 (whose only task is its shard of group 0) streamed epochs 2 and 3 again, with
+    // worker 1, not epoch 1.
+    CHECK(resumed[0].at("pushdowns").get<int64_t>() < whole[0].at("pushdowns").get<int64_t>());
+    CHECK(resumed[0].at("gloo_calls").get<int64_t>() > 2);  // GAP again, not only barriers
   }
   SUBCASE("a group missing from the store stops the run with one line naming it") {
     // A copy of the store without group 2's objects.

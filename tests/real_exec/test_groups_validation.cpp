@@ -1,13 +1,12 @@
 // test_groups_validation.cpp: the numbers a groups validation reports (per point, over points, the
 // campaign's table) and the testbed's split of the compute cores between workers.
-#include "support/doctest_torch.hpp"  // first: LibTorch, then doctest (glog's CHECK macros)
-
 #include <filesystem>
 
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
 #include "real_exec/groups/groups_validation.hpp"
 #include "real_exec/testbed_workers.hpp"
+#include "support/doctest_torch.hpp"  // first: LibTorch, then doctest (glog's CHECK macros)
 
 namespace rg = tiersplit::real_exec::groups;
 namespace rx = tiersplit::real_exec;
@@ -22,20 +21,16 @@ nlohmann::json run(const std::string& label, double predicted, double measured,
   nlohmann::json acc = nlohmann::json::array();
   for (std::size_t i = 0; i < accuracy.size(); ++i)
     acc.push_back({{"group", int64_t(i)}, {"config", 0}, {"final_accuracy", accuracy[i]}});
-  return {{"label", label},
-          {"choice", {{"strategy", strategy}}},
-          {"predicted_s", predicted},
-          {"measured_s", measured},
-          {"error", predicted / measured - 1},
-          {"exactly_once", true},
-          {"accuracy", acc}};
+  return {
+      {"label", label},         {"choice", {{"strategy", strategy}}}, {"predicted_s", predicted},
+      {"measured_s", measured}, {"error", predicted / measured - 1},  {"exactly_once", true},
+      {"accuracy", acc}};
 }
 
 nlohmann::json four_runs() {
-  return nlohmann::json::array({run("gl/shared/wrap-around", 10, 11, {0.5, 0.6}),
-                                run("gtp/shared", 12, 10, {0.5, 0.62}),
-                                run("mtp/cached", 20, 25, {0.49, 0.6}),
-                                run("mtp/per-config", 40, 44, {0.5, 0.6})});
+  return nlohmann::json::array(
+      {run("gl/shared/wrap-around", 10, 11, {0.5, 0.6}), run("gtp/shared", 12, 10, {0.5, 0.62}),
+       run("mtp/cached", 20, 25, {0.49, 0.6}), run("mtp/per-config", 40, 44, {0.5, 0.6})});
 }
 
 }  // namespace
@@ -54,8 +49,8 @@ TEST_CASE("a groups validation point: errors, the measured best, speed-ups, accu
   CHECK(s["predicted_speedup"]["gtp"].get<double>() == doctest::Approx(1.2));
   CHECK(s["accuracy"]["max_spread"].get<double>() == doctest::Approx(0.02));
   CHECK(s["exactly_once"].get<bool>());
-  const nlohmann::json within = rg::summarise_groups_point(four_runs(), "gl/shared/wrap-around",
-                                                           0.10);
+  const nlohmann::json within =
+      rg::summarise_groups_point(four_runs(), "gl/shared/wrap-around", 0.10);
   CHECK(within["choice_within_tolerance"].get<bool>());
   CHECK_THROWS_AS(rg::summarise_groups_point(four_runs(), "dp/shared", 0.05), tiersplit::Error);
 }
@@ -78,7 +73,7 @@ TEST_CASE("a groups validation's summary: the shared stream against MTP where th
   const auto& bound = s["link_bound_shared_vs_mtp"];
   REQUIRE(bound.size() == 2);  // the compute-bound point is not judged by it
   CHECK(bound[0]["speedup_vs_mtp_per_config"].get<double>() == doctest::Approx(4.4));
-  CHECK(bound[0]["met"].get<bool>());  // 4.4x >= s / 2 = 2
+  CHECK(bound[0]["met"].get<bool>());        // 4.4x >= s / 2 = 2
   CHECK_FALSE(bound[1]["met"].get<bool>());  // 4.4x < 12 / 2
 }
 

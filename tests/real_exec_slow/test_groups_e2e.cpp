@@ -1,7 +1,8 @@
 // test_groups_e2e.cpp: `tiersplit groups run` end to end — data with groups imported by the CLI,
 // `tiersplit serve` over it, two worker processes on c10d Gloo for every strategy (3 groups, 2
 // configurations, 2 epochs): the report is complete and consistent; a worker killed mid-run stops
-// the run with one line naming it. No timing thresholds.
+// the run with one line naming it, or with --resume goes on from the checkpoints. No timing
+// thresholds.
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -83,7 +84,9 @@ void check_report(const json& r, const std::string& strategy) {
   }
   const int64_t gloo = r.at("totals").at("gloo_calls").get<int64_t>();
   if (strategy == "dp" || strategy == "sp") CHECK(gloo > 0);     // all-reduces
-  if (strategy == "gtp" || strategy == "mtp") CHECK(gloo <= 2);  // the final barrier only
+  if (strategy == "gtp" || strategy == "mtp") CHECK(gloo <= 4);  // the two barriers only
+  CHECK(r.at("training_makespan_s").get<double>() > 0);
+  CHECK(r.at("training_makespan_s").get<double>() <= makespan);
 }
 
 }  // namespace
@@ -129,4 +132,40 @@ TEST_CASE("groups run: a worker killed mid-run stops the run with one line namin
   CHECK(log.find("worker 1 was killed (signal 9)") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(out + "/report.json"));             // never a partial result
   CHECK(run_command("pgrep -f '" + out + "/[w]orker-'").exit_code != 0);  // no worker left
+}
+
+TEST_CASE(
+    "groups run --resume: a worker killed mid-run, the workers start again from the "
+    "checkpoints and the run completes, every sample once") {
+  GroupsServer s;
+  const std::string out = s.dir + "/resumed";
+  std::filesystem::create_directories(out);
+  const std::string args =
+      " --dataset fashion-mnist-groups --workers 2 --batch 8 --split 2 "
+      "--freeze 4 --config mlp-16:lr=0.05,e=40 --collective-timeout 20 "
+      "--out-dir " +
+      out + " --resume";
+  ShellProcess run("env TIERSPLIT_NO_PROGRESS=1 " + std::string(TIERSPLIT_BINARY) +
+                       " groups run --server " + s.url() + " --strategy dp" + args,
+                   out + "/launcher.log");
+  // Kill worker 1 once it has checkpointed an epoch.
+  const std::string marks = out + "/checkpoints/worker-1/marks.json";
+  for (int i = 0; i < 600 && !std::filesystem::exists(marks); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(run_command("pkill -9 -f '" + out + "/[w]orker-1.json'").exit_code == 0);
+  const int status = run.wait();
+  std::ifstream in(out + "/launcher.log");
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO(log);
+  REQUIRE(status == 0);
+  CHECK(log.find("worker 1 was killed (signal 9)") != std::string::npos);
+  CHECK(log.find("starting the 2 workers again") != std::string::npos);
+  const json r = read_json(out + "/report.json");
+  CHECK(r.at("restarts") == 1);
+  CHECK(r.at("checks").at("exactly_once") == true);
+  CHECK(r.at("checks").at("checked") == 3 * 40);
+  // The same folder with another run's spec is refused, naming what differs.
+  auto other = tiersplit_cli("groups run --server " + s.url() + " --strategy gtp" + args);
+  CHECK(other.exit_code == 2);
+  CHECK(other.output.find("differs in /strategy") != std::string::npos);
 }
