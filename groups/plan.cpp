@@ -5,7 +5,6 @@
 #include <cmath>
 #include <map>
 #include <numeric>
-#include <set>
 #include <tuple>
 
 #include "common/units.hpp"
@@ -252,12 +251,9 @@ class PlanBuilder {
           stream(w, g, samples, e, filter(configs, e), samples, k, false);
         break;
       case Extraction::kCached: {
-        // A worker keeps the group's features for its later tasks of the group too (MTP puts
-        // several configurations of a group on one worker): only the first one streams.
         cache_[static_cast<std::size_t>(w)] = std::max(cache_[static_cast<std::size_t>(w)], feat);
-        const bool kept = !whole_cached_.insert({w, g}).second;
-        if (!kept) stream(w, g, samples, 1, filter(configs, 1), samples, 1, true);
-        for (auto [e, k] : segments(kept ? 1 : 2))
+        stream(w, g, samples, 1, filter(configs, 1), samples, 1, true);
+        for (auto [e, k] : segments(2))
           cache_read(w, g, samples, e, filter(configs, e), samples, k);
         break;
       }
@@ -620,7 +616,6 @@ class PlanBuilder {
   const int P_;
   Plan plan_;
   std::vector<double> cache_, heads_memory_;
-  std::set<std::pair<int, int64_t>> whole_cached_;  // (worker, group): whole-group features kept
   std::map<std::tuple<int64_t, int64_t, int, int, std::string>, int64_t> tags_;
 };
 

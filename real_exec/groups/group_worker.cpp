@@ -82,7 +82,7 @@ class Worker {
                  std::size_t accuracy_from);
   void train_piece(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& active,
                    const Piece& p, int64_t epoch);
-  void keep_in_cache(const std::tuple<int64_t, int64_t, int64_t>& key, std::vector<Piece> pieces);
+  void keep_in_cache(int64_t task_id, std::vector<Piece> pieces);
   void update(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& which,
               int64_t count);
   void combine(const Task& t, torch::Tensor& flat);
@@ -102,7 +102,10 @@ class Worker {
   int64_t f_ = 0, in_features_ = 0;
   std::vector<DatasetGroup> groups_;
   std::map<std::string, std::vector<ObjectRef>> objects_;  // split -> objects
-  std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<Piece>> cache_;
+  // Cached extraction: per task id, its shard's features. Tasks are independent, MTP's tasks of
+  // one group on one worker too (as in Kingpin, and as the simulator plans them).
+  std::map<int64_t, std::vector<Piece>> cache_;
+  std::map<int64_t, Piece> held_out_;  // per group: its held-out part, extracted once
   int64_t cache_bytes_ = 0, pushdowns_ = 0, bytes_ = 0;
   std::map<int64_t, int64_t> messages_;  // GAP exchanges so far per task id (their tags)
   double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0, server_compute_s_ = 0;
@@ -229,9 +232,8 @@ void Worker::update(const Task& t, std::vector<Head>& heads, const std::vector<s
 void Worker::evaluate(const Task& t, std::vector<Head>& heads,
                       const std::vector<std::size_t>& which, int64_t epoch) {
   if (!t.owner(rank_) || which.empty()) return;
-  auto key = std::make_tuple(t.group, int64_t{-1}, int64_t{-1});  // the held-out part
-  auto it = cache_.find(key);
-  if (it == cache_.end()) {
+  auto it = held_out_.find(t.group);
+  if (it == held_out_.end()) {
     const auto& split = groups_.at(t.group).test_split;
     const auto& objects = objects_.at(split);
     int64_t n = 0;
@@ -240,10 +242,10 @@ void Worker::evaluate(const Task& t, std::vector<Head>& heads,
     Reply r = fetch(sample_range(objects, 0, n));
     data_wait_s_ += seconds_since(t0);
     t0 = Clock::now();
-    it = cache_.emplace(key, std::vector<Piece>{extract(r)}).first;
+    it = held_out_.emplace(t.group, extract(r)).first;
     busy_s_ += seconds_since(t0);
   }
-  const Piece& test = it->second.front();
+  const Piece& test = it->second;
   const auto t0 = Clock::now();
   for (std::size_t h : which) {
     accuracy_.push_back({{"group", t.group},
@@ -306,7 +308,7 @@ void Worker::train_piece(const Task& t, std::vector<Head>& heads,
 
 /// Epochs of the configurations `pass` (indices into t.configs / heads): one stream per piece
 /// and epoch feeds every head of the pass; with cached extraction, the shard's pieces are
-/// streamed once, kept, and read from memory afterwards (by later epochs and other tasks).
+/// streamed once, kept, and read from memory by the task's later epochs.
 void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& pass,
                       int64_t pass_index, int64_t first_epoch) {
   const int64_t steps = steps_per_epoch(t.group_samples, spec_.batch);
@@ -315,7 +317,7 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
   for (std::size_t h : pass) epochs = std::max(epochs, heads[h].config().epochs);
   if (first_epoch > epochs) return;  // finished before a restart
   const int64_t left = epochs - first_epoch + 1;
-  const auto key = std::make_tuple(t.group, t.first, t.count);
+  const int64_t key = t.id;
   const bool cached = spec_.extraction == Extraction::kCached;
   const bool had_cache = cache_.count(key) > 0;
   PieceStream stream([this](const std::vector<Segment>& s) { return fetch(s); }, segs, left,
@@ -356,8 +358,7 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
   if (cached && !had_cache) keep_in_cache(key, std::move(kept));
 }
 
-void Worker::keep_in_cache(const std::tuple<int64_t, int64_t, int64_t>& key,
-                           std::vector<Piece> pieces) {
+void Worker::keep_in_cache(int64_t key, std::vector<Piece> pieces) {
   for (const auto& p : pieces)
     if (p.x.defined()) cache_bytes_ += p.x.numel() * static_cast<int64_t>(p.x.element_size());
   cache_.emplace(key, std::move(pieces));
