@@ -2,6 +2,7 @@
 // `tiersplit groups run` (P workers on this machine, their report), `tiersplit groups probe`
 // (what a Gloo call costs between them).
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -128,6 +129,9 @@ void add_run_command(CLI::App* groups) {
       ->capture_default_str();
   cmd->add_option("--weights", spec->weights, "Weights registered on the server, or random:SEED")
       ->capture_default_str();
+  cmd->add_option("--weights-file", spec->weights_file,
+                  "Pretrained weights (safetensors, tiersplit pretrain) the workers load; the "
+                  "server has them registered under the file's stem (serve --weights FILE)");
   cmd->add_option("--split", spec->split, "Blocks [0,s) run on the server")->capture_default_str();
   cmd->add_option("--freeze", spec->freeze, "Freeze index f (-1: the model's)")
       ->capture_default_str();
@@ -142,6 +146,12 @@ void add_run_command(CLI::App* groups) {
       ->capture_default_str();
   cmd->add_option("--placement", a->placement, "gl: wrap-around or balanced")
       ->capture_default_str();
+  cmd->add_option("--cache", spec->cache,
+                  "Cached extraction: features in the worker's memory, or on its disk")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"memory", "disk"}));
+  cmd->add_option("--cache-dir", spec->cache_dir,
+                  "With --cache disk: a local folder (default: the temporary folder)");
   cmd->add_option("--config", a->configs,
                   "A configuration, e.g. linear:lr=0.5,wd=0,e=2 or mlp-64:lr=0.05,e=3 (repeatable)")
       ->capture_default_str();
@@ -172,6 +182,8 @@ void add_run_command(CLI::App* groups) {
                   "is then training alone)")
       ->capture_default_str();
   cmd->callback([spec, launch, a, cmd] {
+    if (!spec->weights_file.empty() && cmd->count("--weights") == 0)
+      spec->weights = std::filesystem::path(spec->weights_file).stem().string();
     spec->strategy = rg::parse_strategy(a->strategy);
     spec->extraction = rg::parse_extraction(a->extraction);
     spec->placement = rg::parse_placement(a->placement);

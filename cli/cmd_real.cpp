@@ -209,6 +209,10 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "LibTorch intra-op threads (0: default)")
       ->capture_default_str();
+  cmd->add_option("--compute-slots", o->compute_slots,
+                  "Requests running their blocks at once, the others wait (0: no limit; on a "
+                  "tier with few cores, cores / --threads)")
+      ->capture_default_str();
   cmd->add_option("--http-threads", o->http_threads, "Requests served concurrently")
       ->capture_default_str();
   cmd->add_option("--tensor-pool-min", *pool_min,

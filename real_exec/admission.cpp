@@ -55,4 +55,20 @@ int64_t MemoryAdmission::active() const {
   return active_;
 }
 
+ComputeSlots::Slot ComputeSlots::acquire() {
+  if (slots_ <= 0) return Slot(nullptr);
+  std::unique_lock<std::mutex> lock(mutex_);
+  freed_.wait(lock, [&] { return busy_ < slots_; });
+  ++busy_;
+  return Slot(this);
+}
+
+void ComputeSlots::release() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --busy_;
+  }
+  freed_.notify_one();
+}
+
 }  // namespace tiersplit::real_exec

@@ -50,4 +50,35 @@ class MemoryAdmission {
   int64_t in_use_ = 0, peak_ = 0, active_ = 0;
 };
 
+/// At most `slots` holders at once (0: no limit): the server's pushdown slots, so that requests
+/// on a tier with fewer cores than requests in flight run their blocks one after the other
+/// instead of time-sharing the cores (and thrashing their caches), as the simulator's storage
+/// node runs one pushdown per slot.
+class ComputeSlots {
+ public:
+  explicit ComputeSlots(int slots) : slots_(slots) {}
+  class Slot {
+   public:
+    explicit Slot(ComputeSlots* owner) : owner_(owner) {}
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() {
+      if (owner_ != nullptr) owner_->release();
+    }
+
+   private:
+    ComputeSlots* owner_;
+  };
+  /// Waits for a free slot; the slot is free again when the returned Slot goes away.
+  Slot acquire();
+  int slots() const { return slots_; }
+
+ private:
+  void release();
+  const int slots_;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  int busy_ = 0;
+};
+
 }  // namespace tiersplit::real_exec

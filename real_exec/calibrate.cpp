@@ -319,17 +319,19 @@ nlohmann::json ensure_dataset(const std::string& store_url, const std::string& d
 }
 
 TierServer start_tier_server(const std::string& state_dir, const std::string& store, int port,
-                             int threads, const std::string& log_file) {
+                             int threads, const std::string& log_file, int compute_slots) {
   auto st = testbed_state(state_dir);
   const std::string addr = st.at("server_address").get<std::string>();
   TierServer s;
   s.url = "http://" + addr + ":" + std::to_string(port);
   s.log = log_file;
-  s.process = ChildProcess(
-      on_tier(state_dir, "storage",
-              {"serve", "--allow-remote", "--store", store, "--listen",
-               addr + ":" + std::to_string(port), "--threads", std::to_string(threads)}),
-      log_file);
+  std::vector<std::string> args{"serve",     "--allow-remote",
+                                "--store",   store,
+                                "--listen",  addr + ":" + std::to_string(port),
+                                "--threads", std::to_string(threads)};
+  if (compute_slots > 0)
+    args.insert(args.end(), {"--compute-slots", std::to_string(compute_slots)});
+  s.process = ChildProcess(on_tier(state_dir, "storage", args), log_file);
   PushdownClient client(s.url, "", RetryPolicy{0.05, 0.2, 0.5});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
   for (;;) {
@@ -459,7 +461,6 @@ void sync_profiles(const std::filesystem::path& from, const std::filesystem::pat
       std::filesystem::copy_file(e.path(), to / e.path().filename());
   }
 }
-
 
 nlohmann::json calibrate(const CalibrateOptions& o) {
   if (o.models.empty()) fail("calibrate: give at least one --model");

@@ -56,8 +56,9 @@ struct TierServer {
 };
 /// Starts `tiersplit serve` on the storage tier and waits until it answers from the compute
 /// tier (up to 90 s); fails with the log's last lines if it exits or never answers.
+/// `compute_slots` > 0: `serve --compute-slots` (requests running their blocks at once).
 TierServer start_tier_server(const std::string& state_dir, const std::string& store, int port,
-                             int threads, const std::string& log_file);
+                             int threads, const std::string& log_file, int compute_slots = 0);
 
 /// Profiles of `model` as deployed: storage side (forward only, the storage batches) and compute
 /// side (forward and training at B), measured at the same time on their own tiers. Keeps files

@@ -86,6 +86,7 @@ struct PushdownServer::Impl {
   ServerOptions opt;
   std::unique_ptr<ObjectStore> store;
   MemoryAdmission admission;
+  ComputeSlots slots;
   std::unique_ptr<Pacer> pacer;
   httplib::Server http;
   std::thread thread;
@@ -96,7 +97,8 @@ struct PushdownServer::Impl {
   std::mutex tenants_mutex;
   std::map<std::string, int64_t> tenant_requests;
 
-  explicit Impl(ServerOptions o) : opt(std::move(o)), admission(opt.memory_budget_bytes) {
+  explicit Impl(ServerOptions o)
+      : opt(std::move(o)), admission(opt.memory_budget_bytes), slots(opt.compute_slots) {
     if (opt.pace_bytes_per_second > 0 || opt.pace_delay_s > 0) {
       pacer = std::make_unique<Pacer>(
           opt.pace_bytes_per_second,
@@ -269,6 +271,9 @@ struct PushdownServer::Impl {
     if (r.split == 0) {
       features = images;
     } else {
+      const auto t_slot = Clock::now();
+      ComputeSlots::Slot slot = slots.acquire();
+      queue_s += seconds_since(t_slot);
       torch::NoGradGuard no_grad;
       std::vector<torch::Tensor> outs;
       for (int64_t first = 0; first < n; first += b) {

@@ -21,6 +21,9 @@ struct ServerOptions {
   int64_t max_samples = 8192;                       ///< samples per request cap
   int threads = 0;       ///< LibTorch intra-op threads (0: LibTorch's default)
   int http_threads = 8;  ///< concurrent requests being served
+  /// Requests running their blocks at once (admission.hpp, ComputeSlots); the others wait for a
+  /// slot (counted in the queue time). 0: as many as are served.
+  int compute_slots = 0;
   /// [B] tensors of at least this size come from the server's pool of mapped blocks, bounded by
   /// the budget plus the loaded weights (tensor_pool.hpp); 0: from the malloc heap, unbounded
   int64_t tensor_pool_min_bytes = int64_t{1} << 20;

@@ -2,7 +2,10 @@
 // with the group's other holders, records (see group_worker.hpp).
 #include "real_exec/groups/group_worker.hpp"
 
+#include <unistd.h>
+
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <map>
@@ -66,6 +69,13 @@ class Worker {
         hooks_(hooks),
         client_(spec.server, spec.token, RetryPolicy{0.05, 2.0, spec.retry_timeout_s}) {}
 
+  ~Worker() {  // a disk cache left by a failure
+    std::error_code ignored;
+    if (!disk_cache_.empty()) std::filesystem::remove_all(disk_cache_, ignored);
+  }
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
   nlohmann::json run();
 
  private:
@@ -83,6 +93,9 @@ class Worker {
   void train_piece(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& active,
                    const Piece& p, int64_t epoch);
   void keep_in_cache(int64_t task_id, std::vector<Piece> pieces);
+  std::string cache_file(int64_t task_id, int64_t k);
+  void write_cached(int64_t task_id, int64_t k, const Piece& p);
+  Piece read_cached(int64_t task_id, int64_t k);
   void update(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& which,
               int64_t count);
   void combine(const Task& t, torch::Tensor& flat);
@@ -106,6 +119,7 @@ class Worker {
   // one group on one worker too (as in Kingpin, and as the simulator plans them).
   std::map<int64_t, std::vector<Piece>> cache_;
   std::map<int64_t, Piece> held_out_;  // per group: its held-out part, extracted once
+  std::string disk_cache_;             // cache "disk": this worker's folder (made on first use)
   int64_t cache_bytes_ = 0, pushdowns_ = 0, bytes_ = 0;
   std::map<int64_t, int64_t> messages_;  // GAP exchanges so far per task id (their tags)
   double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0, server_compute_s_ = 0;
@@ -123,7 +137,7 @@ void Worker::load() {
     objects_[g.test_split] = split_objects(manifest, g.test_split);
   }
   const int64_t R = manifest.at("resolution").get<int64_t>();
-  model_ = make_model(ModelSpec{spec_.model, kClasses, R, spec_.weights, ""});
+  model_ = make_model(ModelSpec{spec_.model, kClasses, R, spec_.weights, spec_.weights_file});
   model_->eval();
   f_ = spec_.freeze < 0 ? model_->default_freeze() : spec_.freeze;
   if (f_ < 1 || f_ > model_->size())
@@ -320,6 +334,7 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
   const int64_t key = t.id;
   const bool cached = spec_.extraction == Extraction::kCached;
   const bool had_cache = cache_.count(key) > 0;
+  const bool on_disk = spec_.cache == "disk";
   PieceStream stream([this](const std::vector<Segment>& s) { return fetch(s); }, segs, left,
                      !cached     ? left
                      : had_cache ? 0
@@ -345,9 +360,12 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
         p = extract(r);
         busy_s_ += seconds_since(t0);
       } else if (cached && !segs[k].empty()) {
-        p = (had_cache ? cache_.at(key) : kept)[static_cast<std::size_t>(k)];
+        p = on_disk ? read_cached(key, k) : (had_cache ? cache_.at(key) : kept)[std::size_t(k)];
       }
-      if (cached && !had_cache && e == first_epoch) kept.push_back(p);
+      if (cached && !had_cache && e == first_epoch) {
+        if (on_disk && p.x.defined()) write_cached(key, k, p);
+        kept.push_back(on_disk ? Piece{} : p);
+      }
       train_piece(t, heads, active, p, e);
       update(t, heads, mlp, global_piece(t, k, steps));
     }
@@ -362,6 +380,35 @@ void Worker::keep_in_cache(int64_t key, std::vector<Piece> pieces) {
   for (const auto& p : pieces)
     if (p.x.defined()) cache_bytes_ += p.x.numel() * static_cast<int64_t>(p.x.element_size());
   cache_.emplace(key, std::move(pieces));
+}
+
+std::string Worker::cache_file(int64_t task_id, int64_t k) {
+  if (disk_cache_.empty()) {
+    const std::filesystem::path base = spec_.cache_dir.empty()
+                                           ? std::filesystem::temp_directory_path()
+                                           : std::filesystem::path(spec_.cache_dir);
+    disk_cache_ = (base / ("tiersplit-groups-cache-" + std::to_string(getpid()) + "-w" +
+                           std::to_string(rank_)))
+                      .string();
+    std::filesystem::create_directories(disk_cache_);
+  }
+  return disk_cache_ + "/t" + std::to_string(task_id) + "-" + std::to_string(k) + ".pt";
+}
+
+/// Cache "disk": a piece's features, labels and ids in one file on the worker's disk.
+void Worker::write_cached(int64_t task_id, int64_t k, const Piece& p) {
+  const auto t0 = Clock::now();
+  torch::save(std::vector<torch::Tensor>{p.x, p.y, p.ids}, cache_file(task_id, k));
+  cache_bytes_ += p.x.numel() * static_cast<int64_t>(p.x.element_size());
+  busy_s_ += seconds_since(t0);
+}
+
+Piece Worker::read_cached(int64_t task_id, int64_t k) {
+  const auto t0 = Clock::now();
+  std::vector<torch::Tensor> v;
+  torch::load(v, cache_file(task_id, k));
+  data_wait_s_ += seconds_since(t0);  // waiting for data, from the disk instead of the store
+  return {v.at(0), v.at(1), v.at(2)};
 }
 
 /// Puts back the heads of pass `pass_index` and this worker's records from the checkpoints, up
@@ -462,6 +509,7 @@ nlohmann::json Worker::run() {
   }
   if (group_ != nullptr) group_->barrier();  // training ends when every worker is done
   const double train_end = unix_seconds();
+  if (!disk_cache_.empty()) std::filesystem::remove_all(disk_cache_);
   for (auto& [t, heads] : to_evaluate_) {
     for (std::size_t h = 0; h < heads.size(); ++h)
       evaluate(t, heads, {h}, heads[h].config().epochs);
@@ -488,6 +536,8 @@ nlohmann::json Worker::run() {
                         {"gloo_bytes", group_ ? group_->bytes() : 0},
                         {"gloo_calls", group_ ? group_->calls() : 0},
                         {"cache_bytes", cache_bytes_},
+                        {"cache_location", spec_.extraction != Extraction::kCached ? "none"
+                                           : spec_.cache},
                         {"trained", trained},
                         {"accuracy", accuracy_}};
   if (hooks_.keep_weights) out["weights"] = weights_;

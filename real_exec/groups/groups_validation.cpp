@@ -4,9 +4,11 @@
 #include "real_exec/groups/groups_validation.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
@@ -20,6 +22,7 @@
 #include "real_exec/groups/group_dataset.hpp"
 #include "real_exec/groups/group_run.hpp"
 #include "real_exec/object_store.hpp"
+#include "real_exec/speed_probe.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/tier_jobs.hpp"
 
@@ -138,8 +141,12 @@ class PointValidation {
     bring_up_testbed();
     calibrate_point();
     probe_gloo();
+    // One pushdown per slot, as the simulator's storage node runs them: the storage tier's
+    // cores over its threads.
+    const auto& storage = calibration_.at("platform").at("storage");
+    const int slots = std::max(1, storage.value("cores", 1) / storage.value("pushdown_threads", 1));
     server_ = start_tier_server(s_.o.testbed_dir, s_.o.store, s_.o.port, s_.o.threads,
-                                (fs::path(dir_) / "server.log").string());
+                                (fs::path(dir_) / "server.log").string(), slots);
     const nlohmann::json rec = recommend();
     nlohmann::json runs = nlohmann::json::array();
     for (const auto& planned : plan_runs(rec)) runs.push_back(run_one(planned));
@@ -330,7 +337,10 @@ class PointValidation {
     const std::string label = planned.at("label");
     const std::string out_dir = (fs::path(dir_) / "runs" / file_label(label)).string();
     const std::string report_file = out_dir + "/report.json";
+    const std::string speed_file = out_dir + "/speed.json";
     if (!fs::exists(report_file)) {
+      fs::create_directories(out_dir);
+      const auto [before, waited] = probe_until_calm(out_dir + "/speed-before");
       say(where_ + "running " + label + fmt(" (predicted %.1f s)", planned["predicted_s"]));
       RunSpec spec;
       spec.server = server_.url;
@@ -352,8 +362,14 @@ class PointValidation {
       lo.testbed_dir = s_.o.testbed_dir;
       lo.timeout_s = s_.o.run_timeout_s;
       const nlohmann::json report = run_local(spec, lo);
+      const nlohmann::json reference = speed_reference_now();
+      if (!reference.is_null()) {
+        const nlohmann::json after = probe_fresh(out_dir + "/speed-after");
+        write_json_file(speed_file, run_machine_speed(before, after, reference, waited));
+      }
       write_json_file(report_file, report);
     }
+    if (fs::exists(speed_file)) planned["speed"] = load_json_file(speed_file).raw();
     const nlohmann::json r = load_json_file(report_file).raw();
     planned["measured_s"] = r.at("training_makespan_s");
     planned["whole_run_s"] = r.at("makespan_s");
@@ -367,6 +383,42 @@ class PointValidation {
     say(where_ + "  " + label + fmt(": measured %.2f s", planned["measured_s"]) +
         fmt(", predicted %+.1f%%", 100 * planned["error"].get<double>()));
     return planned;
+  }
+
+  /// The calibration's machine speed (speed_probe.hpp), or null when it has none.
+  nlohmann::json speed_reference_now() const {
+    const auto& m = calibration_.at("measured");
+    return m.contains("speed") && m["speed"].is_object() && m["speed"].contains("compute")
+               ? m["speed"]
+               : nlohmann::json();
+  }
+
+  nlohmann::json probe_fresh(const std::string& prefix) {
+    fs::remove(prefix + "-storage.json");
+    fs::remove(prefix + "-compute.json");
+    return probe_tiers(s_.o.testbed_dir, server_.url, prefix);
+  }
+
+  /// Probes both tiers until neither is more than 5 % slower than at calibration, or 30 s
+  /// passed (a shared machine's slow phases last minutes; docs/validation.md). Returns the last
+  /// probe (null without a reference) and the time waited.
+  std::pair<nlohmann::json, double> probe_until_calm(const std::string& prefix) {
+    const nlohmann::json reference = speed_reference_now();
+    if (reference.is_null()) return {nlohmann::json(), 0.0};
+    const auto t0 = std::chrono::steady_clock::now();
+    for (;;) {
+      nlohmann::json probe = probe_fresh(prefix);
+      const double worst = worst_slowdown(probe, reference);
+      const double waited =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (worst <= 1.05 || waited >= 30) {
+        if (worst > 1.05)
+          say(where_ + fmt("  the machine is x%.2f slower than at calibration", worst) +
+              "; running anyway");
+        return {probe, waited};
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+    }
   }
 
   const Setup& s_;

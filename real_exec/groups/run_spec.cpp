@@ -125,6 +125,7 @@ nlohmann::json to_json(const RunSpec& s) {
           {"dataset", s.dataset},
           {"model", s.model},
           {"weights", s.weights},
+          {"weights_file", s.weights_file},
           {"split", s.split},
           {"freeze", s.freeze},
           {"storage_batch", s.storage_batch},
@@ -137,7 +138,9 @@ nlohmann::json to_json(const RunSpec& s) {
           {"seed", s.seed},
           {"collective_timeout_s", s.collective_timeout_s},
           {"retry_timeout_s", s.retry_timeout_s},
-          {"evaluation", s.evaluation}};
+          {"evaluation", s.evaluation},
+          {"cache", s.cache},
+          {"cache_dir", s.cache_dir}};
 }
 
 RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& file) {
@@ -149,6 +152,7 @@ RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& file) {
   s.dataset = root.string("dataset");
   s.model = root.string("model");
   s.weights = root.string("weights", s.weights);
+  s.weights_file = root.string("weights_file", "");
   s.split = root.integer("split");
   s.freeze = root.integer("freeze", -1);
   s.storage_batch = root.integer("storage_batch");
@@ -161,6 +165,10 @@ RunSpec run_spec_from_json(const nlohmann::json& j, const std::string& file) {
   s.collective_timeout_s = root.number("collective_timeout_s", s.collective_timeout_s);
   s.retry_timeout_s = root.number("retry_timeout_s", s.retry_timeout_s);
   s.evaluation = root.string("evaluation", s.evaluation);
+  s.cache = root.string("cache", s.cache);
+  if (s.cache != "memory" && s.cache != "disk")
+    root.at("cache").fail_here("'" + s.cache + "' is not memory or disk");
+  s.cache_dir = root.string("cache_dir", "");
   if (s.evaluation != "every-epoch" && s.evaluation != "end")
     root.at("evaluation").fail_here("'" + s.evaluation + "' is not every-epoch or end");
   JsonView configs = root.at("configurations");

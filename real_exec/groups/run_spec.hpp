@@ -28,7 +28,8 @@ struct RunSpec {
   std::string token;               ///< its bearer token (not written to reports)
   std::string dataset;             ///< a dataset with groups in the server's store
   std::string model = "resnet18";  ///< zoo model whose blocks [0, f) are frozen
-  std::string weights = "random:1";
+  std::string weights = "random:1";  ///< registered on the server (serve --weights), or random:SEED
+  std::string weights_file;          ///< the workers load it for blocks [s, f) ("": by `weights`)
   int64_t split = 0;           ///< blocks [0, split) run on the server
   int64_t freeze = -1;         ///< f: the heads read block f-1's output (-1: the model's)
   int64_t storage_batch = 16;  ///< server-side mini-batch [samples]
@@ -38,6 +39,10 @@ struct RunSpec {
   Extraction extraction = Extraction::kShared;
   Placement placement = Placement::kWrapAround;
   std::vector<HeadConfig> configs;
+  /// Cached extraction: where a worker keeps the features — "memory", or "disk": one file per
+  /// piece under `cache_dir` (a local folder; "": the temporary folder), read back each epoch.
+  std::string cache = "memory";
+  std::string cache_dir;
   uint64_t seed = 1;                 ///< heads' initial weights
   double collective_timeout_s = 60;  ///< every Gloo operation and the rendezvous
   double retry_timeout_s = 60;       ///< how long a pushdown is retried (503, lost server)

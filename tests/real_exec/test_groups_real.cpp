@@ -263,8 +263,16 @@ TEST_CASE("groups workers on threads, real Gloo, an in-process server") {
     auto per = run_workers(spec_for(s.url, Strategy::kGtp, Extraction::kPerConfig, configs), 2);
     auto shared = run_workers(spec_for(s.url, Strategy::kGtp, Extraction::kShared, configs), 2);
     auto cached = run_workers(spec_for(s.url, Strategy::kGtp, Extraction::kCached, configs), 2);
+    RunSpec on_disk = spec_for(s.url, Strategy::kGtp, Extraction::kCached, configs);
+    on_disk.cache = "disk";
+    on_disk.cache_dir = testing::temp_dir("groups-disk-cache");
+    auto disk = run_workers(on_disk, 2);
     check_same_weights(per, shared);
     check_same_weights(per, cached);
+    check_same_weights(per, disk);
+    CHECK(disk[0].at("cache_location") == "disk");
+    CHECK(disk[0].at("cache_bytes") == cached[0].at("cache_bytes"));
+    CHECK(std::filesystem::is_empty(on_disk.cache_dir));  // every worker removed its files
     int64_t per_pushdowns = 0, shared_pushdowns = 0, cached_pushdowns = 0, cache_bytes = 0;
     for (int r = 0; r < 2; ++r) {
       per_pushdowns += per[r].at("pushdowns").get<int64_t>();
