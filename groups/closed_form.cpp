@@ -37,13 +37,13 @@ struct StreamStages {
 };
 
 StreamStages stream_stages(const Step& s, const GroupsCosts& c, const GroupsPoint& pt,
-                           const std::string& cache_location) {
+                           const std::string& cache_location, double pieces) {
   const auto& st = pt.platform.storage;
   const double K = static_cast<double>(st.nodes);
   const double per_node = s.samples / K;  // a group's objects are spread over the nodes
   StreamStages g;
-  g.storage = per_node * (c.storage_s_per_sample + c.request_overhead_s_per_sample +
-                          c.read_bytes_per_sample / st.disk_bandwidth);
+  g.storage = per_node * (c.storage_s_per_sample + c.read_bytes_per_sample / st.disk_bandwidth) +
+              pieces * c.requests_s(per_node / pieces);
   g.network = pt.platform.network.latency_s +
               per_node * c.sent_bytes_per_sample / pt.platform.network.path_bandwidth();
   g.worker = s.compute_s;
@@ -66,9 +66,9 @@ double step_alone_s(const Step& s, const GroupsCosts& c, const GroupsPoint& pt,
   const auto& net = pt.platform.compute_network;
   switch (s.kind) {
     case StepKind::kStream: {  // an all-reduce, if any, overlaps the next pieces' reads
-      const StreamStages g = stream_stages(s, c, pt, cache_location);
-      return pipelined({g.storage, g.network, g.worker + step_sync_s(s, pt)},
-                       static_cast<double>(step_pieces(s, c.batch, chunks)));
+      const auto pieces = static_cast<double>(step_pieces(s, c.batch, chunks));
+      const StreamStages g = stream_stages(s, c, pt, cache_location, pieces);
+      return pipelined({g.storage, g.network, g.worker + step_sync_s(s, pt)}, pieces);
     }
     case StepKind::kCacheRead: {
       const double read =

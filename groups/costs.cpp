@@ -58,6 +58,11 @@ int64_t HeadCosts::updates(double samples, int64_t batch) const {
                            static_cast<int64_t>(std::ceil(samples / static_cast<double>(batch))));
 }
 
+double GroupsCosts::requests_s(double samples) const {
+  if (samples <= 0) return 0;
+  return (1 + std::max(0.0, samples - 1) / samples_per_object) * request_overhead_s;
+}
+
 double GroupsCosts::heads_s(const std::vector<int>& configs, double samples) const {
   double t = 0;
   for (int c : configs) {
@@ -119,8 +124,8 @@ GroupsCosts make_groups_costs(const GroupsScenario& sc, const GroupsPoint& point
   c.read_bytes_per_sample = w.bytes_per_sample;
   c.sent_bytes_per_sample =
       split == 0 ? w.bytes_per_sample : static_cast<double>(sp.split_bytes_per_sample(split));
-  c.request_overhead_s_per_sample =
-      storage.request_overhead_s / static_cast<double>(w.samples_per_object);
+  c.request_overhead_s = storage.request_overhead_s;
+  c.samples_per_object = static_cast<double>(w.samples_per_object);
   c.extract_s_per_sample = (split == 0 ? point.platform.compute.decode_time_per_sample_s : 0.0) +
                            std::max(0.0, cp.forward_time(split, f, B)) / static_cast<double>(B);
   c.feature_bytes_per_sample = static_cast<double>(cp.split_bytes_per_sample(f));

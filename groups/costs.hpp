@@ -45,17 +45,22 @@ struct GroupsCosts {
   int64_t storage_batch = 1;
   int64_t batch = 1;  ///< training batch B
   int64_t freeze_index = 0;
-  double storage_s_per_sample = 0;           ///< pushdown: decode + blocks [0, s) at mini-batch b
-  double read_bytes_per_sample = 0;          ///< stored bytes read from a storage node's disk
-  double sent_bytes_per_sample = 0;          ///< crossing the storage-compute network
-  double request_overhead_s_per_sample = 0;  ///< object requests, spread over the samples
-  double extract_s_per_sample = 0;           ///< worker: decode (s = 0) + blocks [s, f) at B
-  double feature_bytes_per_sample = 0;       ///< the heads' input (output of block f - 1): a cache
-  double pushdown_memory_bytes = 0;          ///< one pushdown on a storage node
-  double extract_memory_bytes = 0;           ///< worker: weights [s, f) + B x activations
-  bool extrapolated = false;                 ///< B or b beyond the profiles' measured batch sizes
-  std::vector<HeadCosts> heads;              ///< per configuration of the point's workload
+  double storage_s_per_sample = 0;      ///< pushdown: decode + blocks [0, s) at mini-batch b
+  double read_bytes_per_sample = 0;     ///< stored bytes read from a storage node's disk
+  double sent_bytes_per_sample = 0;     ///< crossing the storage-compute network
+  double request_overhead_s = 0;        ///< one object read on a storage node (the store's request)
+  double samples_per_object = 1;        ///< objects hold one group's samples, in order
+  double extract_s_per_sample = 0;      ///< worker: decode (s = 0) + blocks [s, f) at B
+  double feature_bytes_per_sample = 0;  ///< the heads' input (output of block f - 1): a cache
+  double pushdown_memory_bytes = 0;     ///< one pushdown on a storage node
+  double extract_memory_bytes = 0;      ///< worker: weights [s, f) + B x activations
+  bool extrapolated = false;            ///< B or b beyond the profiles' measured batch sizes
+  std::vector<HeadCosts> heads;         ///< per configuration of the point's workload
 
+  /// Object reads of one pushdown of `samples` consecutive samples of a group: the objects it
+  /// touches, 1 + (n - 1) / m on average over where it starts (a piece of m samples mostly
+  /// straddles two objects), each a request_overhead_s. The server reads whole objects.
+  double requests_s(double samples) const;
   /// Worker time of the heads `configs` (indices) over `samples` samples for one epoch.
   double heads_s(const std::vector<int>& configs, double samples) const;
 };

@@ -50,7 +50,7 @@ struct GroupSizeSpec {
 struct GroupsWorkload {
   std::string model;
   int64_t resolution = 224;
-  std::string profile_file;        ///< resolved path (shipped or given)
+  std::string profile_file;  ///< resolved path (shipped or given)
   /// Profiles measured on each tier (tiersplit calibrate); "" : profile_file on both.
   std::string storage_profile_file, compute_profile_file;
   int64_t freeze_index = -1;       ///< -1: the profile's

@@ -165,8 +165,7 @@ void producer(Run* run, int w) {
   for (std::size_t p = 0; p < me.pieces.size(); ++p) {
     me.credits->acquire();
     const double per_node = me.pieces[p].samples / K;
-    if (c.request_overhead_s_per_sample > 0)
-      sg4::this_actor::sleep_for(per_node * c.request_overhead_s_per_sample);
+    if (c.request_overhead_s > 0) sg4::this_actor::sleep_for(c.requests_s(per_node));
     std::vector<sg4::ExecPtr> reads, pushdowns;
     for (int64_t k = 0; k < run->nodes; ++k) {
       const double read_s = per_node * c.read_bytes_per_sample / g_world->storage_disk_bw;

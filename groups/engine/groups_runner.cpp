@@ -17,8 +17,8 @@ std::string run_one(const GroupsStudy& st, std::size_t index, const std::string&
   const GroupsPoint& p = st.points[st.configs[index].point];
   std::unique_ptr<sim::TraceRecorder> trace;
   if (!trace_file.empty()) trace = std::make_unique<sim::TraceRecorder>();
-  const GroupsOutcome sim = simulate_plan(e.plan, e.costs, p, st.scenario.chunks,
-                                          st.scenario.prefetch, trace.get());
+  const GroupsOutcome sim =
+      simulate_plan(e.plan, e.costs, p, st.scenario.chunks, st.scenario.prefetch, trace.get());
   if (trace) trace->write(trace_file);
   return to_json(groups_row(st, index, e, e.plan.feasible ? &sim : nullptr)).dump();
 }
@@ -30,7 +30,8 @@ std::vector<GroupsResult> run_groups(const GroupsStudy& st, const std::vector<st
   std::vector<GroupsResult> rows;
   if (which.empty()) return rows;
   if (!options.simulate) {
-    for (std::size_t i : which) rows.push_back(groups_row(st, i, evaluate(st, st.configs[i]), nullptr));
+    for (std::size_t i : which)
+      rows.push_back(groups_row(st, i, evaluate(st, st.configs[i]), nullptr));
     return rows;
   }
   int64_t nodes = 1, workers = 1;

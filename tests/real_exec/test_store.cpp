@@ -1,7 +1,10 @@
 // test_store.cpp: object stores (dir://, swift://), safetensors, admission, pacer, dataset import.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "real_exec/admission.hpp"
 #include "real_exec/dataset.hpp"
@@ -157,6 +160,32 @@ TEST_CASE("admission: fits and waits and refuses what never fits and releases") 
   t2.release();
   CHECK(a.in_use() == 0);
   CHECK(a.peak_in_use() == 60);
+}
+
+TEST_CASE("compute slots: never more holders than slots; 0 slots is no limit") {
+  for (int slots : {1, 2}) {
+    ComputeSlots cs(slots);
+    std::atomic<int> holding{0}, most{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 6; ++i) {
+      threads.emplace_back([&] {
+        ComputeSlots::Slot slot = cs.acquire();
+        const int now = ++holding;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        --holding;
+      });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(most.load() >= 1);
+    CHECK(most.load() <= slots);
+  }
+  ComputeSlots unlimited(0);
+  auto a = unlimited.acquire();
+  auto b = unlimited.acquire();  // does not wait
+  CHECK(unlimited.slots() == 0);
 }
 
 TEST_CASE("pacer: sends through a shared bucket take bytes / rate") {
