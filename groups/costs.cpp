@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/error.hpp"
+#include "profiles/device.hpp"
 #include "sim/memory_rules.hpp"
 
 namespace tiersplit::groups {
@@ -48,6 +49,17 @@ HeadCosts head_costs(const GroupConfig& c, double features, int64_t classes,
   h.model_bytes = h.parameters * 4.0 * (1.0 + s);
   h.memory_bytes = h.parameters * 4.0 * (2.0 + s);
   return h;
+}
+
+/// Whether a pushdown device is a CPU: the measured "this-machine", or a device sheet of kind
+/// "cpu" (an unknown name was refused when the profile was derived for it).
+bool pushdown_on_cpu(const std::string& device) {
+  if (device == "this-machine") return true;
+  try {
+    return profiles::find_device(device).kind == "cpu";
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 }  // namespace
@@ -125,6 +137,7 @@ GroupsCosts make_groups_costs(const GroupsScenario& sc, const GroupsPoint& point
   c.sent_bytes_per_sample =
       split == 0 ? w.bytes_per_sample : static_cast<double>(sp.split_bytes_per_sample(split));
   c.request_overhead_s = storage.request_overhead_s;
+  c.reads_share_pushdown_cores = pushdown_on_cpu(storage.pushdown_device);
   c.samples_per_object = static_cast<double>(w.samples_per_object);
   c.extract_s_per_sample = (split == 0 ? point.platform.compute.decode_time_per_sample_s : 0.0) +
                            std::max(0.0, cp.forward_time(split, f, B)) / static_cast<double>(B);

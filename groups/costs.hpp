@@ -45,11 +45,14 @@ struct GroupsCosts {
   int64_t storage_batch = 1;
   int64_t batch = 1;  ///< training batch B
   int64_t freeze_index = 0;
-  double storage_s_per_sample = 0;      ///< pushdown: decode + blocks [0, s) at mini-batch b
-  double read_bytes_per_sample = 0;     ///< stored bytes read from a storage node's disk
-  double sent_bytes_per_sample = 0;     ///< crossing the storage-compute network
-  double request_overhead_s = 0;        ///< one object read on a storage node (the store's request)
-  double samples_per_object = 1;        ///< objects hold one group's samples, in order
+  double storage_s_per_sample = 0;   ///< pushdown: decode + blocks [0, s) at mini-batch b
+  double read_bytes_per_sample = 0;  ///< stored bytes read from a storage node's disk
+  double sent_bytes_per_sample = 0;  ///< crossing the storage-compute network
+  double request_overhead_s = 0;     ///< one object read on a storage node (the store's request)
+  double samples_per_object = 1;     ///< objects hold one group's samples, in order
+  /// The pushdowns run on the storage node's CPU cores, which the object store's reads use too
+  /// (a CPU pushdown device); false: on an accelerator, beside the reads.
+  bool reads_share_pushdown_cores = false;
   double extract_s_per_sample = 0;      ///< worker: decode (s = 0) + blocks [s, f) at B
   double feature_bytes_per_sample = 0;  ///< the heads' input (output of block f - 1): a cache
   double pushdown_memory_bytes = 0;     ///< one pushdown on a storage node

@@ -1,7 +1,8 @@
 // groups_model.cpp: the groups platform as a SimGrid world and a plan's steps as actors.
 //
 // Platform (built once per process with the s4u API):
-//   storage-k       host, one core per pushdown slot (the node's pushdown device)
+//   storage-k       host, one core per pushdown slot (the node's pushdown device); with a CPU
+//                   pushdown device the object store's reads run there too
 //   storage-k-disk  host, one core: a read of n bytes executes n / disk bandwidth
 //   worker-j        host, one core (the worker's device); worker-j-disk: its local disk
 //   path-k          link storage-k -> compute tier; core: the optional core link; nic-j: into
@@ -165,7 +166,17 @@ void producer(Run* run, int w) {
   for (std::size_t p = 0; p < me.pieces.size(); ++p) {
     me.credits->acquire();
     const double per_node = me.pieces[p].samples / K;
-    if (c.request_overhead_s > 0) sg4::this_actor::sleep_for(c.requests_s(per_node));
+    if (c.request_overhead_s > 0 && c.reads_share_pushdown_cores) {
+      // The store's reads are work on the node's CPU cores, which the pushdowns use too.
+      std::vector<sg4::ExecPtr> rq;
+      for (int64_t k = 0; k < run->nodes; ++k)
+        rq.push_back(sg4::this_actor::exec_init(c.requests_s(per_node) * kWork)
+                         ->set_host(g_world->storage[static_cast<std::size_t>(k)])
+                         ->start());
+      for (auto& e : rq) e->wait();
+    } else if (c.request_overhead_s > 0) {  // beside an accelerator's pushdowns
+      sg4::this_actor::sleep_for(c.requests_s(per_node));
+    }
     std::vector<sg4::ExecPtr> reads, pushdowns;
     for (int64_t k = 0; k < run->nodes; ++k) {
       const double read_s = per_node * c.read_bytes_per_sample / g_world->storage_disk_bw;
