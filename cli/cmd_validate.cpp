@@ -354,6 +354,8 @@ void add_validate_command(CLI::App& app) {
       g.testbed_dir = o->testbed_dir;
       if (o->port != rx::ValidationOptions().port) g.port = o->port;
       g.allow_busy = o->allow_busy;
+      g.repeats = o->repeats;
+      if (g.repeats < 1) fail("--repeats ", g.repeats, " must be at least 1");
       print_groups_summary(rg::run_groups_validation(g));
       std::cerr << "wrote " << g.output << "\n";
       return;

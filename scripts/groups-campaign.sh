@@ -2,7 +2,8 @@
 # groups-campaign.sh: the learning-over-groups validation campaign behind docs/validation.md —
 # two workloads (3 large groups on 2 workers; 12 small Zipf-skewed groups on 3 workers) x two
 # bandwidths of the store's path (4 Mbit/s, network-bound; 200 Mbit/s, not), every strategy
-# predicted and run for real on the testbed's worker namespaces; writes one summary table. Then
+# predicted and run for real (twice, in rounds) on the testbed's worker namespaces; writes one
+# summary table. Then
 # the accuracy check: a ResNet-18 pretrained on Fashion-MNIST's source classes, every strategy of
 # the skewed workload trained from it for real, the heads' held-out accuracy compared.
 #
@@ -10,7 +11,7 @@
 #
 # Needs the build (scripts/setup.sh), root (network namespaces) and both cores idle: it
 # measures. Interrupted, it resumes where it stopped (the state folders under DIR keep every
-# calibration, probe, prediction and run). About 40 minutes on 2 cores.
+# calibration, probe, prediction and run). About 55 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +52,7 @@ for name in groups-few-large groups-many-skewed; do
   [[ -n "$only" && "$only" != "$name" ]] && continue
   echo "=== $name ($(date -u +%H:%M:%S))"
   "$tiersplit" validate "scenarios/validation/$name.json" -o "$out/$name.json" \
-    --state-dir "$out/$name.d" --store "$store"
+    --state-dir "$out/$name.d" --store "$store" --repeats 2
 done
 existing=()
 for f in "${reports[@]}"; do [[ -f "$f" ]] && existing+=("$f"); done

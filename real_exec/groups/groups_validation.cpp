@@ -25,6 +25,7 @@
 #include "real_exec/speed_probe.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/tier_jobs.hpp"
+#include "real_exec/validation.hpp"
 
 namespace tiersplit::real_exec::groups {
 
@@ -148,8 +149,7 @@ class PointValidation {
     server_ = start_tier_server(s_.o.testbed_dir, s_.o.store, s_.o.port, s_.o.threads,
                                 (fs::path(dir_) / "server.log").string(), slots);
     const nlohmann::json rec = recommend();
-    nlohmann::json runs = nlohmann::json::array();
-    for (const auto& planned : plan_runs(rec)) runs.push_back(run_one(planned));
+    const nlohmann::json runs = run_all(plan_runs(rec));
     server_.process.stop();
     const auto& choice = rec.at("points").at(0).at("choice");
     nlohmann::json point = {{"point", index_},
@@ -333,56 +333,91 @@ class PointValidation {
             {"bottleneck", row.value("bottleneck", "")}};
   }
 
-  nlohmann::json run_one(nlohmann::json planned) {
-    const std::string label = planned.at("label");
-    const std::string out_dir = (fs::path(dir_) / "runs" / file_label(label)).string();
-    const std::string report_file = out_dir + "/report.json";
-    const std::string speed_file = out_dir + "/speed.json";
-    if (!fs::exists(report_file)) {
-      fs::create_directories(out_dir);
-      const auto [before, waited] = probe_until_calm(out_dir + "/speed-before");
-      say(where_ + "running " + label + fmt(" (predicted %.1f s)", planned["predicted_s"]));
-      RunSpec spec;
-      spec.server = server_.url;
-      spec.dataset = s_.dataset;
-      spec.weights = s_.o.weights;
-      spec = run_spec_from_scenario(s_.o.scenario_file, spec, nullptr);
-      const auto& c = planned.at("choice");
-      spec.freeze = s_.freeze;
-      spec.split = c.at("split");
-      spec.storage_batch = c.at("storage_batch");
-      spec.prefetch = s_.o.prefetch;
-      spec.strategy = parse_strategy(c.at("strategy"));
-      spec.extraction = parse_extraction(c.at("extraction"));
-      spec.placement = parse_placement(c.value("placement", "wrap-around"));
-      spec.evaluation = "end";
-      LaunchOptions lo;
-      lo.workers = s_.workers;
-      lo.out_dir = out_dir;
-      lo.testbed_dir = s_.o.testbed_dir;
-      lo.timeout_s = s_.o.run_timeout_s;
-      const nlohmann::json report = run_local(spec, lo);
-      const nlohmann::json reference = speed_reference_now();
-      if (!reference.is_null()) {
-        const nlohmann::json after = probe_fresh(out_dir + "/speed-after");
-        write_json_file(speed_file, run_machine_speed(before, after, reference, waited));
-      }
-      write_json_file(report_file, report);
+  /// The folder of repeat `r` (from 0) of a run: runs/LABEL, then runs/LABEL-r2, ...
+  std::string run_dir(const nlohmann::json& planned, int64_t r) const {
+    std::string name = file_label(planned.at("label"));
+    if (r > 0) name += "-r" + std::to_string(r + 1);
+    return (fs::path(dir_) / "runs" / name).string();
+  }
+
+  /// Repeat `r` of a planned run, unless its report exists: probes, the run, probes.
+  void measure(const nlohmann::json& planned, int64_t r) {
+    const std::string out_dir = run_dir(planned, r);
+    if (fs::exists(out_dir + "/report.json")) return;
+    fs::create_directories(out_dir);
+    const auto [before, waited] = probe_until_calm(out_dir + "/speed-before");
+    say(where_ + "running " + planned.at("label").get<std::string>() +
+        (s_.o.repeats > 1 ? fmt(" (repeat %g", double(r + 1)) + fmt(" of %g)", double(s_.o.repeats))
+                          : std::string()) +
+        fmt(" (predicted %.1f s)", planned["predicted_s"]));
+    RunSpec spec;
+    spec.server = server_.url;
+    spec.dataset = s_.dataset;
+    spec.weights = s_.o.weights;
+    spec = run_spec_from_scenario(s_.o.scenario_file, spec, nullptr);
+    const auto& c = planned.at("choice");
+    spec.freeze = s_.freeze;
+    spec.split = c.at("split");
+    spec.storage_batch = c.at("storage_batch");
+    spec.prefetch = s_.o.prefetch;
+    spec.strategy = parse_strategy(c.at("strategy"));
+    spec.extraction = parse_extraction(c.at("extraction"));
+    spec.placement = parse_placement(c.value("placement", "wrap-around"));
+    spec.evaluation = "end";
+    LaunchOptions lo;
+    lo.workers = s_.workers;
+    lo.out_dir = out_dir;
+    lo.testbed_dir = s_.o.testbed_dir;
+    lo.timeout_s = s_.o.run_timeout_s;
+    const nlohmann::json report = run_local(spec, lo);
+    const nlohmann::json reference = speed_reference_now();
+    if (!reference.is_null()) {
+      const nlohmann::json after = probe_fresh(out_dir + "/speed-after");
+      write_json_file(out_dir + "/speed.json", run_machine_speed(before, after, reference, waited));
     }
-    if (fs::exists(speed_file)) planned["speed"] = load_json_file(speed_file).raw();
-    const nlohmann::json r = load_json_file(report_file).raw();
-    planned["measured_s"] = r.at("training_makespan_s");
-    planned["whole_run_s"] = r.at("makespan_s");
-    planned["error"] =
-        planned["predicted_s"].get<double>() / r.at("training_makespan_s").get<double>() - 1;
-    planned["storage_bytes"] = r.at("totals").at("storage_bytes");
-    planned["gloo_calls"] = r.at("totals").at("gloo_calls");
-    planned["exactly_once"] = r.at("checks").at("exactly_once");
-    planned["accuracy"] = r.at("accuracy");
-    planned["report"] = report_file;
-    say(where_ + "  " + label + fmt(": measured %.2f s", planned["measured_s"]) +
-        fmt(", predicted %+.1f%%", 100 * planned["error"].get<double>()));
-    return planned;
+    write_json_file(out_dir + "/report.json", report);
+  }
+
+  /// Every repeat of every planned run, in rounds (forward, then backward: a machine whose speed
+  /// drifts shifts every configuration's mean alike), then each run's figures: the measured
+  /// makespan is the mean over its repeats.
+  nlohmann::json run_all(const std::vector<nlohmann::json>& planned) {
+    for (int64_t r = 0; r < s_.o.repeats; ++r)
+      for (std::size_t i : round_order(planned.size(), r)) measure(planned[i], r);
+    nlohmann::json runs = nlohmann::json::array();
+    for (nlohmann::json p : planned) {
+      std::vector<double> each;
+      std::vector<nlohmann::json> speeds;
+      for (int64_t r = 0; r < s_.o.repeats; ++r) {
+        const nlohmann::json rep = load_json_file(run_dir(p, r) + "/report.json").raw();
+        each.push_back(rep.at("training_makespan_s").get<double>());
+        if (fs::exists(run_dir(p, r) + "/speed.json"))
+          speeds.push_back(load_json_file(run_dir(p, r) + "/speed.json").raw());
+        if (r > 0) {
+          p["exactly_once"] =
+              p["exactly_once"].get<bool>() && rep.at("checks").at("exactly_once").get<bool>();
+          continue;
+        }
+        p["whole_run_s"] = rep.at("makespan_s");
+        p["storage_bytes"] = rep.at("totals").at("storage_bytes");
+        p["gloo_calls"] = rep.at("totals").at("gloo_calls");
+        p["exactly_once"] = rep.at("checks").at("exactly_once");
+        p["accuracy"] = rep.at("accuracy");
+        p["report"] = run_dir(p, r) + "/report.json";
+      }
+      double sum = 0;
+      for (double v : each) sum += v;
+      p["measured_s"] = sum / static_cast<double>(each.size());
+      p["measured_each_s"] = each;
+      if (!speeds.empty())
+        p["speed"] = speeds.size() == 1 ? speeds[0] : pool_machine_speeds(speeds);
+      p["error"] = p["predicted_s"].get<double>() / p["measured_s"].get<double>() - 1;
+      say(where_ + "  " + p.at("label").get<std::string>() +
+          fmt(": measured %.2f s", p["measured_s"]) +
+          fmt(", predicted %+.1f%%", 100 * p["error"].get<double>()));
+      runs.push_back(p);
+    }
+    return runs;
   }
 
   /// The calibration's machine speed (speed_probe.hpp), or null when it has none.

@@ -34,6 +34,9 @@ struct GroupsValidationOptions {
   int port = 8473;          ///< the validation server's port
   int probe_calls = 200;    ///< Gloo calls timed per probe
   double tolerance = 0.05;  ///< "within 5 % of the measured best"
+  /// Runs of every configuration, in rounds over all of them (forward, then backward); the
+  /// measured makespan is their mean (near ties between strategies need more than one).
+  int64_t repeats = 1;
   bool allow_busy = false;
   double run_timeout_s = 3600;  ///< one real run
 };
