@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <functional>
+#include <thread>
 #include <vector>
 
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
 #include "common/stats.hpp"
+#include "common/table.hpp"
 #include "real_exec/link_calibration.hpp"
 #include "real_exec/tier_jobs.hpp"
 
@@ -126,6 +129,41 @@ double worst_slowdown(const nlohmann::json& probe, const nlohmann::json& referen
     worst = std::max(worst, machine_slowdown(probe.at(tier), reference.at(tier),
                                              "the " + tier + " tier's speed"));
   return worst;
+}
+
+nlohmann::json probe_tiers_fresh(const std::string& state_dir, const std::string& server_url,
+                                 const std::string& prefix) {
+  std::filesystem::remove(prefix + "-storage.json");
+  std::filesystem::remove(prefix + "-compute.json");
+  return probe_tiers(state_dir, server_url, prefix);
+}
+
+std::pair<nlohmann::json, double> probe_until_calm(
+    const std::string& state_dir, const std::string& server_url, const std::string& prefix,
+    const nlohmann::json& reference, double tolerance, double wait_s,
+    const std::function<void(const std::string&)>& say) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int attempt = 0;; ++attempt) {
+    nlohmann::json probe = probe_tiers_fresh(state_dir, server_url, prefix);
+    const double worst = worst_slowdown(probe, reference);
+    const double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (worst <= 1 + tolerance || waited >= wait_s) {
+      if (attempt > 0) {
+        say("  " +
+            (worst <= 1 + tolerance ? std::string("calm again")
+                                    : fmt("still x%.2f; running anyway", worst)) +
+            fmt(" after %.0f s", waited));
+      }
+      return {probe, waited};
+    }
+    if (attempt == 0) {
+      say(fmt("  the machine takes x%.2f", worst) +
+          " the calibration's time for the speed probe; waiting up to " + fmt("%.0f s", wait_s) +
+          " for it to calm down");
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+  }
 }
 
 }  // namespace tiersplit::real_exec

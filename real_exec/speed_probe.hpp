@@ -2,8 +2,10 @@
 // cores, so that a run can be compared with the calibration it is predicted from.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tiersplit::real_exec {
@@ -15,9 +17,9 @@ namespace tiersplit::real_exec {
 /// tenants could slow down by sharing its memory bandwidth while leaving the compute part as it
 /// was; recorded with every probe, so that runs can be checked against it.
 struct SpeedProbeOptions {
-  int chunks = 24;              ///< timed compute chunks (after one untimed)
-  int products_per_chunk = 40;  ///< 256x256x256 products per chunk (about 15-25 ms each here)
-  int stream_chunks = 12;       ///< timed memory chunks (after one untimed); 0: no memory part
+  int chunks = 24;                  ///< timed compute chunks (after one untimed)
+  int products_per_chunk = 40;      ///< 256x256x256 products per chunk (about 15-25 ms each here)
+  int stream_chunks = 12;           ///< timed memory chunks (after one untimed); 0: no memory part
   int stream_passes_per_chunk = 4;  ///< y += a x passes per memory chunk (about 30 ms here)
   int64_t stream_mib = 64;          ///< size of x and of y [MiB]
 };
@@ -40,6 +42,19 @@ double machine_slowdown(const nlohmann::json& probe_now, const nlohmann::json& p
 /// they exist). Returns {"storage": probe, "compute": probe}.
 nlohmann::json probe_tiers(const std::string& state_dir, const std::string& server_url,
                            const std::string& prefix);
+
+/// probe_tiers measured now: earlier files of `prefix` are removed first.
+nlohmann::json probe_tiers_fresh(const std::string& state_dir, const std::string& server_url,
+                                 const std::string& prefix);
+
+/// Before a run: probes both tiers (probe_tiers_fresh) every 3 s until neither is slower than
+/// `reference` (speed_reference's form) by more than `tolerance` (0.05: 5 %), or `wait_s` has
+/// passed; `say` gets a line when the wait starts and when it ends. Returns the last probe and
+/// the time waited [s].
+std::pair<nlohmann::json, double> probe_until_calm(
+    const std::string& state_dir, const std::string& server_url, const std::string& prefix,
+    const nlohmann::json& reference, double tolerance, double wait_s,
+    const std::function<void(const std::string&)>& say);
 
 /// The reference a run is compared with: per tier, the mean of the median chunk times of
 /// `before` and `after` (two probe_tiers results) as {"chunk_s": {"median": ...}}, with both.

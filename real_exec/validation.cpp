@@ -266,9 +266,7 @@ class PointValidation {
 
   /// probe_tiers into <prefix>-{storage,compute}.json, measured now (older files are replaced).
   nlohmann::json probe_fresh(const std::string& prefix) {
-    fs::remove(prefix + "-storage.json");
-    fs::remove(prefix + "-compute.json");
-    return probe_tiers(o_.testbed_dir, server_.url, prefix);
+    return probe_tiers_fresh(o_.testbed_dir, server_.url, prefix);
   }
 
   /// Probes both tiers before the run of `file` until neither is slower than at calibration by
@@ -278,28 +276,9 @@ class PointValidation {
                                                      const std::string& where) {
     const nlohmann::json reference = speed_reference();
     if (reference.is_null()) return {nlohmann::json(), 0.0};
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int attempt = 0;; ++attempt) {
-      nlohmann::json probe = probe_fresh(file + ".speed-before");
-      const double worst = worst_slowdown(probe, reference);
-      const double waited =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (worst <= 1 + o_.calm_tolerance || waited >= o_.calm_wait_s) {
-        if (attempt > 0) {
-          say(where + "  " +
-              (worst <= 1 + o_.calm_tolerance ? std::string("calm again")
-                                              : fmt("still x%.2f; running anyway", worst)) +
-              fmt(" after %.0f s", waited));
-        }
-        return {probe, waited};
-      }
-      if (attempt == 0) {
-        say(where + fmt("  the machine takes x%.2f", worst) +
-            " the calibration's time for the speed probe; waiting up to " +
-            fmt("%.0f s", o_.calm_wait_s) + " for it to calm down");
-      }
-      std::this_thread::sleep_for(std::chrono::seconds(3));
-    }
+    return real_exec::probe_until_calm(o_.testbed_dir, server_.url, file + ".speed-before",
+                                       reference, o_.calm_tolerance, o_.calm_wait_s,
+                                       [&](const std::string& line) { say(where + line); });
   }
 
   /// Keeps a finished real run (<file>.part -> <file>), or fails naming it and its log.

@@ -429,31 +429,17 @@ class PointValidation {
   }
 
   nlohmann::json probe_fresh(const std::string& prefix) {
-    fs::remove(prefix + "-storage.json");
-    fs::remove(prefix + "-compute.json");
-    return probe_tiers(s_.o.testbed_dir, server_.url, prefix);
+    return probe_tiers_fresh(s_.o.testbed_dir, server_.url, prefix);
   }
 
-  /// Probes both tiers until neither is more than 5 % slower than at calibration, or 30 s
-  /// passed (a shared machine's slow phases last minutes; docs/validation.md). Returns the last
-  /// probe (null without a reference) and the time waited.
+  /// Waits up to 30 s for both tiers to be within 5 % of their calibrated speed (a shared
+  /// machine's slow phases last minutes; docs/validation.md). The last probe (null without a
+  /// reference) and the time waited.
   std::pair<nlohmann::json, double> probe_until_calm(const std::string& prefix) {
     const nlohmann::json reference = speed_reference_now();
     if (reference.is_null()) return {nlohmann::json(), 0.0};
-    const auto t0 = std::chrono::steady_clock::now();
-    for (;;) {
-      nlohmann::json probe = probe_fresh(prefix);
-      const double worst = worst_slowdown(probe, reference);
-      const double waited =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (worst <= 1.05 || waited >= 30) {
-        if (worst > 1.05)
-          say(where_ + fmt("  the machine is x%.2f slower than at calibration", worst) +
-              "; running anyway");
-        return {probe, waited};
-      }
-      std::this_thread::sleep_for(std::chrono::seconds(3));
-    }
+    return real_exec::probe_until_calm(s_.o.testbed_dir, server_.url, prefix, reference, 0.05, 30,
+                                       [&](const std::string& line) { say(where_ + line); });
   }
 
   const Setup& s_;
