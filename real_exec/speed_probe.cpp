@@ -131,6 +131,13 @@ double worst_slowdown(const nlohmann::json& probe, const nlohmann::json& referen
   return worst;
 }
 
+nlohmann::json calibrated_speed(const nlohmann::json& calibration) {
+  const auto& m = calibration.at("measured");
+  return m.contains("speed") && m["speed"].is_object() && m["speed"].contains("compute")
+             ? m["speed"]
+             : nlohmann::json();
+}
+
 nlohmann::json probe_tiers_fresh(const std::string& state_dir, const std::string& server_url,
                                  const std::string& prefix) {
   std::filesystem::remove(prefix + "-storage.json");

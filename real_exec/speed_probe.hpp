@@ -43,6 +43,10 @@ double machine_slowdown(const nlohmann::json& probe_now, const nlohmann::json& p
 nlohmann::json probe_tiers(const std::string& state_dir, const std::string& server_url,
                            const std::string& prefix);
 
+/// The machine speed a calibration recorded ("measured"/"speed", speed_reference's form), or
+/// null for a calibration without one.
+nlohmann::json calibrated_speed(const nlohmann::json& calibration);
+
 /// probe_tiers measured now: earlier files of `prefix` are removed first.
 nlohmann::json probe_tiers_fresh(const std::string& state_dir, const std::string& server_url,
                                  const std::string& prefix);

@@ -4,8 +4,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +12,7 @@
 
 #include "common/error.hpp"
 #include "common/json_reader.hpp"
+#include "common/strings.hpp"
 #include "common/subprocess.hpp"
 #include "common/table.hpp"
 #include "common/units.hpp"
@@ -206,14 +205,11 @@ nlohmann::json testbed_down(const std::string& dir) {
 int worker_rank(const std::string& tier, const nlohmann::json& st) {
   if (tier == "storage" || tier == "compute") return -1;
   const int workers = st.value("workers", 1);
-  if (tier.rfind("worker-", 0) == 0) {
-    const std::string n = tier.substr(7);
-    if (!n.empty() && n.size() < 3 && std::all_of(n.begin(), n.end(), ::isdigit) &&
-        std::stoi(n) < workers)
-      return std::stoi(n);
-  }
-  fail("testbed exec: tier '", tier, "' must be storage, compute or worker-R with R in 0..",
-       workers - 1, " (the testbed has ", workers, " worker", workers == 1 ? "" : "s", ")");
+  if (tier.rfind("worker-", 0) != 0)
+    fail("testbed exec: tier '", tier, "' must be storage, compute or worker-R");
+  return static_cast<int>(parse_whole_number(
+      tier.substr(7), 0, workers - 1,
+      "testbed exec: worker-R of a testbed of " + std::to_string(workers) + " workers: R"));
 }
 
 void testbed_exec(const std::string& dir, const std::string& tier,

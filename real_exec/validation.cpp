@@ -257,11 +257,7 @@ class PointValidation {
   /// The calibration's machine speed (speed_probe.hpp), or null: probes off, or a calibration
   /// written before there were probes.
   nlohmann::json speed_reference() const {
-    if (!o_.speed_probes) return nullptr;
-    const auto& m = calibration_.at("measured");
-    return m.contains("speed") && m["speed"].is_object() && m["speed"].contains("compute")
-               ? m["speed"]
-               : nlohmann::json();
+    return o_.speed_probes ? calibrated_speed(calibration_) : nlohmann::json();
   }
 
   /// probe_tiers into <prefix>-{storage,compute}.json, measured now (older files are replaced).

@@ -110,6 +110,10 @@ std::string digest_hex(uint64_t digest) {
   return buf;
 }
 
+uint64_t digest_value(const std::string& hex) {
+  return std::stoull(hex, nullptr, 16);
+}
+
 nlohmann::json import_fashion_mnist_groups(const GroupImportOptions& o) {
   nlohmann::json manifest = dataset_manifest_head(o.name, o.resolution, o.per_object);
   const std::vector<int64_t> sizes =

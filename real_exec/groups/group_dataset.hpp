@@ -39,6 +39,8 @@ nlohmann::json import_fashion_mnist_groups(const GroupImportOptions& options);
 /// "train_digest" use it to show that every sample was used exactly once.
 uint64_t id_mix(int64_t id);
 std::string digest_hex(uint64_t digest);
+/// The digest digest_hex wrote.
+uint64_t digest_value(const std::string& hex);
 
 /// One group of a dataset with groups, as its manifest lists it.
 struct DatasetGroup {

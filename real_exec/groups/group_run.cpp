@@ -96,7 +96,7 @@ nlohmann::json exactly_once(const RunSpec& spec, const std::vector<DatasetGroup>
       auto& s = seen[{t.at("group").get<int64_t>(), t.at("config").get<int64_t>(),
                       t.at("epoch").get<int64_t>()}];
       s.first += t.at("samples").get<int64_t>();
-      s.second += std::stoull(t.at("digest").get<std::string>(), nullptr, 16);
+      s.second += digest_value(t.at("digest").get<std::string>());
     }
   }
   nlohmann::json violations = nlohmann::json::array();
@@ -121,11 +121,28 @@ nlohmann::json exactly_once(const RunSpec& spec, const std::vector<DatasetGroup>
   return {{"checked", checked}, {"violations", violations}, {"exactly_once", violations.empty()}};
 }
 
+/// OUT_DIR/worker-R<ext>: a worker's log, record, progress.
+std::string worker_file(const std::string& out_dir, int rank, const char* ext) {
+  return (std::filesystem::path(out_dir) / ("worker-" + std::to_string(rank) + ext)).string();
+}
+
+/// A worker that failed; `cause` names it ("worker 1 was killed (signal 9)"), the message adds
+/// what happened to the run and the worker's last lines.
+class WorkerFailure : public Error {
+ public:
+  WorkerFailure(std::string cause, const std::string& message)
+      : Error(message), cause_(std::move(cause)) {}
+  const std::string& cause() const { return cause_; }
+
+ private:
+  std::string cause_;
+};
+
 /// The first failure makes the others fail too (their collectives lose a peer): give them a
 /// moment, name the worker that failed first in cause (one killed by a signal, else the lowest
-/// rank), stop the rest and fail with that worker's last lines.
+/// rank), stop the rest and throw WorkerFailure with that worker's last lines.
 [[noreturn]] void stop_after_failure(std::vector<ChildProcess>& children,
-                                     const std::function<std::string(int, const char*)>& file) {
+                                     const std::string& out_dir) {
   const auto t0 = SteadyClock::now();
   while (seconds_since(t0) < 2) {
     bool any = false;
@@ -142,11 +159,12 @@ nlohmann::json exactly_once(const RunSpec& spec, const std::vector<DatasetGroup>
   }
   for (auto& c : children) c.stop(2);
   const int status = children[static_cast<std::size_t>(culprit)].exit_status();
-  if (status > 128)
-    fail("worker ", culprit, " was killed (signal ", status - 128, "); the run is stopped and ",
-         "its report not written", log_tail(file(culprit, ".log")));
-  fail("worker ", culprit, " failed (exit ", status, "); the run is stopped and its report not ",
-       "written", log_tail(file(culprit, ".log")));
+  const std::string cause =
+      "worker " + std::to_string(culprit) +
+      (status > 128 ? " was killed (signal " + std::to_string(status - 128) + ")"
+                    : " failed (exit " + std::to_string(status) + ")");
+  throw WorkerFailure(cause, cause + "; the run is stopped and its report not written" +
+                                 log_tail(worker_file(out_dir, culprit, ".log")));
 }
 
 }  // namespace
@@ -218,9 +236,7 @@ void launch_workers(const LaunchOptions& o, const std::string& title,
            "; bring it up with tiersplit testbed up --workers ", o.workers);
     if (tb.contains("worker_addresses")) master_addr = tb["worker_addresses"].at(0);
   }
-  auto file = [&](int r, const char* ext) {
-    return (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ext)).string();
-  };
+  auto file = [&](int r, const char* ext) { return worker_file(o.out_dir, r, ext); };
   std::vector<ChildProcess> children;
   for (int r = 0; r < o.workers; ++r) {
     fs::remove(file(r, ".log"));
@@ -248,7 +264,7 @@ void launch_workers(const LaunchOptions& o, const std::string& title,
       done[r] = true;
       ++finished;
       bar.advance(1);
-      if (children[r].exit_status() != 0) stop_after_failure(children, file);
+      if (children[r].exit_status() != 0) stop_after_failure(children, o.out_dir);
     }
     if (seconds_since(t0) > o.timeout_s) {
       for (auto& c : children) c.stop(2);
@@ -262,10 +278,6 @@ void check_workers(const LaunchOptions& o) {
   if (o.workers < 1 || o.workers > 64) fail("--workers ", o.workers, " must be in 1..64");
   std::filesystem::create_directories(o.out_dir);
 }
-
-}  // namespace
-
-namespace {
 
 /// With --resume, OUT_DIR's spec (if any) must be this one: checkpoints of another run would
 /// mix two runs' heads.
@@ -295,9 +307,7 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
   write_json_file(spec_file, to_json(spec));
   if (!spec.token.empty())
     setenv("TIERSPLIT_TOKEN", spec.token.c_str(), 1);  // the workers inherit it
-  auto file = [&](int r, const char* ext) {
-    return (fs::path(o.out_dir) / ("worker-" + std::to_string(r) + ext)).string();
-  };
+  auto file = [&](int r, const char* ext) { return worker_file(o.out_dir, r, ext); };
   int restarts = 0;
   for (bool resume = o.resume;; resume = true) {
     for (int r = 0; r < o.workers; ++r) fs::remove(file(r, ".json"));
@@ -311,12 +321,10 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
         return a;
       });
       break;
-    } catch (const Error& e) {
+    } catch (const WorkerFailure& e) {
       if (!o.resume || restarts >= o.restarts) throw;
       ++restarts;
-      std::string what = e.what();
-      what = what.substr(0, std::min(what.find('\n'), what.find("; the run is stopped")));
-      std::cerr << "groups run: " << what << "\ngroups run: starting the " << o.workers
+      std::cerr << "groups run: " << e.cause() << "\ngroups run: starting the " << o.workers
                 << " workers again from the last epoch every holder finished "
                 << "(restart " << restarts << " of at most " << o.restarts << ")" << std::endl;
     }

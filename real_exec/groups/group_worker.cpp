@@ -92,7 +92,7 @@ class Worker {
                  std::size_t accuracy_from);
   void train_piece(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& active,
                    const Piece& p, int64_t epoch);
-  void keep_in_cache(int64_t task_id, std::vector<Piece> pieces);
+  void keep(int64_t task_id, int64_t k, const Piece& p, bool on_disk, std::vector<Piece>& kept);
   std::string cache_file(int64_t task_id, int64_t k);
   void write_cached(int64_t task_id, int64_t k, const Piece& p);
   Piece read_cached(int64_t task_id, int64_t k);
@@ -115,9 +115,6 @@ class Worker {
   int64_t f_ = 0, in_features_ = 0;
   std::vector<DatasetGroup> groups_;
   std::map<std::string, std::vector<ObjectRef>> objects_;  // split -> objects
-  // Cached extraction: per task id, its shard's features. Tasks are independent, MTP's tasks of
-  // one group on one worker too (as in Kingpin, and as the simulator plans them).
-  std::map<int64_t, std::vector<Piece>> cache_;
   std::map<int64_t, Piece> held_out_;  // per group: its held-out part, extracted once
   std::string disk_cache_;             // cache "disk": this worker's folder (made on first use)
   int64_t cache_bytes_ = 0, pushdowns_ = 0, bytes_ = 0;
@@ -331,16 +328,13 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
   for (std::size_t h : pass) epochs = std::max(epochs, heads[h].config().epochs);
   if (first_epoch > epochs) return;  // finished before a restart
   const int64_t left = epochs - first_epoch + 1;
-  const int64_t key = t.id;
+  // Cached extraction keeps the task's features for its own later epochs only: tasks are
+  // independent, MTP's tasks of one group on one worker too (as in Kingpin and the plans).
   const bool cached = spec_.extraction == Extraction::kCached;
-  const bool had_cache = cache_.count(key) > 0;
   const bool on_disk = spec_.cache == "disk";
   PieceStream stream([this](const std::vector<Segment>& s) { return fetch(s); }, segs, left,
-                     !cached     ? left
-                     : had_cache ? 0
-                                 : 1,
-                     spec_.prefetch);
-  std::vector<Piece> kept;  // cached extraction: the first epoch's pieces
+                     cached ? 1 : left, spec_.prefetch);
+  std::vector<Piece> kept;  // cached extraction in memory: the first epoch's pieces
   for (int64_t e = first_epoch; e <= epochs; ++e) {
     const std::size_t accuracy_from = accuracy_.size();
     std::vector<std::size_t> active, mlp, linear;
@@ -360,12 +354,9 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
         p = extract(r);
         busy_s_ += seconds_since(t0);
       } else if (cached && !segs[k].empty()) {
-        p = on_disk ? read_cached(key, k) : (had_cache ? cache_.at(key) : kept)[std::size_t(k)];
+        p = on_disk ? read_cached(t.id, k) : kept[static_cast<std::size_t>(k)];
       }
-      if (cached && !had_cache && e == first_epoch) {
-        if (on_disk && p.x.defined()) write_cached(key, k, p);
-        kept.push_back(on_disk ? Piece{} : p);
-      }
+      if (cached && e == first_epoch) keep(t.id, k, p, on_disk, kept);
       train_piece(t, heads, active, p, e);
       update(t, heads, mlp, global_piece(t, k, steps));
     }
@@ -373,13 +364,14 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
     if (spec_.evaluation != "end") evaluate(t, heads, active, e);
     if (checkpoints_) save_mark(t, heads, pass, {pass_index, e}, accuracy_from);
   }
-  if (cached && !had_cache) keep_in_cache(key, std::move(kept));
 }
 
-void Worker::keep_in_cache(int64_t key, std::vector<Piece> pieces) {
-  for (const auto& p : pieces)
-    if (p.x.defined()) cache_bytes_ += p.x.numel() * static_cast<int64_t>(p.x.element_size());
-  cache_.emplace(key, std::move(pieces));
+/// Cached extraction: piece `k` of the first epoch kept, in `kept` or on the disk.
+void Worker::keep(int64_t task_id, int64_t k, const Piece& p, bool on_disk,
+                  std::vector<Piece>& kept) {
+  if (p.x.defined()) cache_bytes_ += p.x.numel() * static_cast<int64_t>(p.x.element_size());
+  if (on_disk && p.x.defined()) write_cached(task_id, k, p);
+  kept.push_back(on_disk ? Piece{} : p);
 }
 
 std::string Worker::cache_file(int64_t task_id, int64_t k) {
@@ -399,7 +391,6 @@ std::string Worker::cache_file(int64_t task_id, int64_t k) {
 void Worker::write_cached(int64_t task_id, int64_t k, const Piece& p) {
   const auto t0 = Clock::now();
   torch::save(std::vector<torch::Tensor>{p.x, p.y, p.ids}, cache_file(task_id, k));
-  cache_bytes_ += p.x.numel() * static_cast<int64_t>(p.x.element_size());
   busy_s_ += seconds_since(t0);
 }
 
@@ -431,7 +422,7 @@ int64_t Worker::restore(const Task& t, std::vector<Head>& heads,
     for (const auto& x : r.at("trained"))
       trained_[std::make_tuple(x.at(0).get<int64_t>(), x.at(1).get<int64_t>(),
                                x.at(2).get<int64_t>())] = {
-          x.at(3).get<int64_t>(), std::stoull(x.at(4).get<std::string>(), nullptr, 16)};
+          x.at(3).get<int64_t>(), digest_value(x.at(4).get<std::string>())};
     for (const auto& a : r.at("accuracy")) accuracy_.push_back(a);
   }
   return last;
@@ -522,24 +513,24 @@ nlohmann::json Worker::run() {
                        {"samples", v.first},
                        {"digest", digest_hex(v.second)}});
   }
-  nlohmann::json out = {{"rank", rank_},
-                        {"start_unix_s", start},
-                        {"train_start_unix_s", train_start},
-                        {"train_end_unix_s", train_end},
-                        {"end_unix_s", unix_seconds()},
-                        {"busy_s", busy_s_},
-                        {"data_wait_s", data_wait_s_},
-                        {"sync_wait_s", sync_wait_s_},
-                        {"pushdowns", pushdowns_},
-                        {"storage_bytes", bytes_},
-                        {"server_compute_s", server_compute_s_},
-                        {"gloo_bytes", group_ ? group_->bytes() : 0},
-                        {"gloo_calls", group_ ? group_->calls() : 0},
-                        {"cache_bytes", cache_bytes_},
-                        {"cache_location", spec_.extraction != Extraction::kCached ? "none"
-                                           : spec_.cache},
-                        {"trained", trained},
-                        {"accuracy", accuracy_}};
+  nlohmann::json out = {
+      {"rank", rank_},
+      {"start_unix_s", start},
+      {"train_start_unix_s", train_start},
+      {"train_end_unix_s", train_end},
+      {"end_unix_s", unix_seconds()},
+      {"busy_s", busy_s_},
+      {"data_wait_s", data_wait_s_},
+      {"sync_wait_s", sync_wait_s_},
+      {"pushdowns", pushdowns_},
+      {"storage_bytes", bytes_},
+      {"server_compute_s", server_compute_s_},
+      {"gloo_bytes", group_ ? group_->bytes() : 0},
+      {"gloo_calls", group_ ? group_->calls() : 0},
+      {"cache_bytes", cache_bytes_},
+      {"cache_location", spec_.extraction != Extraction::kCached ? "none" : spec_.cache},
+      {"trained", trained},
+      {"accuracy", accuracy_}};
   if (hooks_.keep_weights) out["weights"] = weights_;
   return out;
 }

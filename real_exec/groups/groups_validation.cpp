@@ -370,7 +370,7 @@ class PointValidation {
     lo.testbed_dir = s_.o.testbed_dir;
     lo.timeout_s = s_.o.run_timeout_s;
     const nlohmann::json report = run_local(spec, lo);
-    const nlohmann::json reference = speed_reference_now();
+    const nlohmann::json reference = calibrated_speed(calibration_);
     if (!reference.is_null()) {
       const nlohmann::json after = probe_fresh(out_dir + "/speed-after");
       write_json_file(out_dir + "/speed.json", run_machine_speed(before, after, reference, waited));
@@ -420,14 +420,6 @@ class PointValidation {
     return runs;
   }
 
-  /// The calibration's machine speed (speed_probe.hpp), or null when it has none.
-  nlohmann::json speed_reference_now() const {
-    const auto& m = calibration_.at("measured");
-    return m.contains("speed") && m["speed"].is_object() && m["speed"].contains("compute")
-               ? m["speed"]
-               : nlohmann::json();
-  }
-
   nlohmann::json probe_fresh(const std::string& prefix) {
     return probe_tiers_fresh(s_.o.testbed_dir, server_.url, prefix);
   }
@@ -436,7 +428,7 @@ class PointValidation {
   /// machine's slow phases last minutes; docs/validation.md). The last probe (null without a
   /// reference) and the time waited.
   std::pair<nlohmann::json, double> probe_until_calm(const std::string& prefix) {
-    const nlohmann::json reference = speed_reference_now();
+    const nlohmann::json reference = calibrated_speed(calibration_);
     if (reference.is_null()) return {nlohmann::json(), 0.0};
     return real_exec::probe_until_calm(s_.o.testbed_dir, server_.url, prefix, reference, 0.05, 30,
                                        [&](const std::string& line) { say(where_ + line); });

@@ -24,17 +24,17 @@ struct HeadConfig {
 };
 
 struct RunSpec {
-  std::string server;              ///< pushdown server URL (http://HOST:PORT)
-  std::string token;               ///< its bearer token (not written to reports)
-  std::string dataset;             ///< a dataset with groups in the server's store
-  std::string model = "resnet18";  ///< zoo model whose blocks [0, f) are frozen
+  std::string server;                ///< pushdown server URL (http://HOST:PORT)
+  std::string token;                 ///< its bearer token (not written to reports)
+  std::string dataset;               ///< a dataset with groups in the server's store
+  std::string model = "resnet18";    ///< zoo model whose blocks [0, f) are frozen
   std::string weights = "random:1";  ///< registered on the server (serve --weights), or random:SEED
   std::string weights_file;          ///< the workers load it for blocks [s, f) ("": by `weights`)
-  int64_t split = 0;           ///< blocks [0, split) run on the server
-  int64_t freeze = -1;         ///< f: the heads read block f-1's output (-1: the model's)
-  int64_t storage_batch = 16;  ///< server-side mini-batch [samples]
-  int64_t batch = 64;          ///< training batch B [samples]: an update step's samples
-  int64_t prefetch = 2;        ///< pieces a worker's pushdowns run ahead of its heads
+  int64_t split = 0;                 ///< blocks [0, split) run on the server
+  int64_t freeze = -1;               ///< f: the heads read block f-1's output (-1: the model's)
+  int64_t storage_batch = 16;        ///< server-side mini-batch [samples]
+  int64_t batch = 64;                ///< training batch B [samples]: an update step's samples
+  int64_t prefetch = 2;              ///< pieces a worker's pushdowns run ahead of its heads
   Strategy strategy = Strategy::kGl;
   Extraction extraction = Extraction::kShared;
   Placement placement = Placement::kWrapAround;
