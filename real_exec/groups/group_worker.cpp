@@ -59,6 +59,35 @@ struct Piece {
   torch::Tensor x, y, ids;
 };
 
+/// The replies of every piece a worker streams, in the order it uses them, across its tasks:
+/// each pushdown started `depth` pieces ahead, so the store keeps working for this worker while
+/// it trains from a cache, synchronises or starts its next task (as the simulator's fetcher).
+class PieceStream {
+ public:
+  PieceStream(std::function<Reply(const std::vector<Segment>&)> fetch,
+              std::vector<std::vector<Segment>> segs, int64_t depth)
+      : fetch_(std::move(fetch)), segs_(std::move(segs)), depth_(std::max<int64_t>(1, depth)) {}
+
+  std::future<Reply> next() {
+    for (; next_ < segs_.size() && ahead_.size() < static_cast<std::size_t>(depth_); ++next_) {
+      const std::vector<Segment>* s = &segs_[next_];
+      ahead_.push_back(std::async(std::launch::async, [this, s] { return fetch_(*s); }));
+    }
+    if (ahead_.empty())
+      fail("the worker's stream ran out of pieces before its plan did (a bug in tiersplit)");
+    std::future<Reply> f = std::move(ahead_.front());
+    ahead_.pop_front();
+    return f;
+  }
+
+ private:
+  std::function<Reply(const std::vector<Segment>&)> fetch_;
+  std::vector<std::vector<Segment>> segs_;
+  int64_t depth_;
+  std::size_t next_ = 0;
+  std::deque<std::future<Reply>> ahead_;
+};
+
 class Worker {
  public:
   Worker(const RunSpec& spec, int rank, int world, WorkerGroup* group, const WorkerHooks& hooks)
@@ -102,6 +131,11 @@ class Worker {
   void evaluate(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& which,
                 int64_t epoch);
   std::vector<std::vector<Segment>> pieces(const Task& t, int64_t steps) const;
+  std::vector<std::vector<std::size_t>> passes(const Task& t) const;
+  int64_t pass_epochs(const Task& t, const std::vector<std::size_t>& pass) const;
+  std::optional<EpochMark> resume_point(const Task& t) const;
+  bool streamed(const std::vector<Segment>& piece, int64_t epoch, int64_t first) const;
+  std::vector<std::vector<Segment>> stream_plan(const std::vector<Task>& tasks) const;
   int64_t global_piece(const Task& t, int64_t k, int64_t steps) const;
 
   const RunSpec& spec_;
@@ -123,6 +157,7 @@ class Worker {
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<int64_t, uint64_t>> trained_;
   std::vector<std::pair<Task, std::vector<Head>>> to_evaluate_;  // evaluation "end": owned heads
   std::unique_ptr<WorkerCheckpoints> checkpoints_;
+  std::unique_ptr<PieceStream> stream_;  // every streamed piece, prefetched across tasks
   nlohmann::json accuracy_ = nlohmann::json::array(), weights_ = nlohmann::json::array();
 };
 
@@ -268,41 +303,6 @@ void Worker::evaluate(const Task& t, std::vector<Head>& heads,
   busy_s_ += seconds_since(t0);
 }
 
-/// The replies of a pass's pieces in order (piece i of epoch e is i + e x pieces), each pushdown
-/// started `depth` pieces ahead; pieces that need no stream (empty, or from the cache) get an
-/// empty future.
-class PieceStream {
- public:
-  PieceStream(std::function<Reply(const std::vector<Segment>&)> fetch,
-              const std::vector<std::vector<Segment>>& segs, int64_t epochs,
-              int64_t streamed_epochs, int64_t depth)
-      : fetch_(std::move(fetch)),
-        segs_(segs),
-        depth_(std::max<int64_t>(1, depth)),
-        total_(segs.size() * static_cast<std::size_t>(epochs)),
-        streamed_(segs.size() * static_cast<std::size_t>(streamed_epochs)) {}
-
-  std::future<Reply> next() {
-    for (; next_ < total_ && ahead_.size() < static_cast<std::size_t>(depth_); ++next_) {
-      const auto& s = segs_[next_ % segs_.size()];
-      if (s.empty() || next_ >= streamed_)
-        ahead_.emplace_back();
-      else
-        ahead_.push_back(std::async(std::launch::async, [this, s] { return fetch_(s); }));
-    }
-    std::future<Reply> f = std::move(ahead_.front());
-    ahead_.pop_front();
-    return f;
-  }
-
- private:
-  std::function<Reply(const std::vector<Segment>&)> fetch_;
-  const std::vector<std::vector<Segment>>& segs_;
-  int64_t depth_;
-  std::size_t total_, streamed_, next_ = 0;
-  std::deque<std::future<Reply>> ahead_;
-};
-
 void Worker::train_piece(const Task& t, std::vector<Head>& heads,
                          const std::vector<std::size_t>& active, const Piece& p, int64_t epoch) {
   const auto t0 = Clock::now();
@@ -324,16 +324,12 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
                       int64_t pass_index, int64_t first_epoch) {
   const int64_t steps = steps_per_epoch(t.group_samples, spec_.batch);
   const auto segs = pieces(t, steps);
-  int64_t epochs = 0;
-  for (std::size_t h : pass) epochs = std::max(epochs, heads[h].config().epochs);
+  const int64_t epochs = pass_epochs(t, pass);
   if (first_epoch > epochs) return;  // finished before a restart
-  const int64_t left = epochs - first_epoch + 1;
   // Cached extraction keeps the task's features for its own later epochs only: tasks are
   // independent, MTP's tasks of one group on one worker too (as in Kingpin and the plans).
   const bool cached = spec_.extraction == Extraction::kCached;
   const bool on_disk = spec_.cache == "disk";
-  PieceStream stream([this](const std::vector<Segment>& s) { return fetch(s); }, segs, left,
-                     cached ? 1 : left, spec_.prefetch);
   std::vector<Piece> kept;  // cached extraction in memory: the first epoch's pieces
   for (int64_t e = first_epoch; e <= epochs; ++e) {
     const std::size_t accuracy_from = accuracy_.size();
@@ -344,9 +340,9 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
       (heads[h].full_batch() ? linear : mlp).push_back(h);
     }
     for (int64_t k = 0; k < steps; ++k) {
-      std::future<Reply> f = stream.next();
       Piece p;
-      if (f.valid()) {
+      if (streamed(segs[k], e, first_epoch)) {
+        std::future<Reply> f = stream_->next();
         auto t0 = Clock::now();
         Reply r = f.get();
         data_wait_s_ += seconds_since(t0);
@@ -446,25 +442,68 @@ void Worker::save_mark(const Task& t, const std::vector<Head>& heads,
   checkpoints_->save(t.id, mark, w, {{"trained", trained}, {"accuracy", accuracy}});
 }
 
+std::vector<std::vector<std::size_t>> Worker::passes(const Task& t) const {
+  std::vector<std::vector<std::size_t>> out;
+  if (spec_.extraction == Extraction::kPerConfig) {
+    for (std::size_t h = 0; h < t.configs.size(); ++h) out.push_back({h});
+  } else {
+    out.emplace_back();
+    for (std::size_t h = 0; h < t.configs.size(); ++h) out.back().push_back(h);
+  }
+  return out;
+}
+
+int64_t Worker::pass_epochs(const Task& t, const std::vector<std::size_t>& pass) const {
+  int64_t epochs = 0;
+  for (std::size_t h : pass) epochs = std::max(epochs, spec_.configs.at(t.configs[h]).epochs);
+  return epochs;
+}
+
+std::optional<EpochMark> Worker::resume_point(const Task& t) const {
+  if (!checkpoints_ || !hooks_.resume) return std::nullopt;
+  return checkpoints_->resume_point(t.id, t.holders);
+}
+
+/// The first epoch pass `index` (of `epochs`) runs: 1, or after the last one checkpointed.
+int64_t first_epoch_of(int64_t index, int64_t epochs, const std::optional<EpochMark>& resume) {
+  if (!resume || index > resume->pass) return 1;
+  return (index < resume->pass ? epochs : resume->epoch) + 1;
+}
+
+bool Worker::streamed(const std::vector<Segment>& piece, int64_t epoch, int64_t first) const {
+  return !piece.empty() && (spec_.extraction != Extraction::kCached || epoch == first);
+}
+
+/// Every piece this worker's tasks will stream, in the order run_pass asks for them.
+std::vector<std::vector<Segment>> Worker::stream_plan(const std::vector<Task>& tasks) const {
+  std::vector<std::vector<Segment>> out;
+  for (const Task& t : tasks) {
+    const std::optional<EpochMark> resume = resume_point(t);
+    const int64_t steps = steps_per_epoch(t.group_samples, spec_.batch);
+    const auto segs = pieces(t, steps);
+    const auto ps = passes(t);
+    for (std::size_t p = 0; p < ps.size(); ++p) {
+      const int64_t epochs = pass_epochs(t, ps[p]);
+      const int64_t first = first_epoch_of(static_cast<int64_t>(p), epochs, resume);
+      for (int64_t e = first; e <= epochs; ++e)
+        for (const auto& piece : segs)
+          if (streamed(piece, e, first)) out.push_back(piece);
+    }
+  }
+  return out;
+}
+
 void Worker::run_task(const Task& t) {
   std::vector<Head> heads;
   for (int64_t c : t.configs)
     heads.emplace_back(spec_.configs.at(c), in_features_, kClasses,
                        head_seed(spec_.seed, t.group, c));
-  std::vector<std::vector<std::size_t>> passes;
-  if (spec_.extraction == Extraction::kPerConfig) {
-    for (std::size_t h = 0; h < heads.size(); ++h) passes.push_back({h});
-  } else {
-    passes.emplace_back();
-    for (std::size_t h = 0; h < heads.size(); ++h) passes.back().push_back(h);
-  }
-  const std::optional<EpochMark> resume =
-      checkpoints_ && hooks_.resume ? checkpoints_->resume_point(t.id, t.holders) : std::nullopt;
-  for (std::size_t p = 0; p < passes.size(); ++p) {
+  const auto ps = passes(t);
+  const std::optional<EpochMark> resume = resume_point(t);
+  for (std::size_t p = 0; p < ps.size(); ++p) {
     const auto index = static_cast<int64_t>(p);
-    const int64_t first =
-        resume && index <= resume->pass ? restore(t, heads, passes[p], index, *resume) + 1 : 1;
-    run_pass(t, heads, passes[p], index, first);
+    if (resume && index <= resume->pass) restore(t, heads, ps[p], index, *resume);
+    run_pass(t, heads, ps[p], index, first_epoch_of(index, pass_epochs(t, ps[p]), resume));
   }
   if (spec_.evaluation == "end" && t.owner(rank_)) to_evaluate_.emplace_back(t, heads);
   if (hooks_.keep_weights && t.owner(rank_)) {
@@ -491,6 +530,9 @@ nlohmann::json Worker::run() {
     else
       checkpoints_->clear_own();
   }
+  stream_ =
+      std::make_unique<PieceStream>([this](const std::vector<Segment>& s) { return fetch(s); },
+                                    stream_plan(tasks), spec_.prefetch);
   if (group_ != nullptr) group_->barrier();  // training starts when every worker is ready
   const double train_start = unix_seconds();
   for (std::size_t i = 0; i < tasks.size(); ++i) {
