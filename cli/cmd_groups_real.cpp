@@ -12,6 +12,7 @@
 #include "common/json_reader.hpp"
 #include "common/subprocess.hpp"
 #include "common/table.hpp"
+#include "common/units.hpp"
 #include "real_exec/groups/gloo_probe.hpp"
 #include "real_exec/groups/group_run.hpp"
 #include "real_exec/groups/group_worker.hpp"
@@ -68,7 +69,12 @@ void add_probe_commands(CLI::App* groups) {
   struct Args {
     int calls = 200;
     double timeout_s = 60;
-    std::string out;
+    std::string out, bytes = "1MiB";
+    int64_t large_bytes() const {
+      const auto b = static_cast<int64_t>(parse_quantity(bytes, Dimension::kBytes));
+      if (b < 64) fail("--bytes ", bytes, ": the large all-reduce needs at least 64B");
+      return b;
+    }
   };
   auto a = std::make_shared<Args>();
   CLI::App* worker = groups->add_subcommand(
@@ -79,26 +85,33 @@ void add_probe_commands(CLI::App* groups) {
   worker->add_option("--timeout", a->timeout_s, "Seconds any Gloo operation may take")
       ->capture_default_str();
   worker->add_option("--out", a->out, "Where to write the figures (JSON)");
+  worker->add_option("--bytes", a->bytes, "Size of the large all-reduce (bandwidth)")
+      ->capture_default_str();
   worker->callback([a] {
     const rg::WorkerIdentity me = rg::identity_from_environment();
     if (me.world < 2) fail("WORLD_SIZE ", me.world, ": probing Gloo takes at least 2 workers");
     rg::WorkerGroup group(me, std::chrono::milliseconds(static_cast<int64_t>(a->timeout_s * 1e3)));
-    const nlohmann::json probe = rg::probe_collectives(group, a->calls);
+    const nlohmann::json probe = rg::probe_collectives(group, a->calls, a->large_bytes());
     if (!a->out.empty()) write_json_file(a->out, probe);
   });
   auto launch = std::make_shared<rg::LaunchOptions>();
   auto report = std::make_shared<std::string>();
   CLI::App* probe = groups->add_subcommand(
-      "probe", "Time small Gloo calls between P workers (all-reduce, send/recv round trip)");
+      "probe",
+      "Time Gloo calls between P workers (all-reduce and send/recv round trip of a few floats; "
+      "all-reduce of --bytes for the bandwidth)");
   probe->add_option("--workers,-P", launch->workers, "Worker processes")->capture_default_str();
   probe->add_option("--testbed", launch->testbed_dir,
                     "Run them in the testbed's worker namespaces (its state folder)");
   probe->add_option("--calls", a->calls, "Calls timed")->capture_default_str();
+  probe->add_option("--bytes", a->bytes, "Size of the large all-reduce (bandwidth)")
+      ->capture_default_str();
   probe->add_option("--out-dir", launch->out_dir, "The workers' logs")->capture_default_str();
   probe->add_option("-o,--output", *report, "Write the figures there too (JSON)");
   launch->out_dir = "gloo-probe";
   probe->callback([a, launch, report] {
-    const nlohmann::json out = rg::run_gloo_probe(*launch, a->calls, a->timeout_s);
+    const nlohmann::json out =
+        rg::run_gloo_probe(*launch, a->calls, a->timeout_s, a->large_bytes());
     if (!report->empty()) write_json_file(*report, out);
     std::cout << out.dump(2) << "\n";
   });

@@ -258,8 +258,9 @@ void add_serve_command(CLI::App& app) {
     std::cout << "tiersplit serve: listening on http://" << host << ":" << port << " (store "
               << o->store << ", memory budget "
               << format_bytes(static_cast<double>(o->memory_budget_bytes)) << ", token "
-              << (o->token.empty() ? "none" : "required") << ", link " << server.link() << ")"
-              << std::endl;
+              << (o->token.empty() ? "none" : "required") << ", compute slots "
+              << (o->compute_slots > 0 ? std::to_string(o->compute_slots) : "unlimited")
+              << ", link " << server.link() << ")" << std::endl;
     server.wait();
   });
 }

@@ -339,15 +339,17 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
   return report;
 }
 
-nlohmann::json run_gloo_probe(const LaunchOptions& o, int calls, double timeout_s) {
+nlohmann::json run_gloo_probe(const LaunchOptions& o, int calls, double timeout_s,
+                              int64_t large_bytes) {
   namespace fs = std::filesystem;
   check_workers(o);
   if (o.workers < 2) fail("--workers ", o.workers, ": probing Gloo takes at least 2 workers");
   const std::string out = (fs::path(o.out_dir) / "gloo-probe-rank0.json").string();
   fs::remove(out);
   launch_workers(o, "gloo probe", [&](int r) {
-    std::vector<std::string> a{"groups",    "probe-worker",      "--calls", std::to_string(calls),
-                               "--timeout", fmt("%g", timeout_s)};
+    std::vector<std::string> a{
+        "groups",    "probe-worker",       "--calls", std::to_string(calls),
+        "--timeout", fmt("%g", timeout_s), "--bytes", std::to_string(large_bytes) + "B"};
     if (r == 0) a.insert(a.end(), {"--out", out});
     return a;
   });

@@ -35,7 +35,8 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& options);
 
 /// Starts P `tiersplit groups probe-worker` (as run_local starts workers, on the testbed if
 /// given) and returns rank 0's probe_collectives figures (gloo_probe.hpp) plus the link.
-nlohmann::json run_gloo_probe(const LaunchOptions& options, int calls, double timeout_s);
+nlohmann::json run_gloo_probe(const LaunchOptions& options, int calls, double timeout_s,
+                              int64_t large_bytes = 1 << 20);
 
 /// The run report from the workers' records (docs/groups-real.md, "Run report"): makespan, per
 /// worker busy / waiting / idle time, bytes and calls, per (group, configuration) the held-out

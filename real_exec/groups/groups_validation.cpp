@@ -14,6 +14,7 @@
 #include "common/json_reader.hpp"
 #include "common/subprocess.hpp"
 #include "common/table.hpp"
+#include "common/units.hpp"
 #include "groups/costs.hpp"
 #include "groups/scenario.hpp"
 #include "real_exec/calibrate.hpp"
@@ -210,9 +211,9 @@ class PointValidation {
     sync_profiles(fs::path(dir_) / "profiles", shared);
   }
 
-  /// Gloo's per-call cost between the workers, split as the simulator takes it: a latency per
-  /// message (half a send/recv round trip, but no more than an all-reduce allows) and the rest
-  /// of an all-reduce's time as its per-call overhead.
+  /// Gloo between the workers, split as the simulator takes it: a latency per message (half a
+  /// send/recv round trip, but no more than an all-reduce allows), the rest of a small
+  /// all-reduce's time as its per-call overhead, and the bandwidth a large all-reduce gets.
   void probe_gloo() {
     const std::string file = (fs::path(dir_) / "gloo.json").string();
     if (fs::exists(file)) {
@@ -230,6 +231,11 @@ class PointValidation {
     const double latency = std::min(gloo_.at("latency_s").get<double>(), allreduce / hops);
     gloo_["model_latency_s"] = latency;
     gloo_["model_collective_overhead_s"] = std::max(0.0, allreduce - hops * latency);
+    // The links' nominal rate unless the large all-reduce moved its bytes slower (the workers'
+    // copies and sums on shared cores, Gloo's framing): what a DP step's ring really gets.
+    const double nominal = parse_quantity(s_.o.worker_bandwidth, Dimension::kBandwidth);
+    const double measured = gloo_.value("bandwidth_bytes_per_s", 0.0);
+    gloo_["model_bandwidth_bytes_per_s"] = measured > 0 ? std::min(nominal, measured) : nominal;
     write_json_file(file, gloo_);
   }
 
@@ -241,7 +247,7 @@ class PointValidation {
     nlohmann::json platform = calibration_.at("platform");
     platform["compute"]["nodes"] = s_.workers;
     platform["compute_network"] = {
-        {"bandwidth", s_.o.worker_bandwidth},
+        {"bandwidth", fmt("%.9gBps", gloo_.at("model_bandwidth_bytes_per_s").get<double>())},
         {"latency", fmt("%.9gs", gloo_.at("model_latency_s").get<double>())},
         {"collective_overhead",
          fmt("%.9gs", gloo_.at("model_collective_overhead_s").get<double>())}};
