@@ -58,9 +58,18 @@ int64_t MemoryAdmission::active() const {
 ComputeSlots::Slot ComputeSlots::acquire() {
   if (slots_ <= 0) return Slot(nullptr);
   std::unique_lock<std::mutex> lock(mutex_);
-  freed_.wait(lock, [&] { return busy_ < slots_; });
+  const uint64_t ticket = next_ticket_++;
+  freed_.wait(lock, [&] { return busy_ < slots_ && served_ == ticket; });
+  ++served_;
   ++busy_;
+  lock.unlock();
+  freed_.notify_all();  // the next ticket may take another free slot
   return Slot(this);
+}
+
+int ComputeSlots::waiting() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int>(next_ticket_ - served_);
 }
 
 void ComputeSlots::release() {
@@ -68,7 +77,7 @@ void ComputeSlots::release() {
     std::lock_guard<std::mutex> lock(mutex_);
     --busy_;
   }
-  freed_.notify_one();
+  freed_.notify_all();  // only the next ticket's waiter goes on
 }
 
 }  // namespace tiersplit::real_exec

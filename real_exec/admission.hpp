@@ -53,7 +53,8 @@ class MemoryAdmission {
 /// At most `slots` holders at once (0: no limit): the server's pushdown slots, so that requests
 /// on a tier with fewer cores than requests in flight run their blocks one after the other
 /// instead of time-sharing the cores (and thrashing their caches), as the simulator's storage
-/// node runs one pushdown per slot.
+/// node runs one pushdown per slot. Waiters get a slot in the order they asked (a worker whose
+/// piece came first is not passed by later ones, which would hold up a synchronous step).
 class ComputeSlots {
  public:
   explicit ComputeSlots(int slots) : slots_(slots) {}
@@ -69,16 +70,20 @@ class ComputeSlots {
    private:
     ComputeSlots* owner_;
   };
-  /// Waits for a free slot; the slot is free again when the returned Slot goes away.
+  /// Waits for a free slot, after every earlier waiter; the slot is free again when the
+  /// returned Slot goes away.
   Slot acquire();
   int slots() const { return slots_; }
+  /// Callers waiting for a slot now.
+  int waiting() const;
 
  private:
   void release();
   const int slots_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable freed_;
   int busy_ = 0;
+  uint64_t next_ticket_ = 0, served_ = 0;  // tickets handed out / granted, in order
 };
 
 }  // namespace tiersplit::real_exec
