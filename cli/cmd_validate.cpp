@@ -340,8 +340,14 @@ void add_validate_command(CLI::App& app) {
   auto workers = std::make_shared<int>(0);
   cmd->add_option("--workers", *workers,
                   "Groups scenarios: workers P (default: the scenario's compute nodes)");
-  cmd->callback([file, o, no_multi, no_probes, workers] {
+  cmd->callback([cmd, file, o, no_multi, no_probes, workers] {
     if (tiersplit::groups::is_groups_scenario(*file)) {
+      for (const char* split_only : {"--plot", "--iterations", "--warmup", "--max-configs",
+                                     "--no-multi-tenant", "--together-only", "--max-run-seconds"}) {
+        if (cmd->count(split_only) > 0)
+          fail(split_only, " applies to split scenarios; ", *file,
+               " is a groups scenario (its runs train every head to the end)");
+      }
       rg::GroupsValidationOptions g;
       g.scenario_file = *file;
       g.workers = *workers;
@@ -354,12 +360,18 @@ void add_validate_command(CLI::App& app) {
       g.testbed_dir = o->testbed_dir;
       if (o->port != rx::ValidationOptions().port) g.port = o->port;
       g.allow_busy = o->allow_busy;
+      g.speed_probes = !*no_probes;
+      g.calm_tolerance = o->calm_tolerance;
+      g.calm_wait_s = o->calm_wait_s;
+      g.remeasure_unsettled = o->remeasure_unsettled;
       g.repeats = o->repeats;
       if (g.repeats < 1) fail("--repeats ", g.repeats, " must be at least 1");
       print_groups_summary(rg::run_groups_validation(g));
       std::cerr << "wrote " << g.output << "\n";
       return;
     }
+    if (cmd->count("--workers") > 0)
+      fail("--workers applies to groups scenarios; ", *file, " has tenants (a split scenario)");
     rx::ValidationOptions v = validation_from_scenario(*file);
     v.output = o->output;
     v.plot = o->plot;

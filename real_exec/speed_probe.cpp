@@ -109,6 +109,11 @@ nlohmann::json run_machine_speed(const nlohmann::json& before, const nlohmann::j
   return out;
 }
 
+bool machine_unsettled(const nlohmann::json& speed, double tolerance) {
+  return std::max(speed.at("storage_slowdown").get<double>(),
+                  speed.at("compute_slowdown").get<double>()) > 1 + tolerance;
+}
+
 nlohmann::json pool_machine_speeds(const std::vector<nlohmann::json>& speeds) {
   double storage = 0, compute = 0, waited = 0;
   for (const auto& s : speeds) {

@@ -74,6 +74,10 @@ nlohmann::json run_machine_speed(const nlohmann::json& before, const nlohmann::j
 /// Several runs' run_machine_speed results pooled: mean slowdowns per tier, total wait, count.
 nlohmann::json pool_machine_speeds(const std::vector<nlohmann::json>& speeds);
 
+/// Whether a machine speed (run_machine_speed, or pool_machine_speeds over a configuration's
+/// runs) shows either tier slower than at calibration by more than `tolerance`: not "calm".
+bool machine_unsettled(const nlohmann::json& speed, double tolerance);
+
 /// The largest per-tier slowdown of one probe_tiers result against `reference`.
 double worst_slowdown(const nlohmann::json& probe, const nlohmann::json& reference);
 

@@ -72,13 +72,6 @@ int64_t unsettled_runs(const std::string& file) {
   return k;
 }
 
-/// Whether a machine speed (run_machine_speed, or pool_machine_speeds over a configuration's
-/// runs) shows either tier slower than at calibration by more than `tolerance`: not "calm".
-bool unsettled(const nlohmann::json& speed, double tolerance) {
-  return std::max(speed.at("storage_slowdown").get<double>(),
-                  speed.at("compute_slowdown").get<double>()) > 1 + tolerance;
-}
-
 }  // namespace
 
 /// Everything about one validation point (one shaped bandwidth).
@@ -395,7 +388,7 @@ class PointValidation {
           if (complete_run(file, o_.warmup + o_.iterations)) {
             const bool again =
                 set_aside < o_.remeasure_unsettled && fs::exists(file + ".speed.json") &&
-                unsettled(load_json_file(file + ".speed.json").raw(), o_.calm_tolerance);
+                machine_unsettled(load_json_file(file + ".speed.json").raw(), o_.calm_tolerance);
             if (!again) {
               if (!reports_read.count(file)) say(where + counter + what + ": kept from " + file);
               break;
@@ -469,7 +462,7 @@ class PointValidation {
       if (!set_aside.empty()) c["unsettled_runs"] = set_aside;
       if (!speeds.empty()) {
         nlohmann::json& ms = c["machine_speed"] = pool_machine_speeds(speeds);
-        ms["calm"] = !unsettled(ms, o_.calm_tolerance);
+        ms["calm"] = !machine_unsettled(ms, o_.calm_tolerance);
       }
       add_errors(c);
       if (rounds > 1) {

@@ -346,10 +346,33 @@ class PointValidation {
     return (fs::path(dir_) / "runs" / name).string();
   }
 
-  /// Repeat `r` of a planned run, unless its report exists: probes, the run, probes.
+  /// Where the k-th measurement of run folder `dir` set aside as unsettled is kept (k >= 1).
+  static std::string unsettled_dir(const std::string& dir, int64_t k) {
+    return dir + ".unsettled-" + std::to_string(k);
+  }
+  static int64_t unsettled_count(const std::string& dir) {
+    int64_t k = 0;
+    while (fs::exists(unsettled_dir(dir, k + 1))) ++k;
+    return k;
+  }
+
+  /// Repeat `r` of a planned run, unless its report exists: probes, the run, probes. A run whose
+  /// probes showed the machine slower than at calibration beyond the calm tolerance is set aside
+  /// and measured again, up to --remeasure-unsettled times; the last one counts.
   void measure(const nlohmann::json& planned, int64_t r) {
     const std::string out_dir = run_dir(planned, r);
-    if (fs::exists(out_dir + "/report.json")) return;
+    int64_t set_aside = unsettled_count(out_dir);
+    while (fs::exists(out_dir + "/report.json")) {
+      const std::string speed = out_dir + "/speed.json";
+      if (set_aside >= s_.o.remeasure_unsettled || !fs::exists(speed) ||
+          !machine_unsettled(load_json_file(speed).raw(), s_.o.calm_tolerance))
+        return;
+      const std::string aside = unsettled_dir(out_dir, ++set_aside);
+      fs::rename(out_dir, aside);
+      say(where_ + "  the machine was unsettled around " + planned.at("label").get<std::string>() +
+          " (kept as " + aside + "): measuring it again, " + std::to_string(set_aside) +
+          " of at most " + std::to_string(s_.o.remeasure_unsettled));
+    }
     fs::create_directories(out_dir);
     const auto [before, waited] = probe_until_calm(out_dir + "/speed-before");
     say(where_ + "running " + planned.at("label").get<std::string>() +
@@ -376,7 +399,8 @@ class PointValidation {
     lo.testbed_dir = s_.o.testbed_dir;
     lo.timeout_s = s_.o.run_timeout_s;
     const nlohmann::json report = run_local(spec, lo);
-    const nlohmann::json reference = calibrated_speed(calibration_);
+    const nlohmann::json reference =
+        s_.o.speed_probes ? calibrated_speed(calibration_) : nlohmann::json();
     if (!reference.is_null()) {
       const nlohmann::json after = probe_fresh(out_dir + "/speed-after");
       write_json_file(out_dir + "/speed.json", run_machine_speed(before, after, reference, waited));
@@ -394,7 +418,10 @@ class PointValidation {
     for (nlohmann::json p : planned) {
       std::vector<double> each;
       std::vector<nlohmann::json> speeds;
+      nlohmann::json set_aside = nlohmann::json::array();
       for (int64_t r = 0; r < s_.o.repeats; ++r) {
+        for (int64_t k = 1, n = unsettled_count(run_dir(p, r)); k <= n; ++k)
+          set_aside.push_back(unsettled_run(run_dir(p, r), k));
         const nlohmann::json rep = load_json_file(run_dir(p, r) + "/report.json").raw();
         each.push_back(rep.at("training_makespan_s").get<double>());
         if (fs::exists(run_dir(p, r) + "/speed.json"))
@@ -415,6 +442,7 @@ class PointValidation {
       for (double v : each) sum += v;
       p["measured_s"] = sum / static_cast<double>(each.size());
       p["measured_each_s"] = each;
+      if (!set_aside.empty()) p["unsettled_runs"] = set_aside;
       if (!speeds.empty())
         p["speed"] = speeds.size() == 1 ? speeds[0] : pool_machine_speeds(speeds);
       p["error"] = p["predicted_s"].get<double>() / p["measured_s"].get<double>() - 1;
@@ -426,17 +454,33 @@ class PointValidation {
     return runs;
   }
 
+  /// The k-th set-aside measurement of run folder `dir`: where, its makespan and the probes.
+  static nlohmann::json unsettled_run(const std::string& dir, int64_t k) {
+    const std::string aside = unsettled_dir(dir, k);
+    nlohmann::json d = {{"run", aside}, {"replaced_by", dir}};
+    if (fs::exists(aside + "/report.json"))
+      d["training_makespan_s"] =
+          load_json_file(aside + "/report.json").raw().at("training_makespan_s");
+    if (fs::exists(aside + "/speed.json")) {
+      const nlohmann::json sp = load_json_file(aside + "/speed.json").raw();
+      d["storage_slowdown"] = sp.at("storage_slowdown");
+      d["compute_slowdown"] = sp.at("compute_slowdown");
+    }
+    return d;
+  }
+
   nlohmann::json probe_fresh(const std::string& prefix) {
     return probe_tiers_fresh(s_.o.testbed_dir, server_.url, prefix);
   }
 
-  /// Waits up to 30 s for both tiers to be within 5 % of their calibrated speed (a shared
-  /// machine's slow phases last minutes; docs/validation.md). The last probe (null without a
-  /// reference) and the time waited.
+  /// Waits up to calm_wait_s for both tiers to be within calm_tolerance of their calibrated
+  /// speed (a shared machine's slow phases last minutes; docs/validation.md). The last probe
+  /// (null without a reference or without probes) and the time waited.
   std::pair<nlohmann::json, double> probe_until_calm(const std::string& prefix) {
     const nlohmann::json reference = calibrated_speed(calibration_);
-    if (reference.is_null()) return {nlohmann::json(), 0.0};
-    return real_exec::probe_until_calm(s_.o.testbed_dir, server_.url, prefix, reference, 0.05, 30,
+    if (reference.is_null() || !s_.o.speed_probes) return {nlohmann::json(), 0.0};
+    return real_exec::probe_until_calm(s_.o.testbed_dir, server_.url, prefix, reference,
+                                       s_.o.calm_tolerance, s_.o.calm_wait_s,
                                        [&](const std::string& line) { say(where_ + line); });
   }
 

@@ -38,6 +38,14 @@ struct GroupsValidationOptions {
   /// measured makespan is their mean (near ties between strategies need more than one).
   int64_t repeats = 1;
   bool allow_busy = false;
+  /// Both tiers' speed probed around every run; a run waits (at most calm_wait_s) until the
+  /// probe is at most calm_tolerance slower than at calibration.
+  bool speed_probes = true;
+  double calm_tolerance = 0.05;
+  double calm_wait_s = 30;  ///< [s]
+  /// A run whose probes show the machine slower than that is set aside and measured again, at
+  /// most this many times (the last measurement counts; the report lists the others).
+  int64_t remeasure_unsettled = 2;
   double run_timeout_s = 3600;  ///< one real run
 };
 

@@ -115,3 +115,24 @@ TEST_CASE("a full disk while writing results: one clear error, the earlier file 
   CHECK_FALSE(std::ifstream(file + ".tmp").good());
   std::remove(file.c_str());
 }
+
+TEST_CASE("validate refuses an option of the other kind of scenario, naming it and the file") {
+  const std::string dir = std::string(TIERSPLIT_SOURCE_DIR) + "/scenarios/validation/";
+  struct Case {
+    std::string args, expected;
+  };
+  const Case cases[] = {
+      {"validate " + dir + "groups-few-large.json --iterations 5",
+       "--iterations applies to split scenarios; " + dir + "groups-few-large.json is a groups"},
+      {"validate " + dir + "groups-many-skewed.json --plot p.png", "--plot applies to split"},
+      {"validate " + dir + "mobilenet_v2-r64.json --workers 3",
+       "--workers applies to groups scenarios; " + dir + "mobilenet_v2-r64.json has tenants"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    auto r = tiersplit_cli(c.args);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(c.expected) != std::string::npos);
+    CHECK(line_count(r.output) == 1);
+  }
+}
