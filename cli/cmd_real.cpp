@@ -396,7 +396,8 @@ void add_testbed_command(CLI::App& app) {
   up->add_option("--threads", o->threads, "Threads per tier")->capture_default_str();
   up->add_option("--workers", o->workers,
                  "Compute workers (groups runs): one namespace each behind a bridge, the store's "
-                 "path shaped once for all")
+                 "path shaped once for all (hosts: worker 0 on the compute host, the others on "
+                 "--worker-host; default 1 + their number)")
       ->capture_default_str();
   up->add_option("--worker-bandwidth", o->worker_bandwidth,
                  "With --workers > 1: each worker's sends to the others")
@@ -410,7 +411,11 @@ void add_testbed_command(CLI::App& app) {
                  "hosts: the storage host's address as the compute host reaches it (default: "
                  "the storage host's name)");
   up->add_option("--storage-cores", h.storage_cores, "hosts: taskset list on the storage host");
-  up->add_option("--compute-cores", h.compute_cores, "hosts: taskset list on the compute host");
+  up->add_option("--compute-cores", h.compute_cores,
+                 "hosts: taskset list on the compute host (and the workers' hosts)");
+  up->add_option("--worker-host", h.worker_hosts,
+                 "hosts: the host of worker 1, 2, ... of groups runs (repeatable; worker 0 runs "
+                 "on the compute host)");
   auto launcher = std::make_shared<std::string>();
   up->add_option("--launcher", *launcher,
                  "hosts: command that runs a shell line on a host, as 'LAUNCHER HOST LINE' "
@@ -418,11 +423,15 @@ void add_testbed_command(CLI::App& app) {
   up->add_option("--remote-tiersplit", h.tiersplit,
                  "hosts: tiersplit's path on the hosts (default: this executable's path)");
   up->add_option("--shared-dir", h.shared_dir,
-                 "hosts: check that both hosts see this directory at the same path");
-  up->callback([o, launcher] {
+                 "hosts: check that every host sees this directory at the same path");
+  up->callback([up, o, launcher] {
     if (!o->hosts.storage_host.empty() && o->mode == "auto") o->mode = "hosts";
-    if (o->mode != "hosts" && (!o->hosts.storage_host.empty() || !o->hosts.compute_host.empty()))
-      fail("--storage-host and --compute-host need --mode hosts (not ", o->mode, ")");
+    if (o->mode != "hosts" && (!o->hosts.storage_host.empty() || !o->hosts.compute_host.empty() ||
+                               !o->hosts.worker_hosts.empty()))
+      fail("--storage-host, --compute-host and --worker-host need --mode hosts (not ", o->mode,
+           ")");
+    if (o->mode == "hosts" && up->count("--workers") == 0)
+      o->workers = 1 + static_cast<int>(o->hosts.worker_hosts.size());
     if (!launcher->empty()) o->hosts.launcher = split_words(*launcher);
     std::cout << rx::testbed_up(*o).dump(2) << "\n";
   });

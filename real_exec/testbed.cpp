@@ -108,9 +108,6 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
     fail("--mode '", o.mode, "' must be auto, netns, pacer or hosts");
   }
   if (o.threads < 1) fail("--threads ", o.threads, " must be >= 1");
-  if (o.mode == "hosts" && o.workers > 1)
-    fail("--workers ", o.workers, ": the hosts testbed has one compute host; give the workers' ",
-         "hosts to Slurm instead (docs/groups-real.md) or use --mode netns");
   if (o.mode == "hosts") {
     nlohmann::json state = hosts_testbed_state(o, bw, delay);
     std::filesystem::create_directories(o.state_dir);
@@ -231,6 +228,11 @@ void testbed_exec(const std::string& dir, const std::string& tier,
                                                          {"TIERSPLIT_NO_PROGRESS", "1"}};
     if (tier == "storage")
       env.emplace_back("TIERSPLIT_LINK_NOTE", st.at("link").get<std::string>());
+    // A worker's rendezvous (torchrun's variables) and the server's token travel along.
+    for (const char* k : {"RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "GLOO_SOCKET_IFNAME",
+                          "TIERSPLIT_TOKEN"}) {
+      if (const char* v = std::getenv(k); v != nullptr && rank >= 0) env.emplace_back(k, v);
+    }
     argv = hosts_exec_argv(st, rank == 0 ? "compute" : tier, command, env);
   } else {
     setenv("OMP_NUM_THREADS", threads.c_str(), 1);

@@ -18,6 +18,9 @@ struct TestbedHosts {
                                ///< ("": the host part of storage_host)
   std::string storage_cores;   ///< taskset list on the storage host ("": not pinned)
   std::string compute_cores;   ///< taskset list on the compute host ("": not pinned)
+  /// Groups runs: the hosts of workers 1..P-1 (worker 0 is the compute host), each pinned to
+  /// compute_cores; the workers reach each other by the host part of these names.
+  std::vector<std::string> worker_hosts;
   std::vector<std::string> launcher{"ssh", "-tt", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"};
   std::string tiersplit;  ///< tiersplit's path on the hosts ("": this executable's path)
   /// A directory both hosts see at the same path as this machine (results are written there);
@@ -33,7 +36,8 @@ struct TestbedOptions {
   std::string state_dir = "/tmp/tiersplit-testbed";
   /// Compute workers (groups runs): netns mode gives each its own namespace behind a bridge,
   /// the store's path shaped once for all of them (testbed_workers.hpp); pacer mode runs them
-  /// all on 127.0.0.1. 1: the two-tier link.
+  /// all on 127.0.0.1; hosts mode runs worker R on hosts.worker_hosts[R - 1]. 1: the two-tier
+  /// link.
   int workers = 1;
   std::string worker_bandwidth = "1Gbit";  ///< each worker's sends to the others (netns)
   TestbedHosts hosts;                      ///< mode "hosts" only

@@ -51,6 +51,39 @@ std::vector<std::string> on_host(const TestbedHosts& h, const std::string& host,
   return argv;
 }
 
+/// "alice@store1" -> "store1": how the other machines reach a host by default.
+std::string host_part(const std::string& host) {
+  const auto at = host.find('@');
+  return at == std::string::npos ? host : host.substr(at + 1);
+}
+
+/// Workers 1..P-1 on hosts.worker_hosts (worker 0 on the compute host): their hosts, cores and
+/// addresses in the state, as testbed exec worker-R and groups run look them up.
+void add_worker_hosts(const TestbedOptions& o, nlohmann::json& state) {
+  const TestbedHosts& h = o.hosts;
+  const int more = static_cast<int>(h.worker_hosts.size());
+  if (o.workers < 1 || o.workers > 64) fail("--workers ", o.workers, " must be in 1..64");
+  if (more != o.workers - 1) {
+    fail("testbed hosts: --workers ", o.workers, " needs ", o.workers - 1,
+         " --worker-host (worker 0 runs on the compute host), not ", more);
+  }
+  state["workers"] = o.workers;
+  std::vector<std::string> addresses{host_part(h.compute_host)}, hosts{h.compute_host};
+  for (int r = 1; r < o.workers; ++r) {
+    const std::string& host = h.worker_hosts[static_cast<std::size_t>(r - 1)];
+    const std::string tier = "worker-" + std::to_string(r);
+    state[tier + "_host"] = host;
+    state[tier + "_cores"] = h.compute_cores;
+    hosts.push_back(host);
+    addresses.push_back(host_part(host));
+  }
+  if (o.workers > 1) {
+    state["worker_hosts"] = hosts;
+    state["worker_addresses"] = addresses;
+    state["worker_link"] = "the hosts' own network (not shaped)";
+  }
+}
+
 }  // namespace
 
 TestbedHosts testbed_hosts_from_json(const JsonView& tb) {
@@ -85,10 +118,8 @@ nlohmann::json hosts_testbed_state(const TestbedOptions& o, double bw, double de
         "scenario's /testbed/storage/host and /testbed/compute/host)");
   }
   // By default the compute host reaches the storage host by its name (the host part of user@host).
-  const auto at = h.storage_host.find('@');
-  const std::string server_address = !h.server_address.empty() ? h.server_address
-                                     : at == std::string::npos ? h.storage_host
-                                                               : h.storage_host.substr(at + 1);
+  const std::string server_address =
+      !h.server_address.empty() ? h.server_address : host_part(h.storage_host);
   if (h.launcher.empty()) fail("testbed hosts: the launcher is empty (e.g. ssh -tt)");
   parse_core_list(h.storage_cores);  // fails on a list that taskset would refuse on the host
   parse_core_list(h.compute_cores);
@@ -110,7 +141,8 @@ nlohmann::json hosts_testbed_state(const TestbedOptions& o, double bw, double de
       {"link", "the hosts' own network from " + h.storage_host + " to " + h.compute_host +
                    " (not shaped; nominal " + format_bandwidth(bw) + ", " + format_duration(delay) +
                    " one way)"}};
-  // A marker in the shared directory that both hosts must see at the same path.
+  add_worker_hosts(o, state);
+  // A marker in the shared directory that every host must see at the same path.
   RemovedAtExit marker;
   if (!h.shared_dir.empty()) {
     fs::create_directories(h.shared_dir);
@@ -118,7 +150,9 @@ nlohmann::json hosts_testbed_state(const TestbedOptions& o, double bw, double de
         (fs::absolute(h.shared_dir) / (".tiersplit-shared-" + std::to_string(getpid()))).string();
     std::ofstream(marker.file) << "tiersplit testbed hosts\n";
   }
-  for (const std::string tier : {"storage", "compute"}) {
+  std::vector<std::string> tiers{"storage", "compute"};
+  for (int r = 1; r < o.workers; ++r) tiers.push_back("worker-" + std::to_string(r));
+  for (const std::string& tier : tiers) {
     const std::string host = state.at(tier + "_host").get<std::string>();
     auto argv = on_host(h, host, shell_line({tiersplit, "--version"}) + " && nproc");
     CapturedOutput r = capture_process(argv);

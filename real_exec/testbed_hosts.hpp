@@ -18,8 +18,9 @@ namespace tiersplit::real_exec {
 ///    "launcher": ["ssh", "-tt"], "tiersplit": "/usr/local/bin/tiersplit"}
 TestbedHosts testbed_hosts_from_json(const JsonView& testbed);
 
-/// Checks the hosts — tiersplit answers `--version` on both through the launcher, and both see
-/// `hosts.shared_dir` at the same path — and returns the state `testbed up` records for them.
+/// Checks the hosts — tiersplit answers `--version` on each (storage, compute, the workers')
+/// through the launcher, and each sees `hosts.shared_dir` at the same path — and returns the
+/// state `testbed up` records for them (with workers: worker-R_host, worker_addresses).
 /// `bandwidth_bytes_per_s` and `delay_s` are the link's nominal values (nothing is shaped).
 nlohmann::json hosts_testbed_state(const TestbedOptions& options, double bandwidth_bytes_per_s,
                                    double delay_s);

@@ -201,6 +201,17 @@ nlohmann::json merge_records(const RunSpec& spec, const std::vector<DatasetGroup
         v = v.get<int64_t>() + r.at(k).get<int64_t>();
     }
   }
+  nlohmann::json evaluation = {{"pushdowns", 0}, {"storage_bytes", 0}, {"server_compute_s", 0.0}};
+  for (const auto& r : records) {
+    if (!r.contains("evaluation")) continue;  // a record from before the split
+    for (auto& [k, v] : evaluation.items()) {
+      if (v.is_number_float())
+        v = v.get<double>() + r["evaluation"].at(k).get<double>();
+      else
+        v = v.get<int64_t>() + r["evaluation"].at(k).get<int64_t>();
+    }
+  }
+  totals["evaluation"] = evaluation;
   totals["cache_bytes_largest"] = 0;
   for (const auto& r : records)
     totals["cache_bytes_largest"] =
@@ -274,9 +285,27 @@ void launch_workers(const LaunchOptions& o, const std::string& title,
   bar.finish();
 }
 
-void check_workers(const LaunchOptions& o) {
+/// Checks the worker count and makes OUT_DIR (absolute: workers on other hosts get its paths);
+/// on a testbed of hosts, OUT_DIR must be in the folder every host shares.
+LaunchOptions checked_launch(const LaunchOptions& options) {
+  namespace fs = std::filesystem;
+  LaunchOptions o = options;
   if (o.workers < 1 || o.workers > 64) fail("--workers ", o.workers, " must be in 1..64");
-  std::filesystem::create_directories(o.out_dir);
+  fs::create_directories(o.out_dir);
+  o.out_dir = fs::absolute(o.out_dir).lexically_normal().string();
+  if (o.testbed_dir.empty()) return o;
+  const nlohmann::json tb = testbed_state(o.testbed_dir);
+  if (tb.value("mode", "") != "hosts") return o;
+  const std::string shared = tb.value("shared_dir", std::string());
+  const auto rel = fs::path(o.out_dir).lexically_relative(shared);
+  if (shared.empty() || rel.empty() || *rel.begin() == "..") {
+    fail("--out-dir ", o.out_dir,
+         ": the workers on the testbed's hosts write their records there, ",
+         shared.empty() ? std::string("but the testbed has no shared folder; bring it up with "
+                                      "--shared-dir DIR (a folder every host sees at one path)")
+                        : "so it must be inside the folder the hosts share, " + shared);
+  }
+  return o;
 }
 
 /// With --resume, OUT_DIR's spec (if any) must be this one: checkpoints of another run would
@@ -295,9 +324,9 @@ void check_same_spec(const std::string& spec_file, const RunSpec& spec) {
 
 }  // namespace
 
-nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
+nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& options) {
   namespace fs = std::filesystem;
-  check_workers(o);
+  const LaunchOptions o = checked_launch(options);
   const std::string spec_file = (fs::path(o.out_dir) / "spec.json").string();
   const std::string checkpoints = (fs::path(o.out_dir) / "checkpoints").string();
   if (o.resume)
@@ -339,10 +368,10 @@ nlohmann::json run_local(const RunSpec& spec, const LaunchOptions& o) {
   return report;
 }
 
-nlohmann::json run_gloo_probe(const LaunchOptions& o, int calls, double timeout_s,
+nlohmann::json run_gloo_probe(const LaunchOptions& options, int calls, double timeout_s,
                               int64_t large_bytes) {
   namespace fs = std::filesystem;
-  check_workers(o);
+  const LaunchOptions o = checked_launch(options);
   if (o.workers < 2) fail("--workers ", o.workers, ": probing Gloo takes at least 2 workers");
   const std::string out = (fs::path(o.out_dir) / "gloo-probe-rank0.json").string();
   fs::remove(out);

@@ -151,7 +151,9 @@ class Worker {
   std::map<std::string, std::vector<ObjectRef>> objects_;  // split -> objects
   std::map<int64_t, Piece> held_out_;  // per group: its held-out part, extracted once
   std::string disk_cache_;             // cache "disk": this worker's folder (made on first use)
-  int64_t cache_bytes_ = 0, pushdowns_ = 0, bytes_ = 0;
+  int64_t cache_bytes_ = 0, pushdowns_ = 0, bytes_ = 0;  // training's pushdowns
+  int64_t eval_pushdowns_ = 0, eval_bytes_ = 0;          // the held-out parts'
+  double eval_server_compute_s_ = 0;
   std::map<int64_t, int64_t> messages_;  // GAP exchanges so far per task id (their tags)
   double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0, server_compute_s_ = 0;
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<int64_t, uint64_t>> trained_;
@@ -290,6 +292,13 @@ void Worker::evaluate(const Task& t, std::vector<Head>& heads,
     t0 = Clock::now();
     it = held_out_.emplace(t.group, extract(r)).first;
     busy_s_ += seconds_since(t0);
+    // The held-out pushdown is evaluation's, not training's (what the simulator predicts).
+    --pushdowns_;
+    bytes_ -= r.bytes;
+    server_compute_s_ -= r.server_compute_s;
+    ++eval_pushdowns_;
+    eval_bytes_ += r.bytes;
+    eval_server_compute_s_ += r.server_compute_s;
   }
   const Piece& test = it->second;
   const auto t0 = Clock::now();
@@ -567,6 +576,10 @@ nlohmann::json Worker::run() {
       {"pushdowns", pushdowns_},
       {"storage_bytes", bytes_},
       {"server_compute_s", server_compute_s_},
+      {"evaluation",
+       {{"pushdowns", eval_pushdowns_},
+        {"storage_bytes", eval_bytes_},
+        {"server_compute_s", eval_server_compute_s_}}},
       {"gloo_bytes", group_ ? group_->bytes() : 0},
       {"gloo_calls", group_ ? group_->calls() : 0},
       {"cache_bytes", cache_bytes_},

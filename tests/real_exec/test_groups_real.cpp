@@ -274,15 +274,25 @@ TEST_CASE("groups workers on threads, real Gloo, an in-process server") {
     CHECK(disk[0].at("cache_bytes") == cached[0].at("cache_bytes"));
     CHECK(std::filesystem::is_empty(on_disk.cache_dir));  // every worker removed its files
     int64_t per_pushdowns = 0, shared_pushdowns = 0, cached_pushdowns = 0, cache_bytes = 0;
+    int64_t per_eval = 0, shared_eval = 0, cached_eval = 0;
     for (int r = 0; r < 2; ++r) {
       per_pushdowns += per[r].at("pushdowns").get<int64_t>();
       shared_pushdowns += shared[r].at("pushdowns").get<int64_t>();
       cached_pushdowns += cached[r].at("pushdowns").get<int64_t>();
       cache_bytes += cached[r].at("cache_bytes").get<int64_t>();
+      per_eval += per[r].at("evaluation").at("pushdowns").get<int64_t>();
+      shared_eval += shared[r].at("evaluation").at("pushdowns").get<int64_t>();
+      cached_eval += cached[r].at("evaluation").at("pushdowns").get<int64_t>();
     }
-    CHECK(shared_pushdowns < per_pushdowns);     // one stream feeds both heads
-    CHECK(cached_pushdowns < shared_pushdowns);  // epoch 2 from the cache
+    // Training's pushdowns only (2 configurations, 2 epochs each): one stream feeds both heads,
+    // and the cache streams epoch 1 only.
+    CHECK(per_pushdowns == 2 * shared_pushdowns);
+    CHECK(shared_pushdowns == 2 * cached_pushdowns);
     CHECK(cache_bytes > 0);
+    // Each group's held-out part is fetched once, by its owner, whatever the extraction.
+    CHECK(per_eval == static_cast<int64_t>(dataset_of(s.url).size()));
+    CHECK(shared_eval == per_eval);
+    CHECK(cached_eval == per_eval);
   }
   SUBCASE("synchronous DP equals one worker on the global batch (mlp heads)") {
     Server s;

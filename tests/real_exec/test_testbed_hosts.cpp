@@ -86,3 +86,46 @@ TEST_CASE("testbed hosts: an unreachable host, a missing tiersplit, an unshared 
   CHECK(no_mode.exit_code != 0);
   CHECK(no_mode.output.find("need --mode hosts") != std::string::npos);
 }
+
+TEST_CASE("testbed hosts with workers: worker R runs on its host with the rendezvous variables") {
+  const std::string dir = temp_dir("testbed-hosts-workers");
+  auto up = hosts_up(dir, "", "--compute-cores 0 --worker-host carol@gpu2 --worker-host dan@gpu3");
+  INFO(up.output);
+  REQUIRE(up.exit_code == 0);
+  const json st = json::parse(up.output);
+  CHECK(st["workers"] == 3);  // 1 + the --worker-host given
+  CHECK(st["worker_hosts"] == json({"bob@gpu1", "carol@gpu2", "dan@gpu3"}));
+  CHECK(st["worker_addresses"] == json({"gpu1", "gpu2", "gpu3"}));
+  CHECK(st["worker-2_host"] == "dan@gpu3");
+  CHECK(st["worker-2_cores"] == "0");
+  CHECK(st["worker-1_tiersplit_version"].get<std::string>().find("tiersplit") == 0);
+
+  // torchrun's variables travel over the launcher to the worker's host (worker 0: the compute
+  // host); the tiers' commands get none.
+  const std::string exec = "env RANK=2 WORLD_SIZE=3 MASTER_ADDR=gpu1 MASTER_PORT=29500 " +
+                           std::string(TIERSPLIT_BINARY) + " testbed --state-dir " + dir +
+                           "/tb exec ";
+  const std::string show =
+      R"( -- sh -c 'echo "$FAKE_SSH_HOST|$RANK|$WORLD_SIZE|$MASTER_ADDR|$MASTER_PORT"')";
+  auto w2 = run_command(exec + "worker-2" + show);
+  CHECK(w2.exit_code == 0);
+  CHECK(w2.output.find("dan@gpu3|2|3|gpu1|29500") != std::string::npos);
+  auto w0 = run_command(exec + "worker-0" + show);
+  CHECK(w0.output.find("bob@gpu1|2|3|gpu1|29500") != std::string::npos);
+  auto storage = run_command(exec + "storage" + show);
+  CHECK(storage.output.find("alice@store1||||") != std::string::npos);
+
+  // Each worker host is checked like the tiers' hosts.
+  auto down = hosts_up(dir, "--down dan@gpu3", "--worker-host carol@gpu2 --worker-host dan@gpu3");
+  CHECK(down.exit_code != 0);
+  CHECK(down.output.find("cannot run tiersplit on the worker-2 host dan@gpu3") !=
+        std::string::npos);
+  auto mismatch = hosts_up(dir, "", "--workers 3 --worker-host carol@gpu2");
+  CHECK(mismatch.exit_code != 0);
+  CHECK(mismatch.output.find("--workers 3 needs 2 --worker-host") != std::string::npos);
+  CHECK(line_count(mismatch.output) == 1);
+  auto not_hosts =
+      tiersplit_cli("testbed --state-dir " + dir + "/tb2 up --mode pacer --worker-host carol@gpu2");
+  CHECK(not_hosts.exit_code != 0);
+  CHECK(not_hosts.output.find("need --mode hosts") != std::string::npos);
+}

@@ -169,3 +169,50 @@ TEST_CASE(
   CHECK(other.exit_code == 2);
   CHECK(other.output.find("differs in /strategy") != std::string::npos);
 }
+
+TEST_CASE(
+    "groups run on a testbed of hosts: each worker started on its host through the "
+    "launcher, the run complete; OUT_DIR outside the shared folder refused") {
+  GroupsServer s;
+  // tests/support/fake-ssh.sh stands in for ssh: every host is this machine (127.0.0.1).
+  const std::string fake_ssh = std::string(TIERSPLIT_SOURCE_DIR) + "/tests/support/fake-ssh.sh";
+  const std::string tb = s.dir + "/tb", log = s.dir + "/ssh.log";
+  auto up = tiersplit_cli("testbed --state-dir " + tb +
+                          " up --storage-host alice@127.0.0.1 --compute-host bob@127.0.0.1 "
+                          "--worker-host carol@127.0.0.1 --launcher '" +
+                          fake_ssh + " -tt' --shared-dir " + s.dir);
+  INFO(up.output);
+  REQUIRE(up.exit_code == 0);
+  const std::string out = s.dir + "/hosts-run";
+  auto r = run_command("env FAKE_SSH_LOG=" + log + " TIERSPLIT_NO_PROGRESS=1 " +
+                       std::string(TIERSPLIT_BINARY) + " groups run --testbed " + tb +
+                       " --server " + s.url() +
+                       " --dataset fashion-mnist-groups --split 2 --freeze 4 --batch 8 "
+                       "--storage-batch 8 --workers 2 --strategy dp --extraction shared "
+                       "--config linear:lr=0.5,e=2 --config mlp-16:lr=0.05,wd=0.001,e=2 "
+                       "--out-dir " +
+                       out);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  check_report(read_json(out + "/report.json"), "dp");
+  // Worker 0 on the compute host, worker 1 on its own, each with its rank in its line.
+  auto started_on = [&](const std::string& host, const std::string& rank) {
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(host + ": env ", 0) == 0 && line.find(" RANK=" + rank + " ") != line.npos &&
+          line.find(" groups worker ") != line.npos)
+        return true;
+    }
+    return false;
+  };
+  CHECK(started_on("bob@127.0.0.1", "0"));
+  CHECK(started_on("carol@127.0.0.1", "1"));
+
+  auto outside = tiersplit_cli("groups run --testbed " + tb + " --server " + s.url() +
+                               " --dataset fashion-mnist-groups --workers 2 --out-dir " +
+                               temp_dir("groups-elsewhere"));
+  CHECK(outside.exit_code == 2);
+  CHECK(outside.output.find("must be inside the folder the hosts share, " + s.dir) !=
+        std::string::npos);
+  CHECK(tiersplit_cli("testbed --state-dir " + tb + " down").exit_code == 0);
+}

@@ -1,9 +1,9 @@
 #!/bin/sh
 # fake-ssh.sh: stands in for ssh in tests of the "hosts" testbed. Called as ssh is,
 #   fake-ssh.sh [OPTIONS...] HOST 'COMMAND LINE'
-# it runs the command line with sh on this machine, as ssh would on HOST, with FAKE_SSH_HOST set
-# to HOST, and appends "HOST: COMMAND LINE" to $FAKE_SSH_LOG when that is set. Its own options
-# make failures to test:
+# it runs the command line with sh on this machine, as ssh would on HOST (in a clean environment),
+# with FAKE_SSH_HOST set to HOST, and appends "HOST: COMMAND LINE" to $FAKE_SSH_LOG when that is
+# set. Its own options make failures to test:
 #   --down HOST   that host refuses connections (exit 255, as ssh)
 #   --unshared    the host sees no shared folder: `test ...` lines fail
 # Other options (-tt, -o X) are accepted and ignored.
@@ -30,6 +30,6 @@ if [ "$unshared" = 1 ]; then
   case "$2" in test\ *) exit 1 ;; esac
 fi
 [ -n "${FAKE_SSH_LOG:-}" ] && printf '%s: %s\n' "$host" "$2" >> "$FAKE_SSH_LOG"
-FAKE_SSH_HOST="$host"
-export FAKE_SSH_HOST
-exec sh -c "$2"
+# As over ssh, the command gets a login's environment, not the caller's: what it needs must
+# travel in its line.
+exec env -i HOME="$HOME" PATH="$PATH" FAKE_SSH_HOST="$host" sh -c "$2"
