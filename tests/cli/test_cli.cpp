@@ -66,7 +66,7 @@ TEST_CASE("bad input gives one line on stderr and exit code 2") {
   }
 }
 
-TEST_CASE("profile and derive-profile write loadable files; a wrong version is refused") {
+TEST_CASE("profile and derive-profile write loadable files, a wrong version is refused") {
   std::string prof = "test_cli_profile.json", derived = "test_cli_derived.json";
   auto r = tiersplit_cli(
       "profile --model mobilenet_v2 --input 32 --classes 10 --batch 1,2 "

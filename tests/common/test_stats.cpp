@@ -5,7 +5,7 @@
 
 using namespace tiersplit;
 
-TEST_CASE("stats: quantiles interpolate between order statistics; spreads are relative") {
+TEST_CASE("stats: quantiles interpolate between order statistics, spreads are relative") {
   CHECK(quantile({}, 0.5) == 0.0);
   CHECK(quantile({7}, 0.9) == 7.0);
   CHECK(quantile({4, 1, 3, 2}, 0.5) == doctest::Approx(2.5));

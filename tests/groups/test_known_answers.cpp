@@ -69,7 +69,7 @@ TEST_CASE("known answer: GL with wrap-around, no group above n/P, nothing sharde
   CHECK(t.closed_form().syncs == 0);
 }
 
-TEST_CASE("known answer: GL shards a dominant group; GAP moves partials, not every batch") {
+TEST_CASE("known answer: GL shards a dominant group, GAP moves partials, not every batch") {
   // Groups [600, 100, 100]: group 0 is sharded 400 + 200, groups 1 and 2 join worker 1. The
   // holder of the 200-sample shard sends its partial gradients (2 configurations) to the owner
   // once: one message; the owner updates after it.

@@ -53,7 +53,7 @@ TEST_CASE("per-block overhead is added to every call") {
   }
 }
 
-TEST_CASE("derived profiles cannot be derived again; shipped devices load") {
+TEST_CASE("derived profiles cannot be derived again, shipped devices load") {
   Profile p = testing::toy_profile();
   Profile d = derive_profile(p, device(1e12, 1e11));
   CHECK_THROWS_AS(derive_profile(d, device(1e12, 1e11)), Error);

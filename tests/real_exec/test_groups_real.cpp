@@ -189,7 +189,7 @@ TEST_CASE("groups run plan: every strategy gives each sample to one worker per c
   }
 }
 
-TEST_CASE("groups dataset: each group its own task, objects and held-out part; bad sizes named") {
+TEST_CASE("groups dataset: each group its own task, objects and held-out part, bad sizes named") {
   const std::string url = groups_store();
   auto store = open_store(url);
   nlohmann::json m = load_manifest(*store, "fm-groups");

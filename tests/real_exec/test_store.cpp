@@ -162,7 +162,7 @@ TEST_CASE("admission: fits and waits and refuses what never fits and releases") 
   CHECK(a.peak_in_use() == 60);
 }
 
-TEST_CASE("compute slots: never more holders than slots; 0 slots is no limit") {
+TEST_CASE("compute slots: never more holders than slots, 0 slots is no limit") {
   for (int slots : {1, 2}) {
     ComputeSlots cs(slots);
     std::atomic<int> holding{0}, most{0};

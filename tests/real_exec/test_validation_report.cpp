@@ -72,7 +72,7 @@ TEST_CASE("validation: measured summary skips the warm-up and averages the rest"
                        doctest::Contains("none after the 2 warm-up"), tiersplit::Error);
 }
 
-TEST_CASE("validation: repeated runs pool their iterations; the standard error is the means'") {
+TEST_CASE("validation: repeated runs pool their iterations, the standard error is the means'") {
   // Two runs of one configuration: means 2 and 4 (after one warm-up iteration each).
   json m = measured_from_train_reports(
       {train_report({5.0, 1.0, 3.0}, 400), train_report({9.0, 3.5, 4.5}, 400)}, 1);

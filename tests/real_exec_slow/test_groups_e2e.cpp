@@ -172,7 +172,7 @@ TEST_CASE(
 
 TEST_CASE(
     "groups run on a testbed of hosts: each worker started on its host through the "
-    "launcher, the run complete; OUT_DIR outside the shared folder refused") {
+    "launcher, the run complete, OUT_DIR outside the shared folder refused") {
   GroupsServer s;
   // tests/support/fake-ssh.sh stands in for ssh: every host is this machine (127.0.0.1).
   const std::string fake_ssh = std::string(TIERSPLIT_SOURCE_DIR) + "/tests/support/fake-ssh.sh";

@@ -55,7 +55,7 @@ TEST_CASE("model: one message per iteration (chunks 1) carries every sample") {
   CHECK(r.job_bytes == 40 * 64.0 * 200000.0);
 }
 
-TEST_CASE("model: serial fetch adds storage and network; pipelined overlaps them") {
+TEST_CASE("model: serial fetch adds storage and network, pipelined overlaps them") {
   const double storage = 0.0064 + 0.128, network = 50e-6 + 64 * 200000.0 / 125e6;
   sim::TenantResult pipelined = simulate(split1("pipelined", 1), light_compute());
   sim::TenantResult serial = simulate(split1("serial", 1), light_compute());
