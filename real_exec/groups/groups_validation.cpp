@@ -298,6 +298,7 @@ class PointValidation {
                      {"choice", best.at("choice")},
                      {"predicted_s", best.at("makespan_s")},
                      {"predicted_bytes", best.value("storage_to_compute_bytes", 0.0)},
+                     {"predicted_storage_compute_s", best.value("storage_compute_s", 0.0)},
                      {"bottleneck", best.value("bottleneck", "")}});
     }
     const auto& ex = s_.sc.search.extractions;
@@ -336,6 +337,7 @@ class PointValidation {
             {"choice", choice},
             {"predicted_s", row.at("makespan_s")},
             {"predicted_bytes", row.value("storage_to_compute_bytes", 0.0)},
+            {"predicted_storage_compute_s", row.value("storage_compute_s", 0.0)},
             {"bottleneck", row.value("bottleneck", "")}};
   }
 
@@ -362,17 +364,25 @@ class PointValidation {
   void measure(const nlohmann::json& planned, int64_t r) {
     const std::string out_dir = run_dir(planned, r);
     int64_t set_aside = unsettled_count(out_dir);
-    while (fs::exists(out_dir + "/report.json")) {
-      const std::string speed = out_dir + "/speed.json";
-      if (set_aside >= s_.o.remeasure_unsettled || !fs::exists(speed) ||
-          !machine_unsettled(load_json_file(speed).raw(), s_.o.calm_tolerance))
-        return;
-      const std::string aside = unsettled_dir(out_dir, ++set_aside);
-      fs::rename(out_dir, aside);
-      say(where_ + "  the machine was unsettled around " + planned.at("label").get<std::string>() +
-          " (kept as " + aside + "): measuring it again, " + std::to_string(set_aside) +
-          " of at most " + std::to_string(s_.o.remeasure_unsettled));
+    for (;;) {  // a run found on resume, or just measured, is checked alike
+      if (fs::exists(out_dir + "/report.json")) {
+        const std::string speed = out_dir + "/speed.json";
+        if (set_aside >= s_.o.remeasure_unsettled || !fs::exists(speed) ||
+            !machine_unsettled(load_json_file(speed).raw(), s_.o.calm_tolerance))
+          return;
+        const std::string aside = unsettled_dir(out_dir, ++set_aside);
+        fs::rename(out_dir, aside);
+        say(where_ + "  the machine was unsettled around " +
+            planned.at("label").get<std::string>() + " (kept as " + aside +
+            "): measuring it again, " + std::to_string(set_aside) + " of at most " +
+            std::to_string(s_.o.remeasure_unsettled));
+      }
+      run_once(planned, r, out_dir);
     }
+  }
+
+  /// One measurement of repeat `r` of a planned run into `out_dir`: probes, the run, probes.
+  void run_once(const nlohmann::json& planned, int64_t r, const std::string& out_dir) {
     fs::create_directories(out_dir);
     const auto [before, waited] = probe_until_calm(out_dir + "/speed-before");
     say(where_ + "running " + planned.at("label").get<std::string>() +
@@ -416,7 +426,7 @@ class PointValidation {
       for (std::size_t i : round_order(planned.size(), r)) measure(planned[i], r);
     nlohmann::json runs = nlohmann::json::array();
     for (nlohmann::json p : planned) {
-      std::vector<double> each;
+      std::vector<double> each, block;
       std::vector<nlohmann::json> speeds;
       nlohmann::json set_aside = nlohmann::json::array();
       for (int64_t r = 0; r < s_.o.repeats; ++r) {
@@ -424,6 +434,7 @@ class PointValidation {
           set_aside.push_back(unsettled_run(run_dir(p, r), k));
         const nlohmann::json rep = load_json_file(run_dir(p, r) + "/report.json").raw();
         each.push_back(rep.at("training_makespan_s").get<double>());
+        block.push_back(rep.at("totals").at("server_compute_s").get<double>());
         if (fs::exists(run_dir(p, r) + "/speed.json"))
           speeds.push_back(load_json_file(run_dir(p, r) + "/speed.json").raw());
         if (r > 0) {
@@ -442,6 +453,16 @@ class PointValidation {
       for (double v : each) sum += v;
       p["measured_s"] = sum / static_cast<double>(each.size());
       p["measured_each_s"] = each;
+      // The server's block time for the training pushdowns against the simulation's: how fast
+      // the storage tier really ran this run's pushdowns (the reads and serialisation that
+      // preempt the blocks on a shared core count too).
+      p["server_compute_each_s"] = block;
+      const double predicted_block = p.value("predicted_storage_compute_s", 0.0);
+      if (predicted_block > 0) {
+        nlohmann::json ratios = nlohmann::json::array();
+        for (double b : block) ratios.push_back(b / predicted_block);
+        p["server_compute_ratio_each"] = ratios;
+      }
       if (!set_aside.empty()) p["unsettled_runs"] = set_aside;
       if (!speeds.empty())
         p["speed"] = speeds.size() == 1 ? speeds[0] : pool_machine_speeds(speeds);
