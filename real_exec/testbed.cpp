@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,7 +27,7 @@ namespace {
 
 // Names and addresses of the link. 198.18.0.0/15 is reserved for benchmarking (RFC 2544): it
 // never routes anywhere and exists only on the two ends of the veth pair.
-constexpr const char* kNamespace = "tiersplit-compute";
+const std::string kNamespace = worker_namespace(0);  // the compute tier is worker 0
 constexpr const char* kStorageIf = "ts-store0";
 constexpr const char* kComputeIf = "ts-compute0";
 constexpr const char* kStorageAddr = "198.18.0.1";
@@ -242,7 +243,7 @@ void testbed_exec(const std::string& dir, const std::string& tier,
     std::string cores = st.at(tier == "storage" ? "storage_cores" : "compute_cores");
     if (rank >= 0 && st.contains("worker_cores")) cores = st["worker_cores"].at(rank);
     if (tier != "storage" && netns)
-      argv = {"ip", "netns", "exec", rank > 0 ? worker_namespace(rank) : std::string(kNamespace)};
+      argv = {"ip", "netns", "exec", worker_namespace(std::max(rank, 0))};
     if (tier == "storage" && netns) {
       setenv("TIERSPLIT_LINK_NOTE", st.at("link").get<std::string>().c_str(), 1);
       if (st.value("delay_by_pacer", false)) {  // rate by tbf, delay by the pacer only
