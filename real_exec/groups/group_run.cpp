@@ -121,6 +121,16 @@ nlohmann::json exactly_once(const RunSpec& spec, const std::vector<DatasetGroup>
   return {{"checked", checked}, {"violations", violations}, {"exactly_once", violations.empty()}};
 }
 
+/// Adds `record`'s values of the keys of `sums` to them (seconds as floats, counts as integers).
+void add_counts(nlohmann::json& sums, const nlohmann::json& record) {
+  for (auto& [k, v] : sums.items()) {
+    if (v.is_number_float())
+      v = v.get<double>() + record.at(k).get<double>();
+    else
+      v = v.get<int64_t>() + record.at(k).get<int64_t>();
+  }
+}
+
 /// OUT_DIR/worker-R<ext>: a worker's log, record, progress.
 std::string worker_file(const std::string& out_dir, int rank, const char* ext) {
   return (std::filesystem::path(out_dir) / ("worker-" + std::to_string(rank) + ext)).string();
@@ -183,6 +193,7 @@ nlohmann::json merge_records(const RunSpec& spec, const std::vector<DatasetGroup
   nlohmann::json workers = nlohmann::json::array();
   nlohmann::json totals = {{"storage_bytes", 0}, {"server_compute_s", 0.0}, {"pushdowns", 0},
                            {"gloo_bytes", 0},    {"gloo_calls", 0},         {"cache_bytes", 0}};
+  nlohmann::json evaluation = {{"pushdowns", 0}, {"storage_bytes", 0}, {"server_compute_s", 0.0}};
   for (const auto& r : records) {
     const double active = r.at("end_unix_s").get<double>() - r.at("start_unix_s").get<double>();
     const double busy = r.at("busy_s").get<double>();
@@ -194,22 +205,8 @@ nlohmann::json merge_records(const RunSpec& spec, const std::vector<DatasetGroup
     w["other_s"] = std::max(0.0, active - busy - waiting);  // setup, model loading, bookkeeping
     w["idle_s"] = std::max(0.0, makespan - active);         // done before the last worker
     workers.push_back(w);
-    for (auto& [k, v] : totals.items()) {
-      if (v.is_number_float())
-        v = v.get<double>() + r.at(k).get<double>();
-      else
-        v = v.get<int64_t>() + r.at(k).get<int64_t>();
-    }
-  }
-  nlohmann::json evaluation = {{"pushdowns", 0}, {"storage_bytes", 0}, {"server_compute_s", 0.0}};
-  for (const auto& r : records) {
-    if (!r.contains("evaluation")) continue;  // a record from before the split
-    for (auto& [k, v] : evaluation.items()) {
-      if (v.is_number_float())
-        v = v.get<double>() + r["evaluation"].at(k).get<double>();
-      else
-        v = v.get<int64_t>() + r["evaluation"].at(k).get<int64_t>();
-    }
+    add_counts(totals, r);
+    add_counts(evaluation, r.at("evaluation"));
   }
   totals["evaluation"] = evaluation;
   totals["cache_bytes_largest"] = 0;

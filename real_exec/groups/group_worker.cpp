@@ -54,6 +54,17 @@ struct Reply {
   double server_compute_s = 0;
 };
 
+/// What a worker's pushdowns of one kind (training's, or the held-out parts') cost the server.
+struct PushdownCounts {
+  int64_t pushdowns = 0, bytes = 0;
+  double server_compute_s = 0;
+  void add(const Reply& r) {
+    ++pushdowns;
+    bytes += r.bytes;
+    server_compute_s += r.server_compute_s;
+  }
+};
+
 /// A piece ready for the heads: features at the freeze index, flat.
 struct Piece {
   torch::Tensor x, y, ids;
@@ -151,11 +162,10 @@ class Worker {
   std::map<std::string, std::vector<ObjectRef>> objects_;  // split -> objects
   std::map<int64_t, Piece> held_out_;  // per group: its held-out part, extracted once
   std::string disk_cache_;             // cache "disk": this worker's folder (made on first use)
-  int64_t cache_bytes_ = 0, pushdowns_ = 0, bytes_ = 0;  // training's pushdowns
-  int64_t eval_pushdowns_ = 0, eval_bytes_ = 0;          // the held-out parts'
-  double eval_server_compute_s_ = 0;
-  std::map<int64_t, int64_t> messages_;  // GAP exchanges so far per task id (their tags)
-  double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0, server_compute_s_ = 0;
+  int64_t cache_bytes_ = 0;
+  PushdownCounts training_, evaluation_;  // training's pushdowns, the held-out parts'
+  std::map<int64_t, int64_t> messages_;   // GAP exchanges so far per task id (their tags)
+  double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0;
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<int64_t, uint64_t>> trained_;
   std::vector<std::pair<Task, std::vector<Head>>> to_evaluate_;  // evaluation "end": owned heads
   std::unique_ptr<WorkerCheckpoints> checkpoints_;
@@ -205,9 +215,6 @@ Reply Worker::fetch(const std::vector<Segment>& segments) {
 }
 
 Piece Worker::extract(const Reply& r) {
-  ++pushdowns_;
-  bytes_ += r.bytes;
-  server_compute_s_ += r.server_compute_s;
   torch::NoGradGuard no_grad;
   // Split 0: the server sends the stored images (U8); they are normalised here.
   torch::Tensor x = spec_.split == 0 ? normalise_images(r.x) : r.x;
@@ -292,13 +299,7 @@ void Worker::evaluate(const Task& t, std::vector<Head>& heads,
     t0 = Clock::now();
     it = held_out_.emplace(t.group, extract(r)).first;
     busy_s_ += seconds_since(t0);
-    // The held-out pushdown is evaluation's, not training's (what the simulator predicts).
-    --pushdowns_;
-    bytes_ -= r.bytes;
-    server_compute_s_ -= r.server_compute_s;
-    ++eval_pushdowns_;
-    eval_bytes_ += r.bytes;
-    eval_server_compute_s_ += r.server_compute_s;
+    evaluation_.add(r);  // not training's (what the simulator predicts)
   }
   const Piece& test = it->second;
   const auto t0 = Clock::now();
@@ -357,6 +358,7 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
         data_wait_s_ += seconds_since(t0);
         t0 = Clock::now();
         p = extract(r);
+        training_.add(r);
         busy_s_ += seconds_since(t0);
       } else if (cached && !segs[k].empty()) {
         p = on_disk ? read_cached(t.id, k) : kept[static_cast<std::size_t>(k)];
@@ -573,13 +575,13 @@ nlohmann::json Worker::run() {
       {"busy_s", busy_s_},
       {"data_wait_s", data_wait_s_},
       {"sync_wait_s", sync_wait_s_},
-      {"pushdowns", pushdowns_},
-      {"storage_bytes", bytes_},
-      {"server_compute_s", server_compute_s_},
+      {"pushdowns", training_.pushdowns},
+      {"storage_bytes", training_.bytes},
+      {"server_compute_s", training_.server_compute_s},
       {"evaluation",
-       {{"pushdowns", eval_pushdowns_},
-        {"storage_bytes", eval_bytes_},
-        {"server_compute_s", eval_server_compute_s_}}},
+       {{"pushdowns", evaluation_.pushdowns},
+        {"storage_bytes", evaluation_.bytes},
+        {"server_compute_s", evaluation_.server_compute_s}}},
       {"gloo_bytes", group_ ? group_->bytes() : 0},
       {"gloo_calls", group_ ? group_->calls() : 0},
       {"cache_bytes", cache_bytes_},
