@@ -109,6 +109,7 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
     fail("--mode '", o.mode, "' must be auto, netns, pacer or hosts");
   }
   if (o.threads < 1) fail("--threads ", o.threads, " must be >= 1");
+  if (o.workers < 1 || o.workers > 64) fail("--workers ", o.workers, " must be in 1..64");
   if (o.mode == "hosts") {
     nlohmann::json state = hosts_testbed_state(o, bw, delay);
     std::filesystem::create_directories(o.state_dir);
@@ -127,7 +128,6 @@ nlohmann::json testbed_up(const TestbedOptions& o) {
                           {"storage_cores", range(0, half)},
                           {"compute_cores", range(half, cores)},
                           {"threads", o.threads}};
-  if (o.workers < 1 || o.workers > 64) fail("--workers ", o.workers, " must be in 1..64");
   state["workers"] = o.workers;
   state["worker_cores"] =
       worker_core_lists(parse_core_list(state["compute_cores"].get<std::string>()), o.workers);
