@@ -37,13 +37,12 @@ struct StreamStages {
 };
 
 StreamStages stream_stages(const Step& s, const GroupsCosts& c, const GroupsPoint& pt,
-                           const std::string& cache_location, double pieces) {
+                           const std::string& cache_location) {
   const auto& st = pt.platform.storage;
   const double K = static_cast<double>(st.nodes);
   const double per_node = s.samples / K;  // a group's objects are spread over the nodes
   StreamStages g;
-  g.storage = per_node * (c.storage_s_per_sample + c.read_bytes_per_sample / st.disk_bandwidth) +
-              pieces * c.requests_s(per_node / pieces);
+  g.storage = s.storage_s + per_node * c.read_bytes_per_sample / st.disk_bandwidth + s.reads_s;
   g.network = pt.platform.network.latency_s +
               per_node * c.sent_bytes_per_sample / pt.platform.network.path_bandwidth();
   g.worker = s.compute_s;
@@ -67,7 +66,7 @@ double step_alone_s(const Step& s, const GroupsCosts& c, const GroupsPoint& pt,
   switch (s.kind) {
     case StepKind::kStream: {  // an all-reduce, if any, overlaps the next pieces' reads
       const auto pieces = static_cast<double>(step_pieces(s, c.batch, chunks));
-      const StreamStages g = stream_stages(s, c, pt, cache_location, pieces);
+      const StreamStages g = stream_stages(s, c, pt, cache_location);
       return pipelined({g.storage, g.network, g.worker + step_sync_s(s, pt)}, pieces);
     }
     case StepKind::kCacheRead: {
@@ -86,12 +85,15 @@ double step_alone_s(const Step& s, const GroupsCosts& c, const GroupsPoint& pt,
   return 0;
 }
 
-GroupsOutcome plan_totals(const Plan& plan, const GroupsCosts& c) {
+GroupsOutcome plan_totals(const Plan& plan, const GroupsCosts& c, int64_t nodes) {
   GroupsOutcome o;
   o.feasible = plan.feasible;
   o.why = plan.why;
   o.storage_to_compute_bytes = plan.stream_samples * c.sent_bytes_per_sample;
-  o.storage_compute_s = plan.stream_samples * c.storage_s_per_sample;
+  o.storage_compute_s = 0;
+  for (const auto& steps : plan.workers)
+    for (const Step& s : steps) o.storage_compute_s += s.storage_s;
+  o.storage_compute_s *= static_cast<double>(nodes);
   o.syncs = plan.syncs;
   o.sync_bytes = plan.sync_bytes;
   o.cache_bytes = plan.cache_bytes;
@@ -135,7 +137,7 @@ std::vector<WorkerLoad> worker_segments(const std::vector<Step>& steps, const Gr
     l.sync = s.kind == StepKind::kRecv ? t : step_sync_s(s, pt);
     if (s.kind == StepKind::kStream) {
       const double per_node = s.samples / K;
-      l.storage = per_node * c.storage_s_per_sample;
+      l.storage = s.storage_s;
       l.disk = per_node * c.read_bytes_per_sample / st.disk_bandwidth;
       l.path = per_node * c.sent_bytes_per_sample / pt.platform.network.path_bandwidth();
     }
@@ -228,7 +230,7 @@ std::string bottleneck_of(const std::vector<WorkerLoad>& loads, const GroupsOutc
 
 GroupsOutcome estimate_plan(const Plan& plan, const GroupsCosts& c, const GroupsPoint& pt,
                             int64_t chunks) {
-  GroupsOutcome o = plan_totals(plan, c);
+  GroupsOutcome o = plan_totals(plan, c, pt.platform.storage.nodes);
   if (!plan.feasible) return o;
   const std::size_t P = plan.workers.size();
   const double slots = static_cast<double>(pt.platform.storage.slots());

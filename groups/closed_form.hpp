@@ -37,8 +37,9 @@ struct GroupsOutcome {
   std::string bottleneck;  ///< "storage", "network", "compute", "sync" or "skew"
 };
 
-/// The totals every outcome of `plan` shares (bytes, storage work, synchronisations, cache).
-GroupsOutcome plan_totals(const Plan& plan, const GroupsCosts& costs);
+/// The totals every outcome of `plan` shares (bytes, storage work, synchronisations, cache), on
+/// `storage_nodes` nodes.
+GroupsOutcome plan_totals(const Plan& plan, const GroupsCosts& costs, int64_t storage_nodes);
 
 /// The closed-form outcome of a feasible plan (an infeasible one: feasible false, why).
 GroupsOutcome estimate_plan(const Plan& plan, const GroupsCosts& costs, const GroupsPoint& point,

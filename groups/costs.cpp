@@ -75,6 +75,31 @@ double GroupsCosts::requests_s(double samples) const {
   return (1 + std::max(0.0, samples - 1) / samples_per_object) * request_overhead_s;
 }
 
+void GroupsCosts::set_minibatch_times(const sim::StorageTimes& times) {
+  storage_minibatch_s.assign(static_cast<std::size_t>(storage_batch) + 1, 0.0);
+  for (int64_t n = 1; n <= storage_batch; ++n)
+    storage_minibatch_s[static_cast<std::size_t>(n)] = times.blocks(split, n);
+}
+
+double GroupsCosts::pushdown_s(double samples, double requests) const {
+  if (split == 0 || samples <= 0) return 0;
+  const auto& t = storage_minibatch_s;
+  if (t.size() != static_cast<std::size_t>(storage_batch) + 1 || requests <= 0)
+    return samples * storage_s_per_sample;
+  const double x = samples / requests;  // one request's samples
+  const auto b = static_cast<double>(storage_batch);
+  const double full = std::floor(x / b), rest = x - full * b;
+  // The partial mini-batch: between the profile's times at the whole sizes around it.
+  const auto lo = std::min(static_cast<std::size_t>(rest), t.size() - 2);
+  const double t_rest = t[lo] + (rest - static_cast<double>(lo)) * (t[lo + 1] - t[lo]);
+  return requests * (x * storage_decode_s_per_sample + full * t.back() + t_rest);
+}
+
+double GroupsCosts::reads_s(double samples, double requests) const {
+  if (samples <= 0 || requests <= 0) return 0;
+  return requests * requests_s(samples / requests);
+}
+
 double GroupsCosts::heads_s(const std::vector<int>& configs, double samples) const {
   double t = 0;
   for (int c : configs) {
@@ -133,6 +158,8 @@ GroupsCosts make_groups_costs(const GroupsScenario& sc, const GroupsPoint& point
   c.storage_s_per_sample = split == 0 ? 0.0
                                       : storage.decode_time_per_sample_s +
                                             bb.storage_times->blocks(split, storage_batch) / b;
+  c.storage_decode_s_per_sample = storage.decode_time_per_sample_s;
+  if (split > 0) c.set_minibatch_times(*bb.storage_times);
   c.read_bytes_per_sample = w.bytes_per_sample;
   c.sent_bytes_per_sample =
       split == 0 ? w.bytes_per_sample : static_cast<double>(sp.split_bytes_per_sample(split));

@@ -45,7 +45,12 @@ struct GroupsCosts {
   int64_t storage_batch = 1;
   int64_t batch = 1;  ///< training batch B
   int64_t freeze_index = 0;
-  double storage_s_per_sample = 0;   ///< pushdown: decode + blocks [0, s) at mini-batch b
+  double storage_s_per_sample = 0;         ///< pushdown: decode + blocks [0, s) at mini-batch b
+  double storage_decode_s_per_sample = 0;  ///< the stored sample's decode on a storage node
+  /// Blocks [0, s) on the pushdown device at mini-batches of 0..storage_batch samples, from the
+  /// profile (empty: storage_s_per_sample for every size). set_minibatch_times fills it.
+  std::vector<double> storage_minibatch_s;
+  void set_minibatch_times(const sim::StorageTimes& times);
   double read_bytes_per_sample = 0;  ///< stored bytes read from a storage node's disk
   double sent_bytes_per_sample = 0;  ///< crossing the storage-compute network
   double request_overhead_s = 0;     ///< one object read on a storage node (the store's request)
@@ -64,6 +69,13 @@ struct GroupsCosts {
   /// touches, 1 + (n - 1) / m on average over where it starts (a piece of m samples mostly
   /// straddles two objects), each a request_overhead_s. The server reads whole objects.
   double requests_s(double samples) const;
+  /// One storage node's pushdown compute for `requests` requests carrying `samples` samples in
+  /// all: a request's samples run in mini-batches of the storage batch, the last one partial, each
+  /// at the profile's time for its size (a small mini-batch costs more per sample; a worker's
+  /// share of a sharded mini-batch is small). Decode per sample on top.
+  double pushdown_s(double samples, double requests) const;
+  /// One storage node's object reads for `requests` requests carrying `samples` in all.
+  double reads_s(double samples, double requests) const;
   /// Worker time of the heads `configs` (indices) over `samples` samples for one epoch.
   double heads_s(const std::vector<int>& configs, double samples) const;
 };

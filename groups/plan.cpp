@@ -157,6 +157,15 @@ class PlanBuilder {
     s.epoch = epoch;
     s.repeat = repeat;
     s.samples = samples * static_cast<double>(repeat);
+    // Workers cut every holder's part of a group into the group's mini-batches (one request each).
+    const int64_t B = c_.batch, n = sizes()[static_cast<std::size_t>(g)];
+    const auto requests = static_cast<double>(std::max<int64_t>(1, (n + B - 1) / B) * repeat);
+    const double per_node = s.samples / static_cast<double>(pt_.platform.storage.nodes);
+    if (per_node != last_pushdown_.samples || requests != last_pushdown_.requests)
+      last_pushdown_ = {per_node, requests, c_.pushdown_s(per_node, requests),
+                        c_.reads_s(per_node, requests)};
+    s.storage_s = last_pushdown_.storage_s;
+    s.reads_s = last_pushdown_.reads_s;
     s.compute_s = s.samples * c_.extract_s_per_sample +
                   static_cast<double>(repeat) * c_.heads_s(heads, heads_samples);
     if (write_cache) s.cache_write_bytes = samples * c_.feature_bytes_per_sample;
@@ -610,6 +619,11 @@ class PlanBuilder {
     return plan_;
   }
 
+  /// The last stream's pushdown costs: consecutive streams often repeat them (a group's
+  /// configurations under MTP, equal shards under DP), and plans are built by the hundred.
+  struct {
+    double samples = -1, requests = -1, storage_s = 0, reads_s = 0;
+  } last_pushdown_;
   const GroupsPoint& pt_;
   const GroupsCosts& c_;
   const GroupsChoice& ch_;

@@ -25,8 +25,12 @@ const char* to_string(StepKind k);
 struct Step {
   StepKind kind = StepKind::kStream;
   int64_t group = -1;
-  int64_t epoch = 0;             ///< 1-based; 0: several epochs in one step
-  double samples = 0;            ///< stream: from storage; cache read: from the cache
+  int64_t epoch = 0;   ///< 1-based; 0: several epochs in one step
+  double samples = 0;  ///< stream: from storage; cache read: from the cache
+  /// Stream: one storage node's pushdown compute and object reads for the requests the step
+  /// stands for, as workers make them: one per mini-batch of the group per epoch (a holder of a
+  /// shard asks for its part of each), each node its share.
+  double storage_s = 0, reads_s = 0;
   double compute_s = 0;          ///< worker: extraction of streamed samples + heads + updates
   double cache_write_bytes = 0;  ///< stream: features written to the worker's cache
   double cache_read_bytes = 0;   ///< cache read

@@ -122,6 +122,8 @@ struct Piece {
   double samples = 0;
   double compute_s = 0;
   double cache_write_bytes = 0;
+  double pushdown_s = 0;  ///< on each storage node: the blocks of its requests' mini-batches
+  double reads_s = 0;     ///< on each storage node: its requests' object reads
 };
 
 /// State of one run shared by its actors.
@@ -151,10 +153,10 @@ std::vector<Piece> pieces_of(const std::vector<Step>& steps, int64_t batch, int6
   for (const Step& s : steps) {
     if (s.kind != StepKind::kStream) continue;
     const int64_t k = step_pieces(s, batch, chunks);
-    for (int64_t i = 0; i < k; ++i) {
-      const double f = 1.0 / static_cast<double>(k);
-      out.push_back({s.samples * f, s.compute_s * f, s.cache_write_bytes * f});
-    }
+    const double f = 1.0 / static_cast<double>(k);
+    for (int64_t i = 0; i < k; ++i)
+      out.push_back({s.samples * f, s.compute_s * f, s.cache_write_bytes * f, s.storage_s * f,
+                     s.reads_s * f});
   }
   return out;
 }
@@ -165,17 +167,18 @@ void producer(Run* run, int w) {
   const double K = static_cast<double>(run->nodes);
   for (std::size_t p = 0; p < me.pieces.size(); ++p) {
     me.credits->acquire();
-    const double per_node = me.pieces[p].samples / K;
-    if (c.request_overhead_s > 0 && c.reads_share_pushdown_cores) {
+    const Piece& piece = me.pieces[p];
+    const double per_node = piece.samples / K;
+    if (piece.reads_s > 0 && c.reads_share_pushdown_cores) {
       // The store's reads are work on the node's CPU cores, which the pushdowns use too.
       std::vector<sg4::ExecPtr> rq;
       for (int64_t k = 0; k < run->nodes; ++k)
-        rq.push_back(sg4::this_actor::exec_init(c.requests_s(per_node) * kWork)
+        rq.push_back(sg4::this_actor::exec_init(piece.reads_s * kWork)
                          ->set_host(g_world->storage[static_cast<std::size_t>(k)])
                          ->start());
       for (auto& e : rq) e->wait();
-    } else if (c.request_overhead_s > 0) {  // beside an accelerator's pushdowns
-      sg4::this_actor::sleep_for(c.requests_s(per_node));
+    } else if (piece.reads_s > 0) {  // beside an accelerator's pushdowns
+      sg4::this_actor::sleep_for(piece.reads_s);
     }
     std::vector<sg4::ExecPtr> reads, pushdowns;
     for (int64_t k = 0; k < run->nodes; ++k) {
@@ -187,7 +190,7 @@ void producer(Run* run, int w) {
     }
     for (auto& r : reads) r->wait();
     for (int64_t k = 0; k < run->nodes; ++k) {
-      const double compute_s = per_node * c.storage_s_per_sample;
+      const double compute_s = piece.pushdown_s;
       if (compute_s > 0)
         pushdowns.push_back(sg4::this_actor::exec_init(compute_s * kWork)
                                 ->set_host(g_world->storage[static_cast<std::size_t>(k)])
@@ -361,7 +364,7 @@ void prepare_groups_engine(const GroupsPoint& point, int64_t storage_nodes, int6
 
 GroupsOutcome simulate_plan(const Plan& plan, const GroupsCosts& costs, const GroupsPoint& point,
                             int64_t chunks, int64_t prefetch, sim::TraceRecorder* trace) {
-  GroupsOutcome out = plan_totals(plan, costs);
+  GroupsOutcome out = plan_totals(plan, costs, point.platform.storage.nodes);
   out.source = "simulation";
   if (!plan.feasible) return out;
   const int64_t P = static_cast<int64_t>(plan.workers.size());

@@ -62,8 +62,8 @@ struct ToyStudy {
   simtest::TempDir dir;
   tiersplit::sim::ProfileCache cache;
   tiersplit::groups::GroupsStudy study;
-  explicit ToyStudy(const json& scenario) {
-    const std::string file = simtest::write_toy(dir, scenario);
+  explicit ToyStudy(const json& scenario, const simtest::ToySpec& spec = {}) {
+    const std::string file = simtest::write_toy(dir, scenario, spec);
     study = tiersplit::groups::prepare_groups_study(tiersplit::groups::load_groups_scenario(file),
                                                     cache);
   }
