@@ -43,7 +43,9 @@ inline constexpr const char* kQueueMs = "X-Tiersplit-Queue-Ms";      // admissio
 inline constexpr const char* kReadMs = "X-Tiersplit-Read-Ms";        // object store reads
 inline constexpr const char* kDecodeMs = "X-Tiersplit-Decode-Ms";    // parse, gather, normalise
 inline constexpr const char* kComputeMs = "X-Tiersplit-Compute-Ms";  // blocks [0, s), total
-inline constexpr const char* kBlockMs = "X-Tiersplit-Block-Ms";      // per block, "1.2,0.8,..."
+// The same blocks' CPU time on the server's thread (less than Compute-Ms: the core ran others too)
+inline constexpr const char* kComputeCpuMs = "X-Tiersplit-Compute-Cpu-Ms";
+inline constexpr const char* kBlockMs = "X-Tiersplit-Block-Ms";  // per block, "1.2,0.8,..."
 inline constexpr const char* kSerializeMs = "X-Tiersplit-Serialize-Ms";
 inline constexpr const char* kTotalMs = "X-Tiersplit-Total-Ms";  // receipt to first byte
 inline constexpr const char* kSamples = "X-Tiersplit-Samples";

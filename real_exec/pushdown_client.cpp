@@ -148,6 +148,7 @@ PushdownReply PushdownClient::pushdown(const PushdownRequest& request) {
   t.read_s = header_ms(a.headers, header::kReadMs);
   t.decode_s = header_ms(a.headers, header::kDecodeMs);
   t.compute_s = header_ms(a.headers, header::kComputeMs);
+  t.compute_cpu_s = header_ms(a.headers, header::kComputeCpuMs);
   t.serialize_s = header_ms(a.headers, header::kSerializeMs);
   t.server_s = header_ms(a.headers, header::kTotalMs);
   std::stringstream ss(header_value(a.headers, header::kBlockMs));

@@ -38,6 +38,7 @@ struct RetryPolicy {
 /// What one pushdown took [s]: server-side parts from the response headers, client-side wall.
 struct PushdownTimings {
   double queue_s = 0, read_s = 0, decode_s = 0, compute_s = 0, serialize_s = 0, server_s = 0;
+  double compute_cpu_s = 0;  ///< the blocks' CPU time on the server's thread (0: not sent)
   std::vector<double> block_s;
   double elapsed_s = 0;   ///< request sent to body received (last attempt)
   double transfer_s = 0;  ///< elapsed minus server time: network and (de)serialisation on wire

@@ -266,7 +266,7 @@ struct PushdownServer::Impl {
     double decode_s = read.decode_s + seconds_since(t_decode) - queue_s;
     // Blocks [0, s) in eval mode without gradients, in mini-batches of b.
     std::vector<double> block_s(r.split, 0.0);
-    double compute_s = 0;
+    double compute_s = 0, compute_cpu_s = 0;
     torch::Tensor features;
     if (r.split == 0) {
       features = images;
@@ -275,6 +275,7 @@ struct PushdownServer::Impl {
       ComputeSlots::Slot slot = slots.acquire();
       queue_s += seconds_since(t_slot);
       torch::NoGradGuard no_grad;
+      const double cpu0 = thread_cpu_seconds();
       std::vector<torch::Tensor> outs;
       for (int64_t first = 0; first < n; first += b) {
         auto t0 = Clock::now();
@@ -292,6 +293,7 @@ struct PushdownServer::Impl {
       auto t0 = Clock::now();
       features = outs.size() == 1 ? outs[0] : torch::cat(outs, 0);
       compute_s += seconds_since(t0);
+      compute_cpu_s = thread_cpu_seconds() - cpu0;
     }
     images = torch::Tensor();
     const auto t_ser = Clock::now();
@@ -315,6 +317,7 @@ struct PushdownServer::Impl {
     res.set_header(header::kReadMs, format_ms(read_s));
     res.set_header(header::kDecodeMs, format_ms(decode_s));
     res.set_header(header::kComputeMs, format_ms(compute_s));
+    res.set_header(header::kComputeCpuMs, format_ms(compute_cpu_s));
     res.set_header(header::kBlockMs, blocks);
     res.set_header(header::kSerializeMs, format_ms(serialize_s));
     res.set_header(header::kTotalMs, format_ms(seconds_since(t_start)));

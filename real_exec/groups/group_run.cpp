@@ -191,9 +191,14 @@ nlohmann::json merge_records(const RunSpec& spec, const std::vector<DatasetGroup
   const double makespan = records.empty() ? 0 : end - start;
   const double training = records.empty() ? 0 : train_end - train_start;
   nlohmann::json workers = nlohmann::json::array();
-  nlohmann::json totals = {{"storage_bytes", 0}, {"server_compute_s", 0.0}, {"pushdowns", 0},
-                           {"gloo_bytes", 0},    {"gloo_calls", 0},         {"cache_bytes", 0}};
-  nlohmann::json evaluation = {{"pushdowns", 0}, {"storage_bytes", 0}, {"server_compute_s", 0.0}};
+  nlohmann::json totals = {
+      {"storage_bytes", 0}, {"server_compute_s", 0.0}, {"server_compute_cpu_s", 0.0},
+      {"pushdowns", 0},     {"gloo_bytes", 0},         {"gloo_calls", 0},
+      {"cache_bytes", 0}};
+  nlohmann::json evaluation = {{"pushdowns", 0},
+                               {"storage_bytes", 0},
+                               {"server_compute_s", 0.0},
+                               {"server_compute_cpu_s", 0.0}};
   for (const auto& r : records) {
     const double active = r.at("end_unix_s").get<double>() - r.at("start_unix_s").get<double>();
     const double busy = r.at("busy_s").get<double>();

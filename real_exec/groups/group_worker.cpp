@@ -51,17 +51,18 @@ std::vector<Segment> sample_range(const std::vector<ObjectRef>& objects, int64_t
 struct Reply {
   torch::Tensor x, y, ids;
   int64_t bytes = 0;
-  double server_compute_s = 0;
+  double server_compute_s = 0, server_compute_cpu_s = 0;
 };
 
 /// What a worker's pushdowns of one kind (training's, or the held-out parts') cost the server.
 struct PushdownCounts {
   int64_t pushdowns = 0, bytes = 0;
-  double server_compute_s = 0;
+  double server_compute_s = 0, server_compute_cpu_s = 0;
   void add(const Reply& r) {
     ++pushdowns;
     bytes += r.bytes;
     server_compute_s += r.server_compute_s;
+    server_compute_cpu_s += r.server_compute_cpu_s;
   }
 };
 
@@ -211,6 +212,7 @@ Reply Worker::fetch(const std::vector<Segment>& segments) {
   out.ids = to_torch(reply.tensors.at("ids"));
   out.bytes = reply.timings.bytes;
   out.server_compute_s = reply.timings.compute_s;
+  out.server_compute_cpu_s = reply.timings.compute_cpu_s;
   return out;
 }
 
@@ -578,10 +580,12 @@ nlohmann::json Worker::run() {
       {"pushdowns", training_.pushdowns},
       {"storage_bytes", training_.bytes},
       {"server_compute_s", training_.server_compute_s},
+      {"server_compute_cpu_s", training_.server_compute_cpu_s},
       {"evaluation",
        {{"pushdowns", evaluation_.pushdowns},
         {"storage_bytes", evaluation_.bytes},
-        {"server_compute_s", evaluation_.server_compute_s}}},
+        {"server_compute_s", evaluation_.server_compute_s},
+        {"server_compute_cpu_s", evaluation_.server_compute_cpu_s}}},
       {"gloo_bytes", group_ ? group_->bytes() : 0},
       {"gloo_calls", group_ ? group_->calls() : 0},
       {"cache_bytes", cache_bytes_},
