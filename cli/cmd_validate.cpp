@@ -130,7 +130,8 @@ void add_calibrate_link_command(CLI::App& app) {
                   "Idle this long before each after-idle link probe [s] (0: none)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--part", o->part, "link, server, storage-blocks, compute-steps, speed or all")
+  cmd->add_option("--part", o->part,
+                  "link, server, storage-blocks, server-load, compute-steps, speed or all")
       ->capture_default_str();
   auto sb = std::make_shared<std::string>();
   cmd->add_option("--storage-batches", *sb, "Storage batches (storage-blocks)");
@@ -148,6 +149,16 @@ void add_calibrate_link_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--min-duration", o->min_duration_s,
                   "Keep the storage tier at work at least this long [s] (storage-blocks)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--server-repeats", o->server_repeats,
+                  "Requests per kind (server), per stream at least (server-load)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--streams", o->load_streams, "Concurrent pushdown streams (server-load)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--duration", o->load_duration_s, "Send pushdowns this long [s] (server-load)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-o,--output", *output, "Output JSON")->required();

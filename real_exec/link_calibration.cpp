@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/pushdown_client.hpp"
+#include "real_exec/server_load.hpp"
 #include "real_exec/speed_probe.hpp"
 #include "real_exec/tensor_codec.hpp"
 #include "real_exec/train_common.hpp"
@@ -106,6 +107,7 @@ nlohmann::json measure_link_and_server(const LinkCalibrationOptions& o) {
   if (o.part == "compute-steps") return measure_compute_steps(o);
   if (o.part == "speed") return measure_machine_speed();
   if (o.part == "storage-blocks") return measure_storage_blocks(o);
+  if (o.part == "server-load") return measure_server_load(o);
   if (o.repeats < 1 || o.server_repeats < 1) fail("calibration repeats must be >= 1");
   PushdownClient client(o.server, o.token, RetryPolicy{0.05, 1.0, 20.0});
   try {
@@ -118,7 +120,7 @@ nlohmann::json measure_link_and_server(const LinkCalibrationOptions& o) {
   const bool do_link = o.part != "server", do_server = o.part != "link";
   if (o.part != "link" && o.part != "server" && o.part != "all")
     fail("calibration part '", o.part,
-         "' is not link, server, storage-blocks, compute-steps, speed or all");
+         "' is not link, server, storage-blocks, server-load, compute-steps, speed or all");
   nlohmann::json out = nlohmann::json::object();
   if (do_link) out.update(measure_link(client, o));
   if (do_server) out["server"] = measure_server(client, o);

@@ -55,6 +55,10 @@ struct LinkCalibrationOptions {
   /// "compute-steps" and "storage-blocks": idle this long before each timed step or request [s]
   /// (0: back to back), as a tier does in a run while it waits for the other.
   double pause_s = 0;
+  /// "server-load" (run on the compute tier, over the link): concurrent streams of pushdowns,
+  /// as P workers with prefetch send them, for at least this long [s] (server_load.hpp).
+  int load_streams = 4;
+  double load_duration_s = 5;
 };
 
 /// Sizes probed: 1 KiB, x4 steps, up to the largest (see LinkCalibrationOptions).

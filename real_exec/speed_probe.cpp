@@ -110,22 +110,31 @@ nlohmann::json run_machine_speed(const nlohmann::json& before, const nlohmann::j
 }
 
 bool machine_unsettled(const nlohmann::json& speed, double tolerance) {
-  return std::max(speed.at("storage_slowdown").get<double>(),
-                  speed.at("compute_slowdown").get<double>()) > 1 + tolerance;
+  const double worst =
+      std::max({speed.at("storage_slowdown").get<double>(),
+                speed.at("compute_slowdown").get<double>(), speed.value("pushdown_slowdown", 1.0)});
+  return worst > 1 + tolerance;
 }
 
 nlohmann::json pool_machine_speeds(const std::vector<nlohmann::json>& speeds) {
-  double storage = 0, compute = 0, waited = 0;
+  double storage = 0, compute = 0, waited = 0, pushdown = 0;
+  int pushdowns = 0;
   for (const auto& s : speeds) {
     storage += s.at("storage_slowdown").get<double>();
     compute += s.at("compute_slowdown").get<double>();
     waited += s.value("waited_s", 0.0);
+    if (s.contains("pushdown_slowdown")) {
+      pushdown += s.at("pushdown_slowdown").get<double>();
+      ++pushdowns;
+    }
   }
   const double n = static_cast<double>(speeds.size());
-  return {{"storage_slowdown", n > 0 ? storage / n : 1.0},
-          {"compute_slowdown", n > 0 ? compute / n : 1.0},
-          {"waited_s", waited},
-          {"runs", speeds.size()}};
+  nlohmann::json out = {{"storage_slowdown", n > 0 ? storage / n : 1.0},
+                        {"compute_slowdown", n > 0 ? compute / n : 1.0},
+                        {"waited_s", waited},
+                        {"runs", speeds.size()}};
+  if (pushdowns > 0) out["pushdown_slowdown"] = pushdown / pushdowns;
+  return out;
 }
 
 double worst_slowdown(const nlohmann::json& probe, const nlohmann::json& reference) {

@@ -75,7 +75,8 @@ nlohmann::json run_machine_speed(const nlohmann::json& before, const nlohmann::j
 nlohmann::json pool_machine_speeds(const std::vector<nlohmann::json>& speeds);
 
 /// Whether a machine speed (run_machine_speed, or pool_machine_speeds over a configuration's
-/// runs) shows either tier slower than at calibration by more than `tolerance`: not "calm".
+/// runs) shows either tier slower than at calibration by more than `tolerance`: not "calm". A
+/// "pushdown_slowdown" beside them (the storage tier's own blocks, groups validation) counts too.
 bool machine_unsettled(const nlohmann::json& speed, double tolerance);
 
 /// The largest per-tier slowdown of one probe_tiers result against `reference`.

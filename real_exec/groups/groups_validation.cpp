@@ -22,6 +22,7 @@
 #include "real_exec/dataset.hpp"
 #include "real_exec/groups/group_dataset.hpp"
 #include "real_exec/groups/group_run.hpp"
+#include "real_exec/groups/storage_service.hpp"
 #include "real_exec/object_store.hpp"
 #include "real_exec/speed_probe.hpp"
 #include "real_exec/testbed.hpp"
@@ -117,6 +118,18 @@ std::vector<DatasetGroup> ensure_groups(const Setup& s) {
   return dataset_groups(import_fashion_mnist_groups(gi));
 }
 
+/// The storage batches to calibrate at: the search's, and for each b also 1 and b/4. A worker's
+/// request (a shard's part of a mini-batch under DP, a group's last mini-batch) ends in a partial
+/// mini-batch, which the simulator costs at the profile's time for its size: measured, not
+/// scaled from b (blocks cost more per sample at a small batch).
+std::vector<int64_t> calibration_batches(const std::vector<int64_t>& search) {
+  std::vector<int64_t> out;
+  for (int64_t b : search) out.insert(out.end(), {1, std::max<int64_t>(1, b / 4), b});
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::string run_label(const nlohmann::json& choice) {
   std::string label =
       choice.at("strategy").get<std::string>() + "/" + choice.at("extraction").get<std::string>();
@@ -149,6 +162,7 @@ class PointValidation {
     const int slots = std::max(1, storage.value("cores", 1) / storage.value("pushdown_threads", 1));
     server_ = start_tier_server(s_.o.testbed_dir, s_.o.store, s_.o.port, s_.o.threads,
                                 (fs::path(dir_) / "server.log").string(), slots);
+    measure_service();
     const nlohmann::json rec = recommend();
     const nlohmann::json runs = run_all(plan_runs(rec));
     server_.process.stop();
@@ -161,6 +175,7 @@ class PointValidation {
                             {"configurations", s_.sc.workload.configs.size()},
                             {"calibration", calibration_file()},
                             {"gloo", gloo_},
+                            {"storage_service", {{"measured", service_}, {"applied", applied_}}},
                             {"testbed", calibration_.at("testbed")},
                             {"choice", run_label(choice.at("choice"))},
                             {"bottleneck", choice.value("bottleneck", "")},
@@ -202,13 +217,35 @@ class PointValidation {
     c.models = {s_.sc.workload.model};
     c.resolution = s_.sc.workload.resolution;
     c.batch = s_.sc.workload.batch_size;
-    c.storage_batches = s_.storage_batches;
+    c.storage_batches = calibration_batches(s_.storage_batches);
     c.dir = dir_;
     c.allow_busy = s_.o.allow_busy;
     const fs::path shared = fs::path(s_.o.state_dir) / "profiles";
     sync_profiles(shared, fs::path(dir_) / "profiles");
     calibration_ = calibrate(c);
     sync_profiles(fs::path(dir_) / "profiles", shared);
+  }
+
+  /// The server serving as many streams as the workers keep in flight (workers x prefetch), over
+  /// the point's link: what the predictions' storage side is scaled to (storage_service.hpp).
+  void measure_service() {
+    const std::string file = (fs::path(dir_) / "storage-service.json").string();
+    if (!fs::exists(file))
+      say(where_ + "timing the server under " + std::to_string(service_probe(5).streams) +
+          " concurrent streams");
+    service_ = measure_storage_service(service_probe(5), file);
+    calibrated_scenario();  // applied_: what the predictions use
+  }
+
+  StorageServiceProbe service_probe(double duration_s) const {
+    StorageServiceProbe p;
+    p.state_dir = s_.o.testbed_dir;
+    p.server_url = server_.url;
+    p.calibration = calibration_;
+    p.storage_batch = s_.storage_batches.front();
+    p.streams = s_.workers * static_cast<int>(std::max<int64_t>(1, s_.o.prefetch));
+    p.duration_s = duration_s;
+    return p;
   }
 
   /// Gloo between the workers, split as the simulator takes it: a latency per message (half a
@@ -239,9 +276,9 @@ class PointValidation {
     write_json_file(file, gloo_);
   }
 
-  /// The user's scenario with the measured platform, per-tier profiles, the stored groups and the
-  /// search narrowed to what validate runs.
-  nlohmann::json calibrated_scenario() const {
+  /// The user's scenario with the measured platform, per-tier profiles (the storage side as the
+  /// server ran under load), the stored groups and the search narrowed to what validate runs.
+  nlohmann::json calibrated_scenario() {
     nlohmann::json sc = s_.doc;
     sc["name"] = sc.value("name", std::string("groups")) + " (calibrated, " + label_ + ")";
     nlohmann::json platform = calibration_.at("platform");
@@ -273,6 +310,8 @@ class PointValidation {
     sc["search"] = search;
     // Real runs cut a stream into pieces of one training batch, `prefetch` of them ahead.
     sc["simulation"] = {{"chunks", 1000000}, {"prefetch", s_.o.prefetch}};
+    applied_ = apply_storage_service(
+        sc, service_, (fs::path(dir_) / "profiles" / "storage-under-load.json").string());
     return sc;
   }
 
@@ -385,6 +424,8 @@ class PointValidation {
   void run_once(const nlohmann::json& planned, int64_t r, const std::string& out_dir) {
     fs::create_directories(out_dir);
     const auto [before, waited] = probe_until_calm(out_dir + "/speed-before");
+    const nlohmann::json pd_before =
+        s_.o.speed_probes ? probe_pushdowns(out_dir + "/pushdown-before.json") : nlohmann::json();
     say(where_ + "running " + planned.at("label").get<std::string>() +
         (s_.o.repeats > 1 ? fmt(" (repeat %g", double(r + 1)) + fmt(" of %g)", double(s_.o.repeats))
                           : std::string()) +
@@ -413,7 +454,13 @@ class PointValidation {
         s_.o.speed_probes ? calibrated_speed(calibration_) : nlohmann::json();
     if (!reference.is_null()) {
       const nlohmann::json after = probe_fresh(out_dir + "/speed-after");
-      write_json_file(out_dir + "/speed.json", run_machine_speed(before, after, reference, waited));
+      const nlohmann::json pd_after = probe_pushdowns(out_dir + "/pushdown-after.json");
+      nlohmann::json speed = run_machine_speed(before, after, reference, waited);
+      speed["pushdown_slowdown"] =
+          0.5 * (pushdown_slowdown(pd_before, service_) + pushdown_slowdown(pd_after, service_));
+      speed["pushdown_before"] = pd_before;
+      speed["pushdown_after"] = pd_after;
+      write_json_file(out_dir + "/speed.json", speed);
     }
     write_json_file(out_dir + "/report.json", report);
   }
@@ -486,8 +533,15 @@ class PointValidation {
       const nlohmann::json sp = load_json_file(aside + "/speed.json").raw();
       d["storage_slowdown"] = sp.at("storage_slowdown");
       d["compute_slowdown"] = sp.at("compute_slowdown");
+      if (sp.contains("pushdown_slowdown")) d["pushdown_slowdown"] = sp.at("pushdown_slowdown");
     }
     return d;
+  }
+
+  /// The storage tier's speed for the pushdowns' blocks now: the server under load, briefly.
+  nlohmann::json probe_pushdowns(const std::string& file) {
+    if (fs::exists(file)) fs::remove(file);
+    return measure_storage_service(service_probe(2), file);
   }
 
   nlohmann::json probe_fresh(const std::string& prefix) {
@@ -509,7 +563,7 @@ class PointValidation {
   std::size_t index_;
   const std::vector<DatasetGroup>& groups_;
   std::string label_, dir_, where_;
-  nlohmann::json calibration_, gloo_;
+  nlohmann::json calibration_, gloo_, service_, applied_;
   TierServer server_;
 };
 

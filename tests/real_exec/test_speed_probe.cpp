@@ -75,6 +75,18 @@ TEST_CASE("speed probe: slowdowns against the calibration's reference") {
     CHECK(p["compute_slowdown"].get<double>() == doctest::Approx(1.2));
     CHECK(p["waited_s"].get<double>() == doctest::Approx(3.0));
     CHECK(p["runs"] == 2);
+    CHECK_FALSE(p.contains("pushdown_slowdown"));  // neither run probed the pushdowns
+    a["pushdown_slowdown"] = 1.2;
+    b["pushdown_slowdown"] = 1.0;
+    CHECK(pool_machine_speeds({a, b})["pushdown_slowdown"].get<double>() == doctest::Approx(1.1));
+  }
+  SUBCASE("the pushdowns' own speed unsettles a run as either tier's probe does") {
+    json calm = {{"storage_slowdown", 1.01}, {"compute_slowdown", 0.99}};
+    CHECK_FALSE(machine_unsettled(calm, 0.05));
+    calm["pushdown_slowdown"] = 1.04;
+    CHECK_FALSE(machine_unsettled(calm, 0.05));
+    calm["pushdown_slowdown"] = 1.12;  // the blocks ran slower, the matrix products did not
+    CHECK(machine_unsettled(calm, 0.05));
   }
   SUBCASE("a probe without a median is named in the error") {
     CHECK_THROWS_WITH_AS(machine_slowdown(json::object(), probe(0.01), "the compute tier's speed"),

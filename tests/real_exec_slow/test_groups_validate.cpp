@@ -87,6 +87,22 @@ TEST_CASE(
   CHECK(gloo.at("allreduce_large_s").get<double>() > 0);
   CHECK(gloo.at("model_bandwidth_bytes_per_s").get<double>() > 0);
   CHECK(gloo.at("model_bandwidth_bytes_per_s").get<double>() <= 125e6);
+  // The server timed under as many streams as the workers keep in flight (2 x prefetch 2), and
+  // the predictions' storage side scaled to it: blocks at its CPU time, object reads no cheaper
+  // than calibrated.
+  const json& service = point.at("storage_service");
+  CHECK(service.at("measured").at("streams") == 4);
+  CHECK(service.at("measured").at("requests").get<int64_t>() >= 8);
+  const double wall = service.at("measured").at("block_s").get<double>();
+  const double cpu = service.at("measured").at("block_cpu_s").get<double>();
+  CHECK(cpu > 0);
+  CHECK(cpu <= wall * 1.05);  // the blocks' CPU time within their wall time (clock granularity)
+  CHECK(service.at("applied").at("blocks_factor").get<double>() > 0);
+  CHECK(service.at("applied").at("request_overhead_s").get<double>() >=
+        service.at("applied").at("request_overhead_calibrated_s").get<double>());
+  const json predicted = read_json(dir + "/state/point-0-50Mbit/prediction-scenario.json");
+  const std::string storage_profile = predicted.at("workload").at("groups").at("storage_profile");
+  CHECK(storage_profile.find("storage-under-load.json") != std::string::npos);
   // Every strategy's best and MTP with a stream per configuration, each run once, for real.
   std::set<std::string> strategies, labels;
   for (const auto& run : point.at("runs")) {
@@ -99,6 +115,7 @@ TEST_CASE(
     CHECK(report.at("workers_count") == 2);
     CHECK(report.at("checks").at("exactly_once") == true);
     CHECK(report.at("totals").at("storage_bytes").get<int64_t>() > 0);
+    CHECK(report.at("totals").at("server_compute_cpu_s").get<double>() > 0);
     CHECK(run.at("measured_s").get<double>() ==
           doctest::Approx(report.at("training_makespan_s").get<double>()));
     CHECK(run.at("predicted_s").get<double>() > 0);
