@@ -279,9 +279,13 @@ void print_groups_summary(const nlohmann::json& r) {
   const auto& s = r["summary"];
   std::cout << "makespan error over " << s["runs"] << " runs: median "
             << pct(s["median_abs_error"].get<double>()) << ", max "
-            << pct(s["max_abs_error"].get<double>()) << "\nchoice measured best or within "
-            << pct(s["tolerance"].get<double>()) << ": " << s["choice_within_tolerance"] << " of "
-            << s["cases"] << " points\n";
+            << pct(s["max_abs_error"].get<double>());
+  if (s.contains("at_run_speed"))
+    std::cout << "; at each run's pushdown speed: median "
+              << pct(s["at_run_speed"]["median_abs_error"].get<double>()) << ", max "
+              << pct(s["at_run_speed"]["max_abs_error"].get<double>());
+  std::cout << "\nchoice measured best or within " << pct(s["tolerance"].get<double>()) << ": "
+            << s["choice_within_tolerance"] << " of " << s["cases"] << " points\n";
   for (const auto& p : r["points"]) {
     std::cout << p["bandwidth"].get<std::string>() << ": choice " << p["choice"].get<std::string>()
               << ", measured speed-ups";

@@ -277,8 +277,10 @@ class PointValidation {
   }
 
   /// The user's scenario with the measured platform, per-tier profiles (the storage side as the
-  /// server ran under load), the stored groups and the search narrowed to what validate runs.
-  nlohmann::json calibrated_scenario() {
+  /// server ran under load: `service`, its profile written as `profile_name`), the stored groups
+  /// and the search narrowed to what validate runs; `applied` gets what the service changed.
+  nlohmann::json calibrated_scenario(const nlohmann::json& service, const std::string& profile_name,
+                                     nlohmann::json& applied) {
     nlohmann::json sc = s_.doc;
     sc["name"] = sc.value("name", std::string("groups")) + " (calibrated, " + label_ + ")";
     nlohmann::json platform = calibration_.at("platform");
@@ -310,9 +312,12 @@ class PointValidation {
     sc["search"] = search;
     // Real runs cut a stream into pieces of one training batch, `prefetch` of them ahead.
     sc["simulation"] = {{"chunks", 1000000}, {"prefetch", s_.o.prefetch}};
-    applied_ = apply_storage_service(
-        sc, service_, (fs::path(dir_) / "profiles" / "storage-under-load.json").string());
+    applied =
+        apply_storage_service(sc, service, (fs::path(dir_) / "profiles" / profile_name).string());
     return sc;
+  }
+  nlohmann::json calibrated_scenario() {
+    return calibrated_scenario(service_, "storage-under-load.json", applied_);
   }
 
   nlohmann::json recommend() {
@@ -357,14 +362,22 @@ class PointValidation {
   }
 
   nlohmann::json simulate_fixed(const nlohmann::json& choice) {
-    const std::string base =
-        (fs::path(dir_) / ("prediction-" + file_label(run_label(choice)))).string();
+    return simulate_fixed(choice, "prediction-" + file_label(run_label(choice)),
+                          [&] { return calibrated_scenario(); });
+  }
+
+  /// `choice` simulated alone in the scenario `make_scenario` gives, kept as DIR/NAME-*.
+  template <typename MakeScenario>
+  nlohmann::json simulate_fixed(const nlohmann::json& choice, const std::string& name,
+                                MakeScenario make_scenario) {
+    const std::string base = (fs::path(dir_) / name).string();
     if (!fs::exists(base + "-results.json")) {
-      nlohmann::json sc = calibrated_scenario();
+      nlohmann::json sc = make_scenario();
       nlohmann::json fixed = {{"name", choice.at("strategy")},
                               {"extraction", choice.at("extraction")},
                               {"split", choice.at("split")},
                               {"storage_batch", choice.at("storage_batch")}};
+      if (choice.contains("placement")) fixed["placement"] = choice.at("placement");
       sc["strategy"] = fixed;
       write_json_file(base + "-scenario.json", sc);
       run_self({"simulate", base + "-scenario.json", "-o", base + "-results.json"},
@@ -514,12 +527,35 @@ class PointValidation {
       if (!speeds.empty())
         p["speed"] = speeds.size() == 1 ? speeds[0] : pool_machine_speeds(speeds);
       p["error"] = p["predicted_s"].get<double>() / p["measured_s"].get<double>() - 1;
+      at_run_speed(p);
       say(where_ + "  " + p.at("label").get<std::string>() +
           fmt(": measured %.2f s", p["measured_s"]) +
           fmt(", predicted %+.1f%%", 100 * p["error"].get<double>()));
       runs.push_back(p);
     }
     return runs;
+  }
+
+  /// The run predicted again with the storage tier at the pushdown speed its probes measured
+  /// around it (the mean over its repeats): the model's error given the machine's speed at the
+  /// time, beside the error at the calibrated speed (this VM's convolutions run 10-20 % faster
+  /// or slower for minutes; docs/validation.md).
+  void at_run_speed(nlohmann::json& p) {
+    if (!p.contains("speed") || !p.at("speed").contains("pushdown_slowdown")) return;
+    const double slowdown = p.at("speed").at("pushdown_slowdown").get<double>();
+    nlohmann::json service = service_;
+    service["block_cpu_s_per_sample"] =
+        service_.at("block_cpu_s_per_sample").get<double>() * slowdown;
+    const std::string tag = fmt("x%.3f", slowdown);
+    nlohmann::json applied;
+    const nlohmann::json row = simulate_fixed(
+        p.at("choice"), "prediction-" + file_label(p.at("label")) + "-at-" + tag, [&] {
+          return calibrated_scenario(service, "storage-under-load-" + tag + ".json", applied);
+        });
+    p["pushdown_slowdown"] = slowdown;
+    p["predicted_at_run_speed_s"] = row.at("predicted_s");
+    p["error_at_run_speed"] =
+        row.at("predicted_s").get<double>() / p.at("measured_s").get<double>() - 1;
   }
 
   /// The k-th set-aside measurement of run folder `dir`: where, its makespan and the probes.

@@ -53,6 +53,24 @@ TEST_CASE("a groups validation point: errors, the measured best, speed-ups, accu
       rg::summarise_groups_point(four_runs(), "gl/shared/wrap-around", 0.10);
   CHECK(within["choice_within_tolerance"].get<bool>());
   CHECK_THROWS_AS(rg::summarise_groups_point(four_runs(), "dp/shared", 0.05), tiersplit::Error);
+  CHECK_FALSE(s.contains("at_run_speed"));  // no run was predicted again at its own speed
+}
+
+TEST_CASE("errors at each run's own pushdown speed are summarised beside the calibrated ones") {
+  nlohmann::json runs = four_runs();
+  runs[0]["error_at_run_speed"] = -0.02;
+  runs[2]["error_at_run_speed"] = 0.08;  // the other two were not probed
+  const nlohmann::json s = rg::summarise_groups_point(runs, "gl/shared/wrap-around", 0.05);
+  CHECK(s["at_run_speed"]["runs"] == 2);
+  CHECK(s["at_run_speed"]["median_abs_error"].get<double>() == doctest::Approx(0.05));
+  CHECK(s["at_run_speed"]["max_abs_error"].get<double>() == doctest::Approx(0.08));
+  CHECK(s["max_abs_error"].get<double>() == doctest::Approx(0.2));  // the calibrated ones stay
+  nlohmann::json p = {{"bandwidth", "4Mbit"}, {"bottleneck", "storage"}, {"configurations", 4}};
+  p["runs"] = runs;
+  p["summary"] = s;
+  const nlohmann::json all = rg::summarise_groups_validation(nlohmann::json::array({p, p}), 0.05);
+  CHECK(all["at_run_speed"]["runs"] == 4);
+  CHECK(all["at_run_speed"]["max_abs_error"].get<double>() == doctest::Approx(0.08));
 }
 
 TEST_CASE("a groups validation's summary: the shared stream against MTP where the link binds") {
@@ -90,6 +108,7 @@ TEST_CASE("the groups validation table has a row per point and refuses other rep
   CHECK(table.find("| few-large | 4Mbit | 2 | 4 | gtp/shared | gtp/shared | 1.000 |") !=
         std::string::npos);
   CHECK(std::count(table.begin(), table.end(), '\n') == 4);  // header, rule, two rows
+  CHECK(table.find("| 20.0% | - |") != std::string::npos);   // no run predicted at its speed
   tiersplit::write_json_file((dir / "other.json").string(), {{"format", "tiersplit-validation"}});
   CHECK_THROWS_WITH_AS(rg::groups_validation_table({(dir / "other.json").string()}),
                        doctest::Contains("not tiersplit-groups-validation"), tiersplit::Error);
