@@ -6,6 +6,7 @@
 #include <map>
 #include <numeric>
 #include <tuple>
+#include <utility>
 
 #include "common/units.hpp"
 
@@ -71,10 +72,12 @@ class PlanBuilder {
   }
 
   Plan build() {
-    if (ch_.strategy == Strategy::kMtp && ch_.extraction == Extraction::kShared)
-      return infeasible(
+    if (ch_.strategy == Strategy::kMtp && ch_.extraction == Extraction::kShared) {
+      infeasible(
           "a shared stream feeds the configurations of a group on one worker; MTP "
           "trains each (group, configuration) alone");
+      return std::move(plan_);
+    }
     switch (ch_.strategy) {
       case Strategy::kMtp:
         mtp();
@@ -93,7 +96,7 @@ class PlanBuilder {
         break;
     }
     check_memory();
-    return plan_;
+    return std::move(plan_);  // the builder is used once; plans are built by the hundred
   }
 
  private:
@@ -613,10 +616,9 @@ class PlanBuilder {
     }
   }
 
-  Plan infeasible(const std::string& why) {
+  void infeasible(const std::string& why) {
     plan_.feasible = false;
     plan_.why = why;
-    return plan_;
   }
 
   /// The last stream's pushdown costs: consecutive streams often repeat them (a group's
