@@ -53,6 +53,11 @@ struct GroupsValidationOptions {
 /// (docs/groups-real.md, "Validation").
 nlohmann::json run_groups_validation(const GroupsValidationOptions& options);
 
+/// Whether a run's probes (`speed`, as the run's speed.json) unsettle it: either tier slower
+/// than at calibration beyond `tolerance`, or the pushdowns where the simulation of the run
+/// (`planned["bottleneck"]`) says the storage tier binds (elsewhere the blocks wait anyway).
+bool groups_run_unsettled(const nlohmann::json& planned, nlohmann::json speed, double tolerance);
+
 /// A point's summary from its runs (each {label, strategy, predicted_s, measured_s, accuracy});
 /// `choice` is the recommended run's label, `bottleneck` the choice's simulated bottleneck.
 /// Fields: median/max absolute error, measured best and the choice's ratio to it, the choice's

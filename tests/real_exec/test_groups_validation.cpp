@@ -122,3 +122,14 @@ TEST_CASE("testbed workers get the compute cores cut into parts, or share them a
   CHECK(rx::worker_namespace(0) == "tiersplit-compute");  // the compute tier of other commands
   CHECK(rx::worker_namespace(2) == "tiersplit-compute-2");
 }
+
+TEST_CASE("slow pushdowns unsettle a groups run only where the storage tier binds") {
+  const nlohmann::json speed = {
+      {"storage_slowdown", 1.01}, {"compute_slowdown", 0.99}, {"pushdown_slowdown", 1.12}};
+  CHECK(rg::groups_run_unsettled({{"bottleneck", "storage"}}, speed, 0.05));
+  CHECK_FALSE(rg::groups_run_unsettled({{"bottleneck", "network"}}, speed, 0.05));
+  nlohmann::json slow_core = speed;
+  slow_core["compute_slowdown"] = 1.09;  // the matrix products count wherever the run is bound
+  CHECK(rg::groups_run_unsettled({{"bottleneck", "network"}}, slow_core, 0.05));
+  CHECK_FALSE(rg::groups_run_unsettled({{"bottleneck", "storage"}}, speed, 0.15));
+}
