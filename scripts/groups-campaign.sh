@@ -11,7 +11,8 @@
 #
 # Needs the build (scripts/setup.sh), root (network namespaces) and both cores idle: it
 # measures. Interrupted, it resumes where it stopped (the state folders under DIR keep every
-# calibration, probe, prediction and run). About 55 minutes on 2 cores.
+# calibration, probe, prediction and run). 45-95 minutes on 2 cores, the longer the more runs
+# are measured again on an unsettled machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "groups-campaign.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
