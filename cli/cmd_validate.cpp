@@ -352,10 +352,16 @@ void add_validate_command(CLI::App& app) {
                   "the machine slower than at calibration beyond the calm tolerance")
       ->capture_default_str()
       ->check(CLI::Range(0, 10));
+  auto service_s = std::make_shared<double>(rg::GroupsValidationOptions().service_s);
+  cmd->add_option("--service-seconds", *service_s,
+                  "Groups scenarios: how long the storage tier is timed under a run's load at "
+                  "calibration [s]")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
   auto workers = std::make_shared<int>(0);
   cmd->add_option("--workers", *workers,
                   "Groups scenarios: workers P (default: the scenario's compute nodes)");
-  cmd->callback([cmd, file, o, no_multi, no_probes, workers] {
+  cmd->callback([cmd, file, o, no_multi, no_probes, workers, service_s] {
     if (tiersplit::groups::is_groups_scenario(*file)) {
       for (const char* split_only : {"--plot", "--iterations", "--warmup", "--max-configs",
                                      "--no-multi-tenant", "--together-only", "--max-run-seconds"}) {
@@ -378,6 +384,7 @@ void add_validate_command(CLI::App& app) {
       g.speed_probes = !*no_probes;
       g.calm_tolerance = o->calm_tolerance;
       g.calm_wait_s = o->calm_wait_s;
+      g.service_s = *service_s;
       g.remeasure_unsettled = o->remeasure_unsettled;
       g.repeats = o->repeats;
       if (g.repeats < 1) fail("--repeats ", g.repeats, " must be at least 1");
@@ -385,8 +392,11 @@ void add_validate_command(CLI::App& app) {
       std::cerr << "wrote " << g.output << "\n";
       return;
     }
-    if (cmd->count("--workers") > 0)
-      fail("--workers applies to groups scenarios; ", *file, " has tenants (a split scenario)");
+    for (const char* groups_only : {"--workers", "--service-seconds"}) {
+      if (cmd->count(groups_only) > 0)
+        fail(groups_only, " applies to groups scenarios; ", *file,
+             " has tenants (a split scenario)");
+    }
     rx::ValidationOptions v = validation_from_scenario(*file);
     v.output = o->output;
     v.plot = o->plot;

@@ -230,10 +230,11 @@ class PointValidation {
   /// the point's link: what the predictions' storage side is scaled to (storage_service.hpp).
   void measure_service() {
     const std::string file = (fs::path(dir_) / "storage-service.json").string();
+    const StorageServiceProbe probe = service_probe(s_.o.service_s);
     if (!fs::exists(file))
-      say(where_ + "timing the server under " + std::to_string(service_probe(5).streams) +
-          " concurrent streams");
-    service_ = measure_storage_service(service_probe(5), file);
+      say(where_ + "timing the server under " + std::to_string(probe.streams) +
+          fmt(" concurrent streams for %g s", s_.o.service_s));
+    service_ = measure_storage_service(probe, file);
     calibrated_scenario();  // applied_: what the predictions use
   }
 

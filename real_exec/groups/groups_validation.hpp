@@ -43,6 +43,10 @@ struct GroupsValidationOptions {
   bool speed_probes = true;
   double calm_tolerance = 0.05;
   double calm_wait_s = 30;  ///< [s]
+  /// How long the storage tier is timed under a run's load at calibration [s]: long enough to
+  /// average a machine whose speed for convolutions alternates (this VM: 20 %, every 20 s to
+  /// 1.5 min); the 2-s pushdown probes around every run are measured against it.
+  double service_s = 60;
   /// A run whose probes show the machine slower than that is set aside and measured again, at
   /// most this many times (the last measurement counts; the report lists the others).
   int64_t remeasure_unsettled = 2;

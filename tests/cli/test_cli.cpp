@@ -127,6 +127,8 @@ TEST_CASE("validate refuses an option of the other kind of scenario, naming it a
       {"validate " + dir + "groups-many-skewed.json --plot p.png", "--plot applies to split"},
       {"validate " + dir + "mobilenet_v2-r64.json --workers 3",
        "--workers applies to groups scenarios; " + dir + "mobilenet_v2-r64.json has tenants"},
+      {"validate " + dir + "vgg11-r64.json --service-seconds 10",
+       "--service-seconds applies to groups scenarios; " + dir + "vgg11-r64.json has tenants"},
   };
   for (const auto& c : cases) {
     INFO(c.args);

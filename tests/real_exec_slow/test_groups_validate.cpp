@@ -64,10 +64,10 @@ TEST_CASE(
   TestbedLock lock;
   const std::string dir = temp_dir("groups-validate");
   TestbedDown down{dir + "/testbed"};
-  const std::string args = "validate " + write_scenario(dir) + " -o " + dir +
-                           "/report.json --state-dir " + dir + "/state --store dir://" + dir +
-                           "/store --testbed-dir " + dir + "/testbed --port " +
-                           std::to_string(free_port()) + " --allow-busy --no-speed-probes";
+  const std::string args =
+      "validate " + write_scenario(dir) + " -o " + dir + "/report.json --state-dir " + dir +
+      "/state --store dir://" + dir + "/store --testbed-dir " + dir + "/testbed --port " +
+      std::to_string(free_port()) + " --allow-busy --no-speed-probes --service-seconds 3";
   auto r = tiersplit_cli(args);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
@@ -93,6 +93,7 @@ TEST_CASE(
   const json& service = point.at("storage_service");
   CHECK(service.at("measured").at("streams") == 4);
   CHECK(service.at("measured").at("requests").get<int64_t>() >= 8);
+  CHECK(service.at("measured").at("elapsed_s").get<double>() >= 3);  // --service-seconds 3
   const double wall = service.at("measured").at("block_s").get<double>();
   const double cpu = service.at("measured").at("block_cpu_s").get<double>();
   CHECK(cpu > 0);
