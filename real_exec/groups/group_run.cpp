@@ -2,10 +2,6 @@
 // group_run.hpp).
 #include "real_exec/groups/group_run.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +11,7 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/free_port.hpp"
 #include "common/json_reader.hpp"
 #include "common/progress.hpp"
 #include "common/stopwatch.hpp"
@@ -27,21 +24,6 @@
 namespace tiersplit::real_exec::groups {
 
 namespace {
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    if (fd >= 0) close(fd);
-    fail("cannot find a free port for the workers' rendezvous");
-  }
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 /// "w0 3/5 w1 2/4": tasks done per worker, from the files workers write after each task.
 std::string tasks_done(int workers, const std::function<std::string(int)>& progress_file) {
@@ -239,7 +221,7 @@ namespace {
 void launch_workers(const LaunchOptions& o, const std::string& title,
                     const std::function<std::vector<std::string>(int)>& args) {
   namespace fs = std::filesystem;
-  const int port = o.master_port > 0 ? o.master_port : free_port();
+  const int port = o.master_port > 0 ? o.master_port : free_tcp_port();
   std::string master_addr = o.master_addr;
   if (!o.testbed_dir.empty()) {
     const nlohmann::json tb = testbed_state(o.testbed_dir);

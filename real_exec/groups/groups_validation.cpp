@@ -421,7 +421,7 @@ class PointValidation {
       if (fs::exists(out_dir + "/report.json")) {
         const std::string speed = out_dir + "/speed.json";
         if (set_aside >= s_.o.remeasure_unsettled || !fs::exists(speed) ||
-            !groups_run_unsettled(planned, load_json_file(speed).raw(), s_.o.calm_tolerance))
+            !groups_run_unsettled(load_json_file(speed).raw(), s_.o.calm_tolerance))
           return;
         const std::string aside = unsettled_dir(out_dir, ++set_aside);
         fs::rename(out_dir, aside);
@@ -606,8 +606,8 @@ class PointValidation {
 
 }  // namespace
 
-bool groups_run_unsettled(const nlohmann::json& planned, nlohmann::json speed, double tolerance) {
-  if (planned.value("bottleneck", "") != "storage") speed.erase("pushdown_slowdown");
+bool groups_run_unsettled(nlohmann::json speed, double tolerance) {
+  speed.erase("pushdown_slowdown");
   return machine_unsettled(speed, tolerance);
 }
 

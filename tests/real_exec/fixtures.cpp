@@ -1,25 +1,14 @@
-// fixtures.cpp: helpers of fixtures.hpp that need sockets or HTTP.
+// fixtures.cpp: helpers of fixtures.hpp that need a port or HTTP.
 #include "real_exec/fixtures.hpp"
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+
+#include "common/free_port.hpp"
 
 namespace tiersplit::testing {
 
 int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  close(fd);
-  return port;
+  return free_tcp_port();
 }
 
 bool wait_for_server(int port, double seconds) {
