@@ -249,8 +249,12 @@ void add_serve_command(CLI::App& app) {
       o->pace_delay_s = parse_quantity(*pace_delay, Dimension::kDuration);
     } else if (!pace_env.empty()) {
       auto comma = pace_env.find(',');
-      o->pace_bytes_per_second = std::stod(pace_env.substr(0, comma));
-      o->pace_delay_s = comma == std::string::npos ? 0 : std::stod(pace_env.substr(comma + 1));
+      o->pace_bytes_per_second =
+          parse_non_negative(pace_env.substr(0, comma), "TIERSPLIT_PACE (bytes per second)");
+      o->pace_delay_s = comma == std::string::npos
+                            ? 0
+                            : parse_non_negative(pace_env.substr(comma + 1),
+                                                 "TIERSPLIT_PACE (delay in seconds, after ',')");
     }
     rx::PushdownServer server(*o);
     int port = server.start();

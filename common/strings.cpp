@@ -2,6 +2,10 @@
 #include "common/strings.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 
 #include "common/error.hpp"
 
@@ -74,6 +78,18 @@ int64_t parse_whole_number(const std::string& text, int64_t low, int64_t high,
   const int64_t n = std::stoll(text);
   if (n < low || n > high) fail(what, "=", n, " is outside ", low, "..", high);
   return n;
+}
+
+double parse_non_negative(const std::string& text, const std::string& what) {
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const double x = text.empty() || std::isspace(static_cast<unsigned char>(text[0]))
+                       ? -1
+                       : std::strtod(begin, &end);
+  if (end != begin + text.size() || errno != 0 || !std::isfinite(x) || x < 0)
+    fail(what, "='", text, "' is not a number >= 0");
+  return x;
 }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {

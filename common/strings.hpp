@@ -24,6 +24,10 @@ std::vector<int64_t> parse_int_list(const std::string& text, const std::string& 
 int64_t parse_whole_number(const std::string& text, int64_t low, int64_t high,
                            const std::string& what);
 
+/// Parses a finite number >= 0 ("2.5e7"), the whole text; otherwise fails with
+/// "WHAT='text' is not a number >= 0".
+double parse_non_negative(const std::string& text, const std::string& what);
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 
 }  // namespace tiersplit

@@ -9,6 +9,7 @@
 #include "support/command.hpp"
 
 using tiersplit::testing::line_count;
+using tiersplit::testing::run_command;
 using tiersplit::testing::tiersplit_cli;
 
 TEST_CASE("tiersplit models lists every zoo model with parameters") {
@@ -136,5 +137,15 @@ TEST_CASE("validate refuses an option of the other kind of scenario, naming it a
     CHECK(r.exit_code == 2);
     CHECK(r.output.find(c.expected) != std::string::npos);
     CHECK(line_count(r.output) == 1);
+  }
+}
+
+TEST_CASE("serve refuses a malformed TIERSPLIT_PACE, naming the variable and its value") {
+  for (const char* pace : {"fast", "1e6,soon"}) {
+    INFO(pace);
+    auto r = run_command(std::string("TIERSPLIT_PACE=") + pace + " timeout 20 " + TIERSPLIT_BINARY +
+                         " serve --store dir:///tmp/tiersplit-pace-test" + " --listen 127.0.0.1:0");
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("tiersplit: error: TIERSPLIT_PACE (") != std::string::npos);
   }
 }
