@@ -22,6 +22,7 @@
 #include "real_exec/calibrate.hpp"
 #include "real_exec/calibration_file.hpp"
 #include "real_exec/speed_probe.hpp"
+#include "real_exec/set_aside.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/validation_report.hpp"
 #include "sim/results_document.hpp"
@@ -36,9 +37,7 @@ namespace {
 /// given too: both read the same objects for the same iteration.
 constexpr int64_t kRunSeed = 1;
 
-void say(const std::string& line) {
-  std::cerr << "validate: " << line << std::endl;
-}
+void say(const std::string& line) { validate_say(line); }
 
 /// A configuration to run for real and why.
 struct Planned {
@@ -58,18 +57,6 @@ bool complete_run(const std::string& file, int64_t iterations) {
   } catch (const Error&) {
     return false;
   }
-}
-
-/// Where the `k`-th run of `file` set aside as measured on an unsettled machine is kept (k >= 1).
-std::string unsettled_file(const std::string& file, int64_t k) {
-  return file.substr(0, file.size() - 5) + ".unsettled-" + std::to_string(k) + ".json";
-}
-
-/// Runs of `file` already set aside as unsettled (1, 2, ... while they exist).
-int64_t unsettled_runs(const std::string& file) {
-  int64_t k = 0;
-  while (fs::exists(unsettled_file(file, k + 1))) ++k;
-  return k;
 }
 
 }  // namespace
@@ -383,7 +370,7 @@ class PointValidation {
         // A run measured while the speed probes showed the machine slower than at calibration
         // (beyond the calm tolerance, before or after it) is set aside and measured again, up
         // to --remeasure-unsettled times; the last one counts (the report lists the others).
-        int64_t set_aside = unsettled_runs(file);
+        int64_t set_aside = set_aside_count(file);
         for (;;) {
           if (complete_run(file, o_.warmup + o_.iterations)) {
             const bool again =
@@ -393,7 +380,7 @@ class PointValidation {
               if (!reports_read.count(file)) say(where + counter + what + ": kept from " + file);
               break;
             }
-            const std::string aside = unsettled_file(file, ++set_aside);
+            const std::string aside = set_aside_path(file, ++set_aside);
             for (const std::string ext : {".log", ".speed.json"}) {
               if (fs::exists(file + ext)) fs::rename(file + ext, aside + ext);
             }
@@ -446,8 +433,8 @@ class PointValidation {
       for (const auto& f : files[key]) {
         if (fs::exists(f + ".speed.json"))
           speeds.push_back(load_json_file(f + ".speed.json").raw());
-        for (int64_t k = 1, n = unsettled_runs(f); k <= n; ++k) {
-          const std::string aside = unsettled_file(f, k);
+        for (int64_t k = 1, n = set_aside_count(f); k <= n; ++k) {
+          const std::string aside = set_aside_path(f, k);
           nlohmann::json d = {{"run", aside}, {"replaced_by", f}};
           if (fs::exists(aside + ".speed.json")) {
             const nlohmann::json sp = load_json_file(aside + ".speed.json").raw();

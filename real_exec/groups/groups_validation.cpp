@@ -24,6 +24,7 @@
 #include "real_exec/groups/group_run.hpp"
 #include "real_exec/groups/storage_service.hpp"
 #include "real_exec/object_store.hpp"
+#include "real_exec/set_aside.hpp"
 #include "real_exec/speed_probe.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/tier_jobs.hpp"
@@ -35,9 +36,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void say(const std::string& line) {
-  std::cerr << "validate: " << line << std::endl;
-}
+void say(const std::string& line) { validate_say(line); }
 
 /// Everything the points share: the scenario as validate reads it.
 struct Setup {
@@ -401,29 +400,19 @@ class PointValidation {
     return (fs::path(dir_) / "runs" / name).string();
   }
 
-  /// Where the k-th measurement of run folder `dir` set aside as unsettled is kept (k >= 1).
-  static std::string unsettled_dir(const std::string& dir, int64_t k) {
-    return dir + ".unsettled-" + std::to_string(k);
-  }
-  static int64_t unsettled_count(const std::string& dir) {
-    int64_t k = 0;
-    while (fs::exists(unsettled_dir(dir, k + 1))) ++k;
-    return k;
-  }
-
   /// Repeat `r` of a planned run, unless its report exists: probes, the run, probes. A run whose
   /// probes showed the machine slower than at calibration beyond the calm tolerance is set aside
   /// and measured again, up to --remeasure-unsettled times; the last one counts.
   void measure(const nlohmann::json& planned, int64_t r) {
     const std::string out_dir = run_dir(planned, r);
-    int64_t set_aside = unsettled_count(out_dir);
+    int64_t set_aside = set_aside_count(out_dir);
     for (;;) {  // a run found on resume, or just measured, is checked alike
       if (fs::exists(out_dir + "/report.json")) {
         const std::string speed = out_dir + "/speed.json";
         if (set_aside >= s_.o.remeasure_unsettled || !fs::exists(speed) ||
             !groups_run_unsettled(load_json_file(speed).raw(), s_.o.calm_tolerance))
           return;
-        const std::string aside = unsettled_dir(out_dir, ++set_aside);
+        const std::string aside = set_aside_path(out_dir, ++set_aside);
         fs::rename(out_dir, aside);
         say(where_ + "  the machine was unsettled around " +
             planned.at("label").get<std::string>() + " (kept as " + aside +
@@ -491,7 +480,7 @@ class PointValidation {
       std::vector<nlohmann::json> speeds;
       nlohmann::json set_aside = nlohmann::json::array();
       for (int64_t r = 0; r < s_.o.repeats; ++r) {
-        for (int64_t k = 1, n = unsettled_count(run_dir(p, r)); k <= n; ++k)
+        for (int64_t k = 1, n = set_aside_count(run_dir(p, r)); k <= n; ++k)
           set_aside.push_back(unsettled_run(run_dir(p, r), k));
         const nlohmann::json rep = load_json_file(run_dir(p, r) + "/report.json").raw();
         each.push_back(rep.at("training_makespan_s").get<double>());
@@ -561,7 +550,7 @@ class PointValidation {
 
   /// The k-th set-aside measurement of run folder `dir`: where, its makespan and the probes.
   static nlohmann::json unsettled_run(const std::string& dir, int64_t k) {
-    const std::string aside = unsettled_dir(dir, k);
+    const std::string aside = set_aside_path(dir, k);
     nlohmann::json d = {{"run", aside}, {"replaced_by", dir}};
     if (fs::exists(aside + "/report.json"))
       d["training_makespan_s"] =

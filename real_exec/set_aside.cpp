@@ -1,0 +1,27 @@
+// set_aside.cpp: where validate keeps the runs it measured again, and its progress lines.
+#include "real_exec/set_aside.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+namespace tiersplit::real_exec {
+
+std::string set_aside_path(const std::string& path, int64_t k) {
+  const std::string ext = ".json";
+  const bool file =
+      path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+  const std::string stem = file ? path.substr(0, path.size() - ext.size()) : path;
+  return stem + ".unsettled-" + std::to_string(k) + (file ? ext : "");
+}
+
+int64_t set_aside_count(const std::string& path) {
+  int64_t k = 0;
+  while (std::filesystem::exists(set_aside_path(path, k + 1))) ++k;
+  return k;
+}
+
+void validate_say(const std::string& line) {
+  std::cerr << "validate: " << line << std::endl;
+}
+
+}  // namespace tiersplit::real_exec

@@ -1,0 +1,20 @@
+// set_aside.hpp: where validate keeps runs it measured again, and its progress lines.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tiersplit::real_exec {
+
+/// Where the `k`-th set-aside measurement (k >= 1) of the run kept at `path` goes:
+/// "<stem>.unsettled-<k>.json" for a report file "<stem>.json", "<path>.unsettled-<k>" for a
+/// run folder.
+std::string set_aside_path(const std::string& path, int64_t k);
+
+/// How many measurements of the run at `path` are already set aside (1, 2, ... while they exist).
+int64_t set_aside_count(const std::string& path);
+
+/// One progress line of `tiersplit validate` on the terminal (stderr, "validate: " prefixed).
+void validate_say(const std::string& line);
+
+}  // namespace tiersplit::real_exec
