@@ -2,11 +2,6 @@
 // with the group's other holders, records (see group_worker.hpp).
 #include "real_exec/groups/group_worker.hpp"
 
-#include <unistd.h>
-
-#include <deque>
-#include <filesystem>
-#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -16,8 +11,10 @@
 #include "common/error.hpp"
 #include "common/stopwatch.hpp"
 #include "real_exec/dataset.hpp"
+#include "real_exec/groups/feature_cache.hpp"
 #include "real_exec/groups/group_dataset.hpp"
 #include "real_exec/groups/heads.hpp"
+#include "real_exec/groups/piece_stream.hpp"
 #include "real_exec/groups/worker_checkpoint.hpp"
 #include "real_exec/groups/worker_group.hpp"
 #include "real_exec/pushdown_client.hpp"
@@ -47,13 +44,6 @@ std::vector<Segment> sample_range(const std::vector<ObjectRef>& objects, int64_t
   return out;
 }
 
-/// One piece as the server sent it (features at the split, labels, ids) and what it cost there.
-struct Reply {
-  torch::Tensor x, y, ids;
-  int64_t bytes = 0;
-  double server_compute_s = 0, server_compute_cpu_s = 0;
-};
-
 /// What a worker's pushdowns of one kind (training's, or the held-out parts') cost the server.
 struct PushdownCounts {
   int64_t pushdowns = 0, bytes = 0;
@@ -66,40 +56,6 @@ struct PushdownCounts {
   }
 };
 
-/// A piece ready for the heads: features at the freeze index, flat.
-struct Piece {
-  torch::Tensor x, y, ids;
-};
-
-/// The replies of every piece a worker streams, in the order it uses them, across its tasks:
-/// each pushdown started `depth` pieces ahead, so the store keeps working for this worker while
-/// it trains from a cache, synchronises or starts its next task (as the simulator's fetcher).
-class PieceStream {
- public:
-  PieceStream(std::function<Reply(const std::vector<Segment>&)> fetch,
-              std::vector<std::vector<Segment>> segs, int64_t depth)
-      : fetch_(std::move(fetch)), segs_(std::move(segs)), depth_(std::max<int64_t>(1, depth)) {}
-
-  std::future<Reply> next() {
-    for (; next_ < segs_.size() && ahead_.size() < static_cast<std::size_t>(depth_); ++next_) {
-      const std::vector<Segment>* s = &segs_[next_];
-      ahead_.push_back(std::async(std::launch::async, [this, s] { return fetch_(*s); }));
-    }
-    if (ahead_.empty())
-      fail("the worker's stream ran out of pieces before its plan did (a bug in tiersplit)");
-    std::future<Reply> f = std::move(ahead_.front());
-    ahead_.pop_front();
-    return f;
-  }
-
- private:
-  std::function<Reply(const std::vector<Segment>&)> fetch_;
-  std::vector<std::vector<Segment>> segs_;
-  int64_t depth_;
-  std::size_t next_ = 0;
-  std::deque<std::future<Reply>> ahead_;
-};
-
 class Worker {
  public:
   Worker(const RunSpec& spec, int rank, int world, WorkerGroup* group, const WorkerHooks& hooks)
@@ -110,10 +66,6 @@ class Worker {
         hooks_(hooks),
         client_(spec.server, spec.token, RetryPolicy{0.05, 2.0, spec.retry_timeout_s}) {}
 
-  ~Worker() {  // a disk cache left by a failure
-    std::error_code ignored;
-    if (!disk_cache_.empty()) std::filesystem::remove_all(disk_cache_, ignored);
-  }
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -133,10 +85,6 @@ class Worker {
                  std::size_t accuracy_from);
   void train_piece(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& active,
                    const Piece& p, int64_t epoch);
-  void keep(int64_t task_id, int64_t k, const Piece& p, bool on_disk, std::vector<Piece>& kept);
-  std::string cache_file(int64_t task_id, int64_t k);
-  void write_cached(int64_t task_id, int64_t k, const Piece& p);
-  Piece read_cached(int64_t task_id, int64_t k);
   void update(const Task& t, std::vector<Head>& heads, const std::vector<std::size_t>& which,
               int64_t count);
   void combine(const Task& t, torch::Tensor& flat);
@@ -161,9 +109,8 @@ class Worker {
   int64_t f_ = 0, in_features_ = 0;
   std::vector<DatasetGroup> groups_;
   std::map<std::string, std::vector<ObjectRef>> objects_;  // split -> objects
-  std::map<int64_t, Piece> held_out_;  // per group: its held-out part, extracted once
-  std::string disk_cache_;             // cache "disk": this worker's folder (made on first use)
-  int64_t cache_bytes_ = 0;
+  std::map<int64_t, Piece> held_out_;     // per group: its held-out part, extracted once
+  std::unique_ptr<FeatureCache> cache_;   // cached extraction: the tasks' features
   PushdownCounts training_, evaluation_;  // training's pushdowns, the held-out parts'
   std::map<int64_t, int64_t> messages_;   // GAP exchanges so far per task id (their tags)
   double busy_s_ = 0, data_wait_s_ = 0, sync_wait_s_ = 0;
@@ -341,8 +288,6 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
   // Cached extraction keeps the task's features for its own later epochs only: tasks are
   // independent, MTP's tasks of one group on one worker too (as in Kingpin and the plans).
   const bool cached = spec_.extraction == Extraction::kCached;
-  const bool on_disk = spec_.cache == "disk";
-  std::vector<Piece> kept;  // cached extraction in memory: the first epoch's pieces
   for (int64_t e = first_epoch; e <= epochs; ++e) {
     const std::size_t accuracy_from = accuracy_.size();
     std::vector<std::size_t> active, mlp, linear;
@@ -363,9 +308,15 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
         training_.add(r);
         busy_s_ += seconds_since(t0);
       } else if (cached && !segs[k].empty()) {
-        p = on_disk ? read_cached(t.id, k) : kept[static_cast<std::size_t>(k)];
+        const auto t0 = Clock::now();
+        p = cache_->get(t.id, k);
+        data_wait_s_ += seconds_since(t0);  // waiting for data, from the cache, not the store
       }
-      if (cached && e == first_epoch) keep(t.id, k, p, on_disk, kept);
+      if (cached && e == first_epoch) {
+        const auto t0 = Clock::now();
+        cache_->keep(t.id, k, p);
+        busy_s_ += seconds_since(t0);
+      }
       train_piece(t, heads, active, p, e);
       update(t, heads, mlp, global_piece(t, k, steps));
     }
@@ -373,42 +324,7 @@ void Worker::run_pass(const Task& t, std::vector<Head>& heads, const std::vector
     if (spec_.evaluation != "end") evaluate(t, heads, active, e);
     if (checkpoints_) save_mark(t, heads, pass, {pass_index, e}, accuracy_from);
   }
-}
-
-/// Cached extraction: piece `k` of the first epoch kept, in `kept` or on the disk.
-void Worker::keep(int64_t task_id, int64_t k, const Piece& p, bool on_disk,
-                  std::vector<Piece>& kept) {
-  if (p.x.defined()) cache_bytes_ += p.x.numel() * static_cast<int64_t>(p.x.element_size());
-  if (on_disk && p.x.defined()) write_cached(task_id, k, p);
-  kept.push_back(on_disk ? Piece{} : p);
-}
-
-std::string Worker::cache_file(int64_t task_id, int64_t k) {
-  if (disk_cache_.empty()) {
-    const std::filesystem::path base = spec_.cache_dir.empty()
-                                           ? std::filesystem::temp_directory_path()
-                                           : std::filesystem::path(spec_.cache_dir);
-    disk_cache_ = (base / ("tiersplit-groups-cache-" + std::to_string(getpid()) + "-w" +
-                           std::to_string(rank_)))
-                      .string();
-    std::filesystem::create_directories(disk_cache_);
-  }
-  return disk_cache_ + "/t" + std::to_string(task_id) + "-" + std::to_string(k) + ".pt";
-}
-
-/// Cache "disk": a piece's features, labels and ids in one file on the worker's disk.
-void Worker::write_cached(int64_t task_id, int64_t k, const Piece& p) {
-  const auto t0 = Clock::now();
-  torch::save(std::vector<torch::Tensor>{p.x, p.y, p.ids}, cache_file(task_id, k));
-  busy_s_ += seconds_since(t0);
-}
-
-Piece Worker::read_cached(int64_t task_id, int64_t k) {
-  const auto t0 = Clock::now();
-  std::vector<torch::Tensor> v;
-  torch::load(v, cache_file(task_id, k));
-  data_wait_s_ += seconds_since(t0);  // waiting for data, from the disk instead of the store
-  return {v.at(0), v.at(1), v.at(2)};
+  if (cached) cache_->drop(t.id);
 }
 
 /// Puts back the heads of pass `pass_index` and this worker's records from the checkpoints, up
@@ -543,6 +459,7 @@ nlohmann::json Worker::run() {
     else
       checkpoints_->clear_own();
   }
+  cache_ = std::make_unique<FeatureCache>(spec_.cache == "disk", spec_.cache_dir, rank_);
   stream_ =
       std::make_unique<PieceStream>([this](const std::vector<Segment>& s) { return fetch(s); },
                                     stream_plan(tasks), spec_.prefetch);
@@ -555,7 +472,8 @@ nlohmann::json Worker::run() {
   }
   if (group_ != nullptr) group_->barrier();  // training ends when every worker is done
   const double train_end = unix_seconds();
-  if (!disk_cache_.empty()) std::filesystem::remove_all(disk_cache_);
+  const int64_t cache_bytes = cache_->bytes();
+  cache_.reset();  // a disk cache's folder goes with it
   for (auto& [t, heads] : to_evaluate_) {
     for (std::size_t h = 0; h < heads.size(); ++h)
       evaluate(t, heads, {h}, heads[h].config().epochs);
@@ -588,7 +506,7 @@ nlohmann::json Worker::run() {
         {"server_compute_cpu_s", evaluation_.server_compute_cpu_s}}},
       {"gloo_bytes", group_ ? group_->bytes() : 0},
       {"gloo_calls", group_ ? group_->calls() : 0},
-      {"cache_bytes", cache_bytes_},
+      {"cache_bytes", cache_bytes},
       {"cache_location", spec_.extraction != Extraction::kCached ? "none" : spec_.cache},
       {"trained", trained},
       {"accuracy", accuracy_}};
