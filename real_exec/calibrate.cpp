@@ -156,7 +156,7 @@ void write_insitu_storage_profile(const std::string& in, const nlohmann::json& m
                                   const std::string& out) {
   profiles::Profile p = profiles::load_profile(in);
   for (const auto& [b, blocks] : m.at("batches").items()) {
-    const int64_t batch = std::stoll(b);
+    const int64_t batch = parse_whole_number(b, 1, 1 << 20, in + ": in-situ storage batch");
     for (std::size_t i = 0; i < blocks.size() && i < p.blocks.size(); ++i) {
       for (auto& pt : p.blocks[i].forward) {
         if (pt.batch != batch) continue;

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/strings.hpp"
 #include "real_exec/http_client.hpp"
 
 namespace tiersplit::real_exec {
@@ -154,7 +155,10 @@ PushdownReply PushdownClient::pushdown(const PushdownRequest& request) {
   std::stringstream ss(header_value(a.headers, header::kBlockMs));
   std::string item;
   while (std::getline(ss, item, ',')) {
-    if (!item.empty()) t.block_s.push_back(std::stod(item) / 1e3);
+    if (!item.empty())
+      t.block_s.push_back(parse_non_negative(item, std::string("the server's header ") +
+                                                       header::kBlockMs) /
+                          1e3);
   }
   t.elapsed_s = a.elapsed_s;
   t.transfer_s = std::max(0.0, a.elapsed_s - t.server_s);

@@ -164,7 +164,8 @@ nlohmann::json hosts_testbed_state(const TestbedOptions& o, double bw, double de
     // The output ends with the version and the number of cores there (after any login banner).
     const auto lines = lines_of(r.output);
     const std::string cpus = lines.empty() ? "" : lines.back();
-    if (lines.size() < 2 || cpus.find_first_not_of("0123456789") != std::string::npos) {
+    if (lines.size() < 2 || cpus.empty() || cpus.size() > 6 ||
+        cpus.find_first_not_of("0123456789") != std::string::npos) {
       fail("testbed hosts: '", shell_line(argv), "' printed '", cpus,
            "' where the number of cores (nproc) was expected");
     }

@@ -111,6 +111,9 @@ std::string digest_hex(uint64_t digest) {
 }
 
 uint64_t digest_value(const std::string& hex) {
+  if (hex.empty() || hex.size() > 16 ||
+      hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+    fail("digest '", hex, "' is not a hexadecimal digest of at most 16 digits");
   return std::stoull(hex, nullptr, 16);
 }
 

@@ -15,7 +15,9 @@ namespace tiersplit::real_exec::groups {
 struct GroupsValidationOptions {
   std::string scenario_file;       ///< a groups scenario (docs/scenario-format.md)
   std::vector<double> bandwidths;  ///< store -> workers, one point each [B/s] (scenario's sweep)
-  double latency_s = 1e-3;         ///< one-way delay of the store's path [s]
+  /// One-way delay of the store's path [s]; validate takes the scenario's
+  /// platform.network.latency_s, as the prediction does.
+  double latency_s = 1e-3;
   int workers = 0;                 ///< P (0: the scenario's compute nodes)
   std::vector<int64_t> splits;     ///< searched (empty: the freeze index only)
   std::vector<int64_t> storage_batches;  ///< searched (empty: the scenario's, else B)

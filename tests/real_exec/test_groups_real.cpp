@@ -213,7 +213,11 @@ TEST_CASE("groups dataset: each group its own task, objects and held-out part, b
       }
     }
     CHECK(digest_hex(digest) == g.train_digest);
+    CHECK(digest_value(g.train_digest) == digest);
   }
+  for (const char* bad_digest : {"", "xyz", "-1", "1234567890abcdef0", "ABC"})
+    CHECK_THROWS_WITH_AS(digest_value(bad_digest), doctest::Contains("is not a hexadecimal"),
+                         Error);
   GroupImportOptions bad;
   bad.store = url;
   bad.sizes.sizes = {30, 1};
