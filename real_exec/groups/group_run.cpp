@@ -222,15 +222,6 @@ void launch_workers(const LaunchOptions& o, const std::string& title,
                     const std::function<std::vector<std::string>(int)>& args) {
   namespace fs = std::filesystem;
   const int port = o.master_port > 0 ? o.master_port : free_tcp_port();
-  std::string master_addr = o.master_addr;
-  if (!o.testbed_dir.empty()) {
-    const nlohmann::json tb = testbed_state(o.testbed_dir);
-    const int have = tb.value("workers", 1);
-    if (have < o.workers)
-      fail("the testbed (", o.testbed_dir, ") has ", have, " worker", have == 1 ? "" : "s",
-           "; bring it up with tiersplit testbed up --workers ", o.workers);
-    if (tb.contains("worker_addresses")) master_addr = tb["worker_addresses"].at(0);
-  }
   auto file = [&](int r, const char* ext) { return worker_file(o.out_dir, r, ext); };
   std::vector<ChildProcess> children;
   for (int r = 0; r < o.workers; ++r) {
@@ -244,7 +235,7 @@ void launch_workers(const LaunchOptions& o, const std::string& title,
     }
     std::vector<std::string> argv{
         "/usr/bin/env", "RANK=" + std::to_string(r), "WORLD_SIZE=" + std::to_string(o.workers),
-        "MASTER_ADDR=" + master_addr, "MASTER_PORT=" + std::to_string(port)};
+        "MASTER_ADDR=" + o.master_addr, "MASTER_PORT=" + std::to_string(port)};
     argv.insert(argv.end(), worker.begin(), worker.end());
     children.emplace_back(argv, file(r, ".log"));
   }
@@ -269,8 +260,9 @@ void launch_workers(const LaunchOptions& o, const std::string& title,
   bar.finish();
 }
 
-/// Checks the worker count and makes OUT_DIR (absolute: workers on other hosts get its paths);
-/// on a testbed of hosts, OUT_DIR must be in the folder every host shares.
+/// Checks the worker count and makes OUT_DIR (absolute: workers on other hosts get its paths).
+/// On a testbed: it must have the workers, rank 0's address there is the master, and on a
+/// testbed of hosts OUT_DIR must be in the folder every host shares.
 LaunchOptions checked_launch(const LaunchOptions& options) {
   namespace fs = std::filesystem;
   LaunchOptions o = options;
@@ -279,6 +271,11 @@ LaunchOptions checked_launch(const LaunchOptions& options) {
   o.out_dir = fs::absolute(o.out_dir).lexically_normal().string();
   if (o.testbed_dir.empty()) return o;
   const nlohmann::json tb = testbed_state(o.testbed_dir);
+  const int have = tb.value("workers", 1);
+  if (have < o.workers)
+    fail("the testbed (", o.testbed_dir, ") has ", have, " worker", have == 1 ? "" : "s",
+         "; bring it up with tiersplit testbed up --workers ", o.workers);
+  if (tb.contains("worker_addresses")) o.master_addr = tb["worker_addresses"].at(0);
   if (tb.value("mode", "") != "hosts") return o;
   const std::string shared = tb.value("shared_dir", std::string());
   const auto rel = fs::path(o.out_dir).lexically_relative(shared);
