@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -15,15 +14,14 @@
 #include "common/subprocess.hpp"
 #include "common/table.hpp"
 #include "common/units.hpp"
-#include "groups/costs.hpp"
 #include "groups/scenario.hpp"
 #include "real_exec/calibrate.hpp"
 #include "real_exec/calibration_file.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/groups/group_dataset.hpp"
 #include "real_exec/groups/group_run.hpp"
+#include "real_exec/groups/groups_validation_setup.hpp"
 #include "real_exec/groups/storage_service.hpp"
-#include "real_exec/object_store.hpp"
 #include "real_exec/set_aside.hpp"
 #include "real_exec/speed_probe.hpp"
 #include "real_exec/testbed.hpp"
@@ -36,97 +34,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void say(const std::string& line) { validate_say(line); }
-
-/// Everything the points share: the scenario as validate reads it.
-struct Setup {
-  GroupsValidationOptions o;
-  tiersplit::groups::GroupsScenario sc;
-  nlohmann::json doc;  ///< the scenario file's document
-  int workers = 2;
-  int64_t freeze = 0;
-  std::vector<int64_t> splits, storage_batches;
-  std::string dataset;
-};
-
-Setup make_setup(const GroupsValidationOptions& o0) {
-  Setup s;
-  s.o = o0;
-  s.sc = tiersplit::groups::load_groups_scenario(o0.scenario_file);
-  s.doc = load_json_file(o0.scenario_file).raw();
-  const auto& sc = s.sc;
-  const std::string& file = o0.scenario_file;
-  const auto& sw = sc.sweep;
-  if (!sw.workers.empty() || !sw.groups.empty() || !sw.zipf.empty() || !sw.largest_share.empty() ||
-      !sw.configurations.empty() || !sw.epochs.empty())
-    fail(file,
-         ": /sweep: validate sweeps only \"bandwidth\" (one testbed link per value); remove "
-         "the other axes");
-  if (sc.platform.storage.nodes != 1)
-    fail(file, ": /platform/storage/nodes: the testbed has one storage node");
-  if (s.o.bandwidths.empty())
-    s.o.bandwidths =
-        sw.bandwidth.empty() ? std::vector<double>{sc.platform.network.bandwidth} : sw.bandwidth;
-  s.o.latency_s = sc.platform.network.latency_s;
-  s.workers = s.o.workers > 0 ? s.o.workers : static_cast<int>(sc.platform.compute.nodes);
-  if (s.workers < 2 || s.workers > 8)
-    fail(file, ": /platform/compute/nodes: validate runs 2..8 workers on this machine (", s.workers,
-         "); give --workers");
-  sim::ProfileCache cache;
-  s.freeze = tiersplit::groups::resolve_backbone(sc, cache).freeze_index;
-  s.splits = !s.o.splits.empty()         ? s.o.splits
-             : !sc.search.splits.empty() ? sc.search.splits
-                                         : std::vector<int64_t>{s.freeze};
-  s.storage_batches = !s.o.storage_batches.empty() ? s.o.storage_batches
-                      : !sc.search.storage_batches.empty()
-                          ? sc.search.storage_batches
-                          : std::vector<int64_t>{sc.workload.batch_size};
-  if (s.o.state_dir.empty()) s.o.state_dir = s.o.output + ".d";
-  std::string name = sc.name;
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '-';
-  s.dataset =
-      !s.o.dataset.empty() ? s.o.dataset : name + "-r" + std::to_string(sc.workload.resolution);
-  return s;
-}
-
-/// The scenario's groups in the store (imported from Fashion-MNIST unless the store already
-/// holds them): each group's size is its training part, so it holds size / (1 - held out).
-std::vector<DatasetGroup> ensure_groups(const Setup& s) {
-  const auto& w = s.sc.workload;
-  std::vector<int64_t> totals;
-  for (int64_t n : w.group_sizes)
-    totals.push_back(static_cast<int64_t>(std::ceil(static_cast<double>(n) / (1 - s.o.held_out))));
-  auto store = open_store(s.o.store);
-  try {
-    const auto groups = dataset_groups(load_manifest(*store, s.dataset));
-    bool same = groups.size() == totals.size();
-    for (std::size_t g = 0; same && g < groups.size(); ++g)
-      same = groups[g].train_samples + groups[g].test_samples == totals[g];
-    if (same) return groups;
-  } catch (const Error&) {  // not there yet (or not groups): import it
-  }
-  say("importing " + std::to_string(totals.size()) + " groups of Fashion-MNIST as " + s.dataset);
-  GroupImportOptions gi;
-  gi.store = s.o.store;
-  gi.name = s.dataset;
-  gi.resolution = w.resolution;
-  gi.per_object = s.o.per_object;
-  gi.sizes.sizes = totals;
-  gi.held_out = s.o.held_out;
-  return dataset_groups(import_fashion_mnist_groups(gi));
-}
-
-/// The storage batches to calibrate at: the search's, and for each b also 1 and b/4. A worker's
-/// request (a shard's part of a mini-batch under DP, a group's last mini-batch) ends in a partial
-/// mini-batch, which the simulator costs at the profile's time for its size: measured, not
-/// scaled from b (blocks cost more per sample at a small batch).
-std::vector<int64_t> calibration_batches(const std::vector<int64_t>& search) {
-  std::vector<int64_t> out;
-  for (int64_t b : search) out.insert(out.end(), {1, std::max<int64_t>(1, b / 4), b});
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+void say(const std::string& line) {
+  validate_say(line);
 }
 
 std::string run_label(const nlohmann::json& choice) {
@@ -143,7 +52,8 @@ std::string file_label(std::string label) {
 
 class PointValidation {
  public:
-  PointValidation(const Setup& s, std::size_t index, const std::vector<DatasetGroup>& groups)
+  PointValidation(const GroupsValidationSetup& s, std::size_t index,
+                  const std::vector<DatasetGroup>& groups)
       : s_(s), index_(index), groups_(groups), label_(bandwidth_label(s.o.bandwidths[index])) {
     dir_ = (fs::path(s.o.state_dir) / ("point-" + std::to_string(index) + "-" + label_)).string();
     fs::create_directories(dir_);
@@ -585,7 +495,7 @@ class PointValidation {
                                        [&](const std::string& line) { say(where_ + line); });
   }
 
-  const Setup& s_;
+  const GroupsValidationSetup& s_;
   std::size_t index_;
   const std::vector<DatasetGroup>& groups_;
   std::string label_, dir_, where_;
@@ -601,9 +511,9 @@ bool groups_run_unsettled(nlohmann::json speed, double tolerance) {
 }
 
 nlohmann::json run_groups_validation(const GroupsValidationOptions& options) {
-  const Setup s = make_setup(options);
+  const GroupsValidationSetup s = make_groups_validation_setup(options);
   fs::create_directories(s.o.state_dir);
-  const auto groups = ensure_groups(s);
+  const auto groups = ensure_validation_groups(s);
   nlohmann::json points = nlohmann::json::array();
   for (std::size_t i = 0; i < s.o.bandwidths.size(); ++i)
     points.push_back(PointValidation(s, i, groups).run());
