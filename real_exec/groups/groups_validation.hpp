@@ -79,7 +79,8 @@ nlohmann::json summarise_groups_point(const nlohmann::json& runs, const std::str
 /// tolerance, shared-stream speed-ups where the link binds).
 nlohmann::json summarise_groups_validation(const nlohmann::json& points, double tolerance);
 
-/// One Markdown table row per point of the groups validation reports `files`.
+/// One Markdown table row per point of the groups validation reports `files`, then one line over
+/// all of them: the errors (and at run speed), the choices within the tolerance.
 std::string groups_validation_table(const std::vector<std::string>& files);
 
 }  // namespace tiersplit::real_exec::groups

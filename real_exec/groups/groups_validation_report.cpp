@@ -154,6 +154,45 @@ nlohmann::json summarise_groups_validation(const nlohmann::json& points, double 
   return out;
 }
 
+namespace {
+
+/// A point's row of the groups validation table.
+void point_row(std::ostream& out, const std::string& scenario, const nlohmann::json& p) {
+  auto x = [](const nlohmann::json& sp, const char* key) {
+    return sp.contains(key) ? fmt("%.2fx", sp.at(key).get<double>()) : std::string("-");
+  };
+  const auto& s = p.at("summary");
+  const auto& sp = s.at("measured_speedup");
+  out << "| " << scenario << " | " << p.at("bandwidth").get<std::string>() << " | "
+      << p.at("workers") << " | " << p.at("configurations") << " | "
+      << s.at("choice").get<std::string>() << " | " << s.at("measured_best").get<std::string>()
+      << " | " << fmt("%.3f", s.at("choice_vs_measured_best").get<double>()) << " | "
+      << fmt("%.1f%%", 100 * s.at("median_abs_error").get<double>()) << " | "
+      << fmt("%.1f%%", 100 * s.at("max_abs_error").get<double>()) << " | "
+      << (s.contains("at_run_speed")
+              ? fmt("%.1f%%", 100 * s.at("at_run_speed").at("max_abs_error").get<double>())
+              : std::string("-"))
+      << " | " << x(sp, "mtp") << " | " << x(sp, "gtp") << " | " << x(sp, "dp") << " | "
+      << x(sp, "mtp/per-config") << " | "
+      << fmt("%.3f", s.at("accuracy").at("max_spread").get<double>()) << " |\n";
+}
+
+/// The line over every point: the runs' errors (and at run speed), the choices within tolerance.
+void overall_line(std::ostream& out, const nlohmann::json& points, double tolerance) {
+  const nlohmann::json all = summarise_groups_validation(points, tolerance);
+  auto pct = [](const nlohmann::json& v) { return fmt("%.1f%%", 100 * v.get<double>()); };
+  out << "\nOver " << all.at("runs") << " configurations: median |err| "
+      << pct(all.at("median_abs_error")) << ", worst " << pct(all.at("max_abs_error"));
+  if (all.contains("at_run_speed"))
+    out << "; at each run's pushdown speed median "
+        << pct(all.at("at_run_speed").at("median_abs_error")) << ", worst "
+        << pct(all.at("at_run_speed").at("max_abs_error"));
+  out << "; choice measured best or within " << fmt("%g%%", 100 * tolerance) << " at "
+      << all.at("choice_within_tolerance") << " of " << all.at("cases") << " points\n";
+}
+
+}  // namespace
+
 std::string groups_validation_table(const std::vector<std::string>& files) {
   std::ostringstream out;
   out << "| scenario | bandwidth | P | s | choice | measured best | choice / best | median "
@@ -161,30 +200,28 @@ std::string groups_validation_table(const std::vector<std::string>& files) {
          "MTP "
          "per-config | accuracy spread |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
          "---|\n";
-  auto x = [](const nlohmann::json& sp, const char* key) {
-    return sp.contains(key) ? fmt("%.2fx", sp.at(key).get<double>()) : std::string("-");
-  };
+  nlohmann::json points = nlohmann::json::array();
+  double tolerance = 0.05;
+  std::string names;
   for (const auto& file : files) {
     const nlohmann::json r = load_json_file(file).raw();
     if (r.value("format", "") != "tiersplit-groups-validation")
       fail(file, ": /format is not tiersplit-groups-validation");
-    for (const auto& p : r.at("points")) {
-      const auto& s = p.at("summary");
-      const auto& sp = s.at("measured_speedup");
-      out << "| " << r.at("scenario").get<std::string>() << " | "
-          << p.at("bandwidth").get<std::string>() << " | " << p.at("workers") << " | "
-          << p.at("configurations") << " | " << s.at("choice").get<std::string>() << " | "
-          << s.at("measured_best").get<std::string>() << " | "
-          << fmt("%.3f", s.at("choice_vs_measured_best").get<double>()) << " | "
-          << fmt("%.1f%%", 100 * s.at("median_abs_error").get<double>()) << " | "
-          << fmt("%.1f%%", 100 * s.at("max_abs_error").get<double>()) << " | "
-          << (s.contains("at_run_speed")
-                  ? fmt("%.1f%%", 100 * s.at("at_run_speed").at("max_abs_error").get<double>())
-                  : std::string("-"))
-          << " | " << x(sp, "mtp") << " | " << x(sp, "gtp") << " | " << x(sp, "dp") << " | "
-          << x(sp, "mtp/per-config") << " | "
-          << fmt("%.3f", s.at("accuracy").at("max_spread").get<double>()) << " |\n";
+    names += (names.empty() ? "" : ", ") + file;
+    try {
+      tolerance = r.value("tolerance", tolerance);
+      for (const auto& p : r.at("points")) {
+        point_row(out, r.at("scenario").get<std::string>(), p);
+        points.push_back(p);
+      }
+    } catch (const nlohmann::json::exception& e) {
+      fail(file, ": not a groups validation report tiersplit can read: ", json_exception_text(e));
     }
+  }
+  try {
+    overall_line(out, points, tolerance);
+  } catch (const nlohmann::json::exception& e) {
+    fail(names, ": runs that are not a groups validation's: ", json_exception_text(e));
   }
   return out.str();
 }

@@ -100,6 +100,9 @@ TEST_CASE("the groups validation table has a row per point and refuses other rep
   std::filesystem::create_directories(dir);
   nlohmann::json p = {{"bandwidth", "4Mbit"}, {"workers", 2}, {"configurations", 4}};
   p["summary"] = rg::summarise_groups_point(four_runs(), "gtp/shared", 0.05);
+  p["runs"] =
+      nlohmann::json::array({nlohmann::json{{"error", 0.1}},
+                             nlohmann::json{{"error", -0.3}, {"error_at_run_speed", -0.05}}});
   const nlohmann::json report = {{"format", "tiersplit-groups-validation"},
                                  {"scenario", "few-large"},
                                  {"points", nlohmann::json::array({p, p})}};
@@ -107,8 +110,24 @@ TEST_CASE("the groups validation table has a row per point and refuses other rep
   const std::string table = rg::groups_validation_table({(dir / "v.json").string()});
   CHECK(table.find("| few-large | 4Mbit | 2 | 4 | gtp/shared | gtp/shared | 1.000 |") !=
         std::string::npos);
-  CHECK(std::count(table.begin(), table.end(), '\n') == 4);  // header, rule, two rows
-  CHECK(table.find("| 20.0% | - |") != std::string::npos);   // no run predicted at its speed
+  // header, rule, two rows, a blank line and the line over all points (both points' runs)
+  CHECK(std::count(table.begin(), table.end(), '\n') == 6);
+  CHECK(table.find("| 20.0% | - |") != std::string::npos);  // no run predicted at its speed
+  CHECK(table.find("\nOver 4 configurations: median |err| 20.0%, worst 30.0%; at each run's "
+                   "pushdown speed median 5.0%, worst 5.0%; choice measured best or within 5% at "
+                   "2 of 2 points\n") != std::string::npos);
+  nlohmann::json bad = report;  // a run's error that is not a number: the files named
+  bad["points"][0]["runs"][0]["error"] = "10%";
+  tiersplit::write_json_file((dir / "bad.json").string(), bad);
+  CHECK_THROWS_WITH_AS(rg::groups_validation_table({(dir / "bad.json").string()}),
+                       doctest::Contains("bad.json: runs that are not a groups validation's"),
+                       tiersplit::Error);
+  bad = report;  // a point without its summary
+  bad["points"][1].erase("summary");
+  tiersplit::write_json_file((dir / "bad.json").string(), bad);
+  CHECK_THROWS_WITH_AS(rg::groups_validation_table({(dir / "bad.json").string()}),
+                       doctest::Contains("bad.json: not a groups validation report"),
+                       tiersplit::Error);
   tiersplit::write_json_file((dir / "other.json").string(), {{"format", "tiersplit-validation"}});
   CHECK_THROWS_WITH_AS(rg::groups_validation_table({(dir / "other.json").string()}),
                        doctest::Contains("not tiersplit-groups-validation"), tiersplit::Error);
