@@ -18,16 +18,16 @@ namespace {
 constexpr int kConnectTimeoutS = 5;
 constexpr int kReadTimeoutS = 300;
 
+/// A timing value the server sent in header `key` [ms], in seconds; anything but a number >= 0
+/// is refused, naming the header and the value.
+double ms_to_s(const std::string& value, const char* key) {
+  return parse_non_negative(value, std::string("the server's header ") + key) / 1e3;
+}
+
+/// Header `key`'s timing in seconds; 0 when the server did not send it.
 double header_ms(const std::vector<std::pair<std::string, std::string>>& h, const char* key) {
-  for (const auto& [k, v] : h) {
-    if (strcasecmp(k.c_str(), key) == 0) {
-      try {
-        return std::stod(v) / 1e3;
-      } catch (const std::exception&) {
-        return 0;
-      }
-    }
-  }
+  for (const auto& [k, v] : h)
+    if (strcasecmp(k.c_str(), key) == 0) return ms_to_s(v, key);
   return 0;
 }
 
@@ -155,10 +155,7 @@ PushdownReply PushdownClient::pushdown(const PushdownRequest& request) {
   std::stringstream ss(header_value(a.headers, header::kBlockMs));
   std::string item;
   while (std::getline(ss, item, ',')) {
-    if (!item.empty())
-      t.block_s.push_back(parse_non_negative(item, std::string("the server's header ") +
-                                                       header::kBlockMs) /
-                          1e3);
+    if (!item.empty()) t.block_s.push_back(ms_to_s(item, header::kBlockMs));
   }
   t.elapsed_s = a.elapsed_s;
   t.transfer_s = std::max(0.0, a.elapsed_s - t.server_s);

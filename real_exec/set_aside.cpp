@@ -1,8 +1,7 @@
-// set_aside.cpp: where validate keeps the runs it measured again, and its progress lines.
+// set_aside.cpp: where validate keeps the runs it measured again (see set_aside.hpp).
 #include "real_exec/set_aside.hpp"
 
 #include <filesystem>
-#include <iostream>
 
 namespace tiersplit::real_exec {
 
@@ -18,10 +17,6 @@ int64_t set_aside_count(const std::string& path) {
   int64_t k = 0;
   while (std::filesystem::exists(set_aside_path(path, k + 1))) ++k;
   return k;
-}
-
-void validate_say(const std::string& line) {
-  std::cerr << "validate: " << line << std::endl;
 }
 
 }  // namespace tiersplit::real_exec

@@ -1,4 +1,4 @@
-// set_aside.hpp: where validate keeps runs it measured again, and its progress lines.
+// set_aside.hpp: where validate keeps the runs it measured again (an unsettled machine).
 #pragma once
 
 #include <cstdint>
@@ -13,8 +13,5 @@ std::string set_aside_path(const std::string& path, int64_t k);
 
 /// How many measurements of the run at `path` are already set aside (1, 2, ... while they exist).
 int64_t set_aside_count(const std::string& path);
-
-/// One progress line of `tiersplit validate` on the terminal (stderr, "validate: " prefixed).
-void validate_say(const std::string& line);
 
 }  // namespace tiersplit::real_exec

@@ -21,8 +21,8 @@
 #include "optimizer/recommendation.hpp"
 #include "real_exec/calibrate.hpp"
 #include "real_exec/calibration_file.hpp"
-#include "real_exec/speed_probe.hpp"
 #include "real_exec/set_aside.hpp"
+#include "real_exec/speed_probe.hpp"
 #include "real_exec/testbed.hpp"
 #include "real_exec/validation_report.hpp"
 #include "sim/results_document.hpp"
@@ -36,8 +36,6 @@ namespace {
 /// The data-order seed of every real run (`tiersplit train --seed`), which the simulation is
 /// given too: both read the same objects for the same iteration.
 constexpr int64_t kRunSeed = 1;
-
-void say(const std::string& line) { validate_say(line); }
 
 /// A configuration to run for real and why.
 struct Planned {
@@ -108,11 +106,11 @@ class PointValidation {
     tb.hosts = o_.hosts;
     tb.hosts.shared_dir = o_.state_dir;  // the hosts write their runs and measurements there
     if (fs::exists(file)) {
-      say(where + "reusing " + file);
+      validate_say(where + "reusing " + file);
       testbed_up(tb);
       calibration_ = read_calibration(file);
     } else {
-      say(where + "calibrating (profiles per tier, link, server overheads)");
+      validate_say(where + "calibrating (profiles per tier, link, server overheads)");
       CalibrateOptions c;
       c.testbed = tb;
       c.store = o_.store;
@@ -252,9 +250,9 @@ class PointValidation {
                                                      const std::string& where) {
     const nlohmann::json reference = speed_reference();
     if (reference.is_null()) return {nlohmann::json(), 0.0};
-    return real_exec::probe_until_calm(o_.testbed_dir, server_.url, file + ".speed-before",
-                                       reference, o_.calm_tolerance, o_.calm_wait_s,
-                                       [&](const std::string& line) { say(where + line); });
+    return real_exec::probe_until_calm(
+        o_.testbed_dir, server_.url, file + ".speed-before", reference, o_.calm_tolerance,
+        o_.calm_wait_s, [&](const std::string& line) { validate_say(where + line); });
   }
 
   /// Keeps a finished real run (<file>.part -> <file>), or fails naming it and its log.
@@ -377,7 +375,8 @@ class PointValidation {
                 set_aside < o_.remeasure_unsettled && fs::exists(file + ".speed.json") &&
                 machine_unsettled(load_json_file(file + ".speed.json").raw(), o_.calm_tolerance);
             if (!again) {
-              if (!reports_read.count(file)) say(where + counter + what + ": kept from " + file);
+              if (!reports_read.count(file))
+                validate_say(where + counter + what + ": kept from " + file);
               break;
             }
             const std::string aside = set_aside_path(file, ++set_aside);
@@ -386,11 +385,11 @@ class PointValidation {
             }
             fs::rename(file, aside);
             reports_read.erase(file);
-            say(where + "  the machine was unsettled around that run (kept as " + aside +
-                "): measuring it again, " + std::to_string(set_aside) + " of at most " +
-                std::to_string(o_.remeasure_unsettled));
+            validate_say(where + "  the machine was unsettled around that run (kept as " + aside +
+                         "): measuring it again, " + std::to_string(set_aside) + " of at most " +
+                         std::to_string(o_.remeasure_unsettled));
           }
-          say(where + counter + what);
+          validate_say(where + counter + what);
           const auto [before, waited_s] = probe_until_calm(file, where);
           keep_run(what,
                    run_process(train_argv(vt, p.split, p.storage_batch, file), file + ".log", 3600),
@@ -407,9 +406,9 @@ class PointValidation {
           const nlohmann::json& report = reports_read[file] = load_json_file(file).raw();
           const double mi = measured_from_train_report(report, o_.warmup)["iteration_s"];
           const double pi = predicted.at({p.split, p.storage_batch}).iteration_s;
-          say(where + "  measured " + fmt("%.1f", 1e3 * mi) + " ms/it, predicted " +
-              fmt("%.1f", 1e3 * pi) + " ms/it: " + fmt("%+.1f", 100 * (pi - mi) / mi) + "%" +
-              machine);
+          validate_say(where + "  measured " + fmt("%.1f", 1e3 * mi) + " ms/it, predicted " +
+                       fmt("%.1f", 1e3 * pi) + " ms/it: " + fmt("%+.1f", 100 * (pi - mi) / mi) +
+                       "%" + machine);
         }
       }
     }
@@ -453,7 +452,8 @@ class PointValidation {
       }
       add_errors(c);
       if (rounds > 1) {
-        say(where + "  " + vt.name + " s=" + std::to_string(p.split) +
+        validate_say(
+            where + "  " + vt.name + " s=" + std::to_string(p.split) +
             " b=" + std::to_string(p.storage_batch) + " over " + std::to_string(rounds) +
             " runs: measured " + fmt("%.1f", 1e3 * c["measured"]["iteration_s"].get<double>()) +
             " ms/it (standard error " + fmt("%.1f", 1e3 * c["measured"]["se_s"].get<double>()) +
@@ -518,10 +518,11 @@ class PointValidation {
       complete = complete && complete_run(files.back(), o_.warmup + o_.iterations);
     }
     if (complete) {
-      say(where + "all " + std::to_string(all.size()) + " tenants at once: kept from earlier runs");
+      validate_say(where + "all " + std::to_string(all.size()) +
+                   " tenants at once: kept from earlier runs");
     } else {
-      say(where + "all " + std::to_string(all.size()) +
-          " tenants at once, each at its joint choice");
+      validate_say(where + "all " + std::to_string(all.size()) +
+                   " tenants at once, each at its joint choice");
       std::vector<ChildProcess> procs;
       for (std::size_t i = 0; i < all.size(); ++i) {
         fs::remove(files[i]);
@@ -580,9 +581,9 @@ class PointValidation {
         {"predicted_makespan_s", predicted_makespan},
         {"makespan_error", (predicted_makespan - measured_makespan) / measured_makespan},
         {"scenario", base + "-replay.json"}};
-    say(where + "makespan measured " + fmt("%.2f", measured_makespan) + " s, predicted " +
-        fmt("%.2f", predicted_makespan) + " s (" +
-        fmt("%+.1f", 100 * out["makespan_error"].get<double>()) + "%)");
+    validate_say(where + "makespan measured " + fmt("%.2f", measured_makespan) + " s, predicted " +
+                 fmt("%.2f", predicted_makespan) + " s (" +
+                 fmt("%+.1f", 100 * out["makespan_error"].get<double>()) + "%)");
     return out;
   }
 
@@ -598,6 +599,10 @@ std::vector<std::size_t> round_order(std::size_t count, int64_t round) {
   std::vector<std::size_t> order(count);
   for (std::size_t i = 0; i < count; ++i) order[i] = round % 2 == 0 ? i : count - 1 - i;
   return order;
+}
+
+void validate_say(const std::string& line) {
+  std::cerr << "validate: " << line << std::endl;
 }
 
 nlohmann::json run_validation(const ValidationOptions& o0) {

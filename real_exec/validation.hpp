@@ -33,9 +33,9 @@ struct ValidationOptions {
   std::string plot;       ///< PNG (empty: none)
   std::string state_dir;  ///< calibrations, runs, logs (default: output + ".d")
   std::string store = "swift://127.0.0.1:18080/tiersplit";
-  std::string dataset;        ///< default: fashion-mnist-r<R>-o<B>
-  int64_t iterations = 10;    ///< measured iterations per run
-  int64_t warmup = 3;         ///< iterations run first and not measured
+  std::string dataset;      ///< default: fashion-mnist-r<R>-o<B>
+  int64_t iterations = 10;  ///< measured iterations per run
+  int64_t warmup = 3;       ///< iterations run first and not measured
   int64_t repeats = 1;  ///< runs of every configuration, in rounds over all of them (round_order)
   int64_t max_configs = 8;    ///< real runs per tenant and point, at least
                               ///< the choice, runner-ups and baselines
@@ -73,6 +73,10 @@ std::vector<std::size_t> round_order(std::size_t count, int64_t round);
 /// Runs the validation (resuming from `state_dir`), writes `output` (and the plot) and returns
 /// the report (docs/validation.md).
 nlohmann::json run_validation(const ValidationOptions& options);
+
+/// One progress line of `tiersplit validate` (splits and groups alike) on stderr, "validate: "
+/// prefixed.
+void validate_say(const std::string& line);
 
 /// Draws predicted and measured iteration time against the split, one panel per point and
 /// tenant, choice marked, into `png` (gnuplot).

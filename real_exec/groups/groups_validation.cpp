@@ -34,10 +34,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void say(const std::string& line) {
-  validate_say(line);
-}
-
 std::string run_label(const nlohmann::json& choice) {
   std::string label =
       choice.at("strategy").get<std::string>() + "/" + choice.at("extraction").get<std::string>();
@@ -107,17 +103,17 @@ class PointValidation {
     tb.workers = s_.workers;
     tb.worker_bandwidth = s_.o.worker_bandwidth;
     const nlohmann::json st = testbed_up(tb);
-    say(where_ + "testbed: " + st.value("link", std::string()));
+    validate_say(where_ + "testbed: " + st.value("link", std::string()));
   }
 
   void calibrate_point() {
     const std::string file = calibration_file();
     if (fs::exists(file)) {
-      say(where_ + "reusing " + file);
+      validate_say(where_ + "reusing " + file);
       calibration_ = read_calibration(file);
       return;
     }
-    say(where_ + "calibrating (profiles per tier, the store's path, server overheads)");
+    validate_say(where_ + "calibrating (profiles per tier, the store's path, server overheads)");
     CalibrateOptions c;
     c.bring_up_testbed = false;
     c.testbed.state_dir = s_.o.testbed_dir;
@@ -141,8 +137,8 @@ class PointValidation {
     const std::string file = (fs::path(dir_) / "storage-service.json").string();
     const StorageServiceProbe probe = service_probe(s_.o.service_s);
     if (!fs::exists(file))
-      say(where_ + "timing the server under " + std::to_string(probe.streams) +
-          fmt(" concurrent streams for %g s", s_.o.service_s));
+      validate_say(where_ + "timing the server under " + std::to_string(probe.streams) +
+                   fmt(" concurrent streams for %g s", s_.o.service_s));
     service_ = measure_storage_service(probe, file);
     calibrated_scenario();  // applied_: what the predictions use
   }
@@ -167,7 +163,7 @@ class PointValidation {
       gloo_ = load_json_file(file).raw();
       return;
     }
-    say(where_ + "timing Gloo calls between " + std::to_string(s_.workers) + " workers");
+    validate_say(where_ + "timing Gloo calls between " + std::to_string(s_.workers) + " workers");
     LaunchOptions lo;
     lo.workers = s_.workers;
     lo.out_dir = (fs::path(dir_) / "gloo").string();
@@ -234,7 +230,7 @@ class PointValidation {
     const std::string base = (fs::path(dir_) / "prediction").string();
     const std::string rec = base + "-recommendation.json";
     if (!fs::exists(rec)) {
-      say(where_ + "predicting every strategy (tiersplit recommend)");
+      validate_say(where_ + "predicting every strategy (tiersplit recommend)");
       write_json_file(base + "-scenario.json", calibrated_scenario());
       run_self({"recommend", base + "-scenario.json", "-o", rec}, base + "-recommend.log");
     }
@@ -324,10 +320,10 @@ class PointValidation {
           return;
         const std::string aside = set_aside_path(out_dir, ++set_aside);
         fs::rename(out_dir, aside);
-        say(where_ + "  the machine was unsettled around " +
-            planned.at("label").get<std::string>() + " (kept as " + aside +
-            "): measuring it again, " + std::to_string(set_aside) + " of at most " +
-            std::to_string(s_.o.remeasure_unsettled));
+        validate_say(where_ + "  the machine was unsettled around " +
+                     planned.at("label").get<std::string>() + " (kept as " + aside +
+                     "): measuring it again, " + std::to_string(set_aside) + " of at most " +
+                     std::to_string(s_.o.remeasure_unsettled));
       }
       run_once(planned, r, out_dir);
     }
@@ -339,10 +335,11 @@ class PointValidation {
     const auto [before, waited] = probe_until_calm(out_dir + "/speed-before");
     const nlohmann::json pd_before =
         s_.o.speed_probes ? probe_pushdowns(out_dir + "/pushdown-before.json") : nlohmann::json();
-    say(where_ + "running " + planned.at("label").get<std::string>() +
-        (s_.o.repeats > 1 ? fmt(" (repeat %g", double(r + 1)) + fmt(" of %g)", double(s_.o.repeats))
-                          : std::string()) +
-        fmt(" (predicted %.1f s)", planned["predicted_s"]));
+    validate_say(where_ + "running " + planned.at("label").get<std::string>() +
+                 (s_.o.repeats > 1
+                      ? fmt(" (repeat %g", double(r + 1)) + fmt(" of %g)", double(s_.o.repeats))
+                      : std::string()) +
+                 fmt(" (predicted %.1f s)", planned["predicted_s"]));
     RunSpec spec;
     spec.server = server_.url;
     spec.dataset = s_.dataset;
@@ -428,9 +425,9 @@ class PointValidation {
         p["speed"] = speeds.size() == 1 ? speeds[0] : pool_machine_speeds(speeds);
       p["error"] = p["predicted_s"].get<double>() / p["measured_s"].get<double>() - 1;
       at_run_speed(p);
-      say(where_ + "  " + p.at("label").get<std::string>() +
-          fmt(": measured %.2f s", p["measured_s"]) +
-          fmt(", predicted %+.1f%%", 100 * p["error"].get<double>()));
+      validate_say(where_ + "  " + p.at("label").get<std::string>() +
+                   fmt(": measured %.2f s", p["measured_s"]) +
+                   fmt(", predicted %+.1f%%", 100 * p["error"].get<double>()));
       runs.push_back(p);
     }
     return runs;
@@ -490,9 +487,9 @@ class PointValidation {
   std::pair<nlohmann::json, double> probe_until_calm(const std::string& prefix) {
     const nlohmann::json reference = calibrated_speed(calibration_);
     if (reference.is_null() || !s_.o.speed_probes) return {nlohmann::json(), 0.0};
-    return real_exec::probe_until_calm(s_.o.testbed_dir, server_.url, prefix, reference,
-                                       s_.o.calm_tolerance, s_.o.calm_wait_s,
-                                       [&](const std::string& line) { say(where_ + line); });
+    return real_exec::probe_until_calm(
+        s_.o.testbed_dir, server_.url, prefix, reference, s_.o.calm_tolerance, s_.o.calm_wait_s,
+        [&](const std::string& line) { validate_say(where_ + line); });
   }
 
   const GroupsValidationSetup& s_;

@@ -11,7 +11,7 @@
 #include "groups/costs.hpp"
 #include "real_exec/dataset.hpp"
 #include "real_exec/object_store.hpp"
-#include "real_exec/set_aside.hpp"
+#include "real_exec/validation.hpp"
 
 namespace tiersplit::real_exec::groups {
 
